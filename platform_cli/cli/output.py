@@ -1,0 +1,63 @@
+"""Shared output options and rendering helpers so every command offers the same `--format`."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def format_option(*choices: str, default: str = "text") -> Callable[[F], F]:
+    """`--format` with the given choices (text and json unless told otherwise)."""
+    names = choices or ("text", "json")
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(names),
+        default=default,
+        show_default=True,
+        help="Output format.",
+    )
+
+
+def dry_run_option(func: F) -> F:
+    return click.option(
+        "--dry-run", is_flag=True, help="Show what would be written and change nothing."
+    )(func)
+
+
+def to_json(data: Any) -> str:
+    return json.dumps(data, indent=2, sort_keys=False, default=str)
+
+
+def echo_json(data: Any) -> None:
+    click.echo(to_json(data))
+
+
+def echo_err(message: str) -> None:
+    click.echo(message, err=True)
+
+
+def write_output(text: str, output: Path | None) -> None:
+    """Print, or write atomically to --output FILE."""
+    if output is None:
+        click.echo(text, nl=not text.endswith("\n"))
+        return
+    from platform_cli.fsutil import atomic_write_text
+
+    atomic_write_text(output, text)
+    click.echo(f"wrote {output}", err=True)
+
+
+def style(text: str, **kwargs: Any) -> str:
+    return click.style(text, **kwargs)
+
+
+def is_tty() -> bool:
+    return sys.stdout.isatty()

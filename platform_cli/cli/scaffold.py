@@ -1,0 +1,7 @@
+"""`platform scaffold`: placeholder until its module lands."""
+
+from __future__ import annotations
+
+import click
+
+COMMANDS: list[click.Command] = []

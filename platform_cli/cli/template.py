@@ -1,0 +1,18 @@
+"""`platform template`: Keep generated repositories current with their template."""
+
+from __future__ import annotations
+
+import click
+
+
+@click.group(name="template")
+def group() -> None:
+    """Keep generated repositories current with their template (coming: `platform template update`, drift check).
+
+    \b
+    Example:
+      platform template --help
+    """
+
+
+COMMANDS: list[click.Command] = [group]

@@ -1,0 +1,105 @@
+"""The readiness result model: every output format (text, json, junit, sarif, markdown, github) renders this."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Level = Literal["bronze", "silver", "gold"]
+LEVELS: tuple[Level, ...] = ("bronze", "silver", "gold")
+Severity = Literal["error", "warning"]
+# pass: condition held. fail: it did not. waived: failed but an unexpired waiver covers it.
+# unknown: the fact could not be collected; counted as a failure with the collector's reason.
+Status = Literal["pass", "fail", "waived", "unknown"]
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where a finding points: a repo-relative file, and a 1-based line when the fact knows it."""
+
+    file: str
+    line: int | None = None
+    column: int | None = None
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One rule as loaded from `policies/readiness/*.yaml` (validated by rule.schema.json)."""
+
+    id: str
+    title: str
+    level: Level
+    severity: Severity
+    fact: str
+    condition: dict[str, Any]
+    pass_message: str
+    fail_message: str
+    remediation: str
+    rationale: str
+    examples_pass: tuple[Any, ...] = ()
+    examples_fail: tuple[Any, ...] = ()
+    source: Location | None = None  # the rule file and the line of its `id:`
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One rule's verdict on one repo, with a message per offending item when there are several."""
+
+    rule: Rule
+    status: Status
+    messages: tuple[str, ...]
+    locations: tuple[Location, ...] = ()
+    waiver: Waiver | None = None
+
+    @property
+    def failed(self) -> bool:
+        return self.status in ("fail", "unknown")
+
+
+@dataclass(frozen=True)
+class Waiver:
+    rule_id: str
+    reason: str
+    approver: str
+    expires: str  # ISO date
+    location: Location | None = None
+
+
+@dataclass(frozen=True)
+class WaiverNote:
+    """A waiver problem that is itself reported: `expired` fails the check, `unused` is informational."""
+
+    waiver: Waiver
+    kind: Literal["expired", "unused"]
+    message: str
+
+
+@dataclass
+class Report:
+    """The checked repo, what each rule said, and the level reached."""
+
+    repo: str
+    feature: str
+    lifecycle: str
+    required_level: Level
+    findings: list[Finding] = field(default_factory=list)
+    waiver_notes: list[WaiverNote] = field(default_factory=list)
+    reached: Level | None = None  # highest level whose rules (and all below) pass; None: not even bronze
+
+    @property
+    def passed(self) -> bool:
+        """True when the required level is reached and no waiver has expired."""
+        reached_rank = -1 if self.reached is None else LEVELS.index(self.reached)
+        expired = any(n.kind == "expired" for n in self.waiver_notes)
+        return reached_rank >= LEVELS.index(self.required_level) and not expired
+
+    def blocking(self, level: Level) -> list[Finding]:
+        """Findings that stand between this repo and `level` (that level and every level below)."""
+        rank = LEVELS.index(level)
+        return [f for f in self.findings if f.failed and LEVELS.index(f.rule.level) <= rank]
+
+    def counts(self) -> dict[str, int]:
+        passed = sum(1 for f in self.findings if f.status == "pass")
+        failed = sum(1 for f in self.findings if f.failed)
+        waived = sum(1 for f in self.findings if f.status == "waived")
+        return {"passed": passed, "failed": failed, "waived": waived}
