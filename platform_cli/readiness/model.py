@@ -39,6 +39,8 @@ class Rule:
     examples_pass: tuple[Any, ...] = ()
     examples_fail: tuple[Any, ...] = ()
     source: Location | None = None  # the rule file and the line of its `id:`
+    tags: tuple[str, ...] = ()  # optional `tags:` (SARIF properties.tags)
+    docs: str | None = None  # optional `docs:` URL (SARIF helpUri, links in text/markdown)
 
 
 @dataclass(frozen=True)
