@@ -27,9 +27,9 @@ def format_option(*choices: str, default: str = "text") -> Callable[[F], F]:
 
 
 def dry_run_option(func: F) -> F:
-    return click.option(
-        "--dry-run", is_flag=True, help="Show what would be written and change nothing."
-    )(func)
+    return click.option("--dry-run", is_flag=True, help="Show what would be written and change nothing.")(
+        func
+    )
 
 
 def to_json(data: Any) -> str:
