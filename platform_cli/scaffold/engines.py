@@ -52,6 +52,7 @@ class CopierEngine:
     def render(self, request: RenderRequest) -> dict[str, Any]:
         from copier import run_copy
         from copier.errors import CopierAnswersInterrupt, UnsafeTemplateError, UserMessageError
+        from jinja2 import TemplateError
 
         try:
             worker = run_copy(
@@ -72,6 +73,8 @@ class CopierEngine:
             raise KeyboardInterrupt from error
         except (UserMessageError, ValueError) as error:
             raise UserError(f"{request.source}: {error}") from error
+        except TemplateError as error:
+            raise UserError(_template_error(request.source, error)) from error
         answers = dict(worker.answers.combined)
         return {k: v for k, v in answers.items() if not k.startswith("_") and _plain(v)}
 
@@ -87,6 +90,7 @@ class CookiecutterEngine:
     def render(self, request: RenderRequest) -> dict[str, Any]:
         from cookiecutter.exceptions import CookiecutterException
         from cookiecutter.main import cookiecutter
+        from jinja2 import TemplateError
 
         try:
             out = cookiecutter(
@@ -100,6 +104,8 @@ class CookiecutterEngine:
             )
         except CookiecutterException as error:
             raise UserError(f"{request.source}: {error}") from error
+        except TemplateError as error:
+            raise UserError(_template_error(request.source, error)) from error
         # cookiecutter renders into a named sub-directory; flatten it into dest
         produced = Path(out)
         for child in list(produced.iterdir()):
@@ -124,6 +130,16 @@ def detect_engine(template_dir: Path) -> Engine:
         return ENGINES["cookiecutter"]
     raise UserError(
         f"{template_dir}: not a template (expected copier.yml for copier or cookiecutter.json for cookiecutter)"
+    )
+
+
+def _template_error(source: str, error: Exception) -> str:
+    where = getattr(error, "filename", None) or getattr(error, "name", None)
+    line = getattr(error, "lineno", None)
+    location = f" in {where}{f':{line}' if line else ''}" if where else ""
+    return (
+        f"{source}: the template failed to render{location}: {error} "
+        "(fix the template, or report it to its owners); nothing was written"
     )
 
 
