@@ -1,0 +1,1 @@
+"""Source scanners shared by readiness facts and `platform secrets scan`: secrets, inline prompts."""

@@ -1,0 +1,362 @@
+"""Find prompt text written inline in source code, and the registered prompt names source refers to.
+
+Features should call `feature.complete("summarize", {...})`: the prompt lives in `prompts/summarize.yaml`,
+is versioned and can be rolled back. This heuristic scan (Python via `ast`, JS/TS via regexes) flags
+literal text passed to the runtime or a vendor SDK, role/content message literals, and long literals that
+read like prompts ("You are a ...", "### Instructions"). Docstrings are never prompts.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from platform_cli.scanners.textfiles import read_text
+
+__all__ = [
+    "InlinePrompt",
+    "PromptRef",
+    "PromptScan",
+    "is_scanned_source",
+    "scan_python",
+    "scan_script",
+    "scan_source",
+]
+
+RUNTIME_CALLS = frozenset({"complete", "chat", "acomplete", "achat", "stream_complete"})
+SDK_CALLS = frozenset(
+    {
+        "create",
+        "acreate",
+        "generate",
+        "generate_content",
+        "invoke",
+        "ainvoke",
+        "stream",
+        "completion",
+        "acompletion",
+    }
+)
+PROMPT_KEYWORDS = frozenset({"prompt", "system", "system_prompt", "instructions", "contents", "template"})
+MIN_LOOKS_LIKE_LENGTH = 40  # shorter literals that start "You are a" are UI strings, not prompts
+PREVIEW_LENGTH = 48
+
+_PROMPT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_./-]{0,127}(?:[@:][A-Za-z0-9_.-]+)?$")
+_LOOKS_LIKE_PROMPT = re.compile(
+    r"^\s*(?:you are (?:a|an|the)\s|you're (?:a|an)\s|act as (?:a|an)\s)"
+    r"|^\s*#{1,4}\s*(?:instructions?|system prompt|task|role|persona)\b",
+    re.IGNORECASE | re.MULTILINE,
+)
+_PY_SUFFIXES = frozenset({".py"})
+_SCRIPT_SUFFIXES = frozenset({".js", ".mjs", ".cjs", ".ts", ".tsx", ".jsx"})
+EXCLUDED_DIRS = frozenset({"tests", "test", "__tests__", "evals", "prompts", "node_modules", ".venv"})
+
+
+@dataclass(frozen=True)
+class InlinePrompt:
+    """Prompt text found in source: where, why it was flagged, and the first words of it."""
+
+    file: str
+    line: int
+    column: int
+    reason: str
+    preview: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "kind": "inline-prompt",
+            "file": self.file,
+            "line": self.line,
+            "column": self.column,
+            "reason": self.reason,
+            "preview": self.preview,
+        }
+
+
+@dataclass(frozen=True)
+class PromptRef:
+    """A prompt referenced by name, e.g. `feature.complete("summarize", ...)`."""
+
+    name: str
+    file: str
+    line: int
+    column: int
+    call: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "kind": "prompt-ref",
+            "name": self.name,
+            "file": self.file,
+            "line": self.line,
+            "column": self.column,
+            "call": self.call,
+        }
+
+
+@dataclass
+class PromptScan:
+    """What a scan over many files found."""
+
+    inline: list[InlinePrompt] = field(default_factory=list)
+    refs: list[PromptRef] = field(default_factory=list)
+    files_scanned: list[str] = field(default_factory=list)
+    unparsable: list[dict[str, Any]] = field(default_factory=list)  # {file, line, reason}
+
+
+def _preview(text: str) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= PREVIEW_LENGTH else flat[: PREVIEW_LENGTH - 1] + "…"
+
+
+def _literal_text(node: ast.AST) -> str | None:
+    """The literal text of a str constant or an f-string's literal parts; None for anything else."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.JoinedStr):
+        return "".join(
+            v.value for v in node.values if isinstance(v, ast.Constant) and isinstance(v.value, str)
+        )
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        left, right = _literal_text(node.left), _literal_text(node.right)
+        if left is not None or right is not None:
+            return (left or "") + (right or "")
+    return None
+
+
+def _is_text(text: str) -> bool:
+    """Prose rather than a name: at least two words."""
+    return len(text.split()) >= 2
+
+
+def _docstring_nodes(tree: ast.AST) -> set[int]:
+    ids: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and node.body:
+            first = node.body[0]
+            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
+                ids.add(id(first.value))
+    return ids
+
+
+def _call_name(call: ast.Call) -> str | None:
+    func = call.func
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    if isinstance(func, ast.Name):
+        return func.id
+    return None
+
+
+def _is_responses_create(call: ast.Call) -> bool:
+    """`client.responses.create(input=...)`: OpenAI's Responses API takes the prompt as `input`."""
+    func = call.func
+    return (
+        isinstance(func, ast.Attribute)
+        and func.attr == "create"
+        and isinstance(func.value, ast.Attribute)
+        and func.value.attr == "responses"
+    )
+
+
+def _dict_items(node: ast.AST) -> dict[str, ast.AST] | None:
+    if isinstance(node, ast.Dict):
+        items: dict[str, ast.AST] = {}
+        for key, value in zip(node.keys, node.values, strict=True):
+            if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                items[key.value] = value
+        return items
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "dict":
+        return {kw.arg: kw.value for kw in node.keywords if kw.arg}
+    return None
+
+
+class _PythonScan(ast.NodeVisitor):
+    def __init__(self, path: str, docstrings: set[int]) -> None:
+        self.path = path
+        self.docstrings = docstrings
+        self.flagged: set[int] = set()  # ids of literal nodes already reported
+        self.inline: list[InlinePrompt] = []
+        self.refs: list[PromptRef] = []
+
+    def _flag(self, node: ast.AST, text: str, reason: str) -> None:
+        if id(node) in self.flagged:
+            return
+        self.flagged.add(id(node))
+        for child in ast.walk(node):
+            self.flagged.add(id(child))
+        self.inline.append(
+            InlinePrompt(
+                self.path,
+                getattr(node, "lineno", 1),
+                getattr(node, "col_offset", 0) + 1,
+                reason,
+                _preview(text),
+            )
+        )
+
+    def visit_Call(self, node: ast.Call) -> None:
+        name = _call_name(node)
+        if name in RUNTIME_CALLS and isinstance(node.func, ast.Attribute):
+            first = (
+                node.args[0]
+                if node.args
+                else next((kw.value for kw in node.keywords if kw.arg in ("prompt", "name")), None)
+            )
+            text = _literal_text(first) if first is not None else None
+            if first is not None and text is not None:
+                if isinstance(first, ast.Constant) and _PROMPT_NAME.match(text):
+                    self.refs.append(
+                        PromptRef(
+                            text.split("@")[0].split(":")[0],
+                            self.path,
+                            first.lineno,
+                            first.col_offset + 1,
+                            name,
+                        )
+                    )
+                elif text.strip():
+                    self._flag(first, text, f"prompt text passed to .{name}() instead of a registered name")
+        if name in RUNTIME_CALLS or name in SDK_CALLS:
+            for kw in node.keywords:
+                if kw.arg in PROMPT_KEYWORDS or (kw.arg == "input" and _is_responses_create(node)):
+                    text = _literal_text(kw.value)
+                    if text is not None and _is_text(text):
+                        self._flag(kw.value, text, f"prompt text passed as {kw.arg}= to .{name}()")
+        self.generic_visit(node)
+
+    def _visit_message(self, node: ast.AST) -> None:
+        items = _dict_items(node)
+        if items and "role" in items and "content" in items:
+            content = items["content"]
+            text = _literal_text(content)
+            if text is not None and text.strip():
+                self._flag(content, text, "chat message with literal content")
+
+    def visit_Dict(self, node: ast.Dict) -> None:
+        self._visit_message(node)
+        self.generic_visit(node)
+
+    def visit_JoinedStr(self, node: ast.JoinedStr) -> None:
+        text = _literal_text(node) or ""
+        if len(text) >= MIN_LOOKS_LIKE_LENGTH and _LOOKS_LIKE_PROMPT.search(text):
+            self._flag(node, text, "f-string that reads like a prompt")
+        # the literal parts are Constants that must not be reported a second time
+        for child in ast.walk(node):
+            self.flagged.add(id(child))
+
+    def visit_Constant(self, node: ast.Constant) -> None:
+        if not isinstance(node.value, str) or id(node) in self.docstrings or id(node) in self.flagged:
+            return
+        if len(node.value) >= MIN_LOOKS_LIKE_LENGTH and _LOOKS_LIKE_PROMPT.search(node.value):
+            self._flag(node, node.value, "string literal that reads like a prompt")
+
+
+def scan_python(text: str, path: str) -> tuple[list[InlinePrompt], list[PromptRef]]:
+    """Inline prompts and prompt-name references in one Python source. Raises SyntaxError if unparsable."""
+    tree = ast.parse(text, filename=path)
+    scan = _PythonScan(path, _docstring_nodes(tree))
+    # dict(role=..., content=...) calls are messages too; visit_Call handles the rest of the call
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "dict":
+            scan._visit_message(node)
+    scan.visit(tree)
+    scan.inline.sort(key=lambda p: (p.line, p.column))
+    return scan.inline, scan.refs
+
+
+_JS_MESSAGE = re.compile(
+    r"""role\s*:\s*["'`](?:system|user|assistant|developer)["'`]\s*,\s*content\s*:\s*(["'`])(?P<text>[^"'`]*)"""
+)
+_JS_LOOKS = re.compile(r"""(["'`])(?P<text>(?:You are (?:a|an|the)|Act as (?:a|an)) [^"'`]{20,})""")
+_JS_RUNTIME = re.compile(r"""\.(?P<call>complete|chat)\(\s*(["'`])(?P<text>[^"'`]*)\2""")
+
+
+def _line_col(text: str, offset: int) -> tuple[int, int]:
+    line = text.count("\n", 0, offset) + 1
+    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
+
+
+def scan_script(text: str, path: str) -> tuple[list[InlinePrompt], list[PromptRef]]:
+    """The same heuristics for JavaScript/TypeScript, with regexes (no parser is available here)."""
+    inline: list[InlinePrompt] = []
+    refs: list[PromptRef] = []
+    seen: set[int] = set()
+    for pattern, reason in (
+        (_JS_MESSAGE, "chat message with literal content"),
+        (_JS_LOOKS, "string literal that reads like a prompt"),
+    ):
+        for match in pattern.finditer(text):
+            start = match.start("text")
+            if start in seen or not match.group("text").strip():
+                continue
+            seen.add(start)
+            line, col = _line_col(text, start)
+            inline.append(InlinePrompt(path, line, col, reason, _preview(match.group("text"))))
+    for match in _JS_RUNTIME.finditer(text):
+        start = match.start("text")
+        line, col = _line_col(text, start)
+        value = match.group("text")
+        if _PROMPT_NAME.match(value):
+            refs.append(PromptRef(value.split("@")[0].split(":")[0], path, line, col, match.group("call")))
+        elif start not in seen and value.strip():
+            inline.append(
+                InlinePrompt(
+                    path,
+                    line,
+                    col,
+                    f"prompt text passed to .{match.group('call')}() instead of a registered name",
+                    _preview(value),
+                )
+            )
+    inline.sort(key=lambda p: (p.line, p.column))
+    return inline, refs
+
+
+def is_scanned_source(path: str) -> bool:
+    """Application source: Python/JS/TS outside tests, evals and the prompt registry itself."""
+    pure = PurePosixPath(path)
+    if pure.suffix not in _PY_SUFFIXES | _SCRIPT_SUFFIXES:
+        return False
+    if any(part in EXCLUDED_DIRS for part in pure.parts[:-1]):
+        return False
+    name = pure.name
+    return not (
+        name.startswith("test_")
+        or name.endswith(("_test.py", ".test.ts", ".test.js", ".spec.ts", ".spec.js"))
+        or name == "conftest.py"
+    )
+
+
+def scan_source(root: Path, files: Iterable[str], texts: dict[str, str] | None = None) -> PromptScan:
+    """Scan every application source file among `files` (repo-relative) below `root`."""
+    result = PromptScan()
+    for rel in files:
+        if not is_scanned_source(rel):
+            continue
+        text = texts.get(rel) if texts is not None else read_text(root / rel)
+        if text is None:
+            continue
+        result.files_scanned.append(rel)
+        try:
+            if rel.endswith(".py"):
+                inline, refs = scan_python(text, rel)
+            else:
+                inline, refs = scan_script(text, rel)
+        except (SyntaxError, ValueError) as exc:
+            line = getattr(exc, "lineno", None)
+            result.unparsable.append(
+                {
+                    "file": rel,
+                    "line": line,
+                    "reason": f"not valid Python: {exc.msg}" if isinstance(exc, SyntaxError) else str(exc),
+                }
+            )
+            continue
+        result.inline.extend(inline)
+        result.refs.extend(refs)
+    return result

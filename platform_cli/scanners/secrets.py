@@ -1,0 +1,263 @@
+"""Find API-key-like strings in text: vendor key formats plus high-entropy values assigned to secret names.
+
+A `Hit` says where a secret is and what kind it looks like; it never holds the value. Its `preview` keeps
+only the vendor prefix and the last four characters (`sk-proj-…a1b2`), enough to find the key in a vault.
+Placeholders (`changeme`, `${VAR}`, `<your-key>`, `os.environ[...]`, env-var names) are not secrets.
+A line containing `pragma: allowlist secret` is skipped (the detect-secrets convention).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from platform_cli.scanners.textfiles import read_text
+
+__all__ = ["KIND_LABELS", "Hit", "is_placeholder", "scan_text", "scan_tree", "shannon_entropy"]
+
+ALLOW_PRAGMA = "pragma: allowlist secret"
+GENERIC_MIN_LENGTH = 16
+GENERIC_MIN_ENTROPY = 3.5  # bits per character; random base64/hex keys score 3.7-5.5, words and names < 3.3
+VENDOR_MIN_ENTROPY = 3.0  # the body after a vendor prefix; repeated or sequential fillers score lower
+
+KIND_LABELS = {
+    "openai-api-key": "OpenAI API key",
+    "anthropic-api-key": "Anthropic API key",
+    "aws-access-key-id": "AWS access key id",
+    "high-entropy-secret": "high-entropy value assigned to a secret name",
+}
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One secret-like string: where it is, what it looks like, and a redacted preview (never the value)."""
+
+    file: str
+    line: int
+    column: int
+    kind: str
+    preview: str
+    name: str | None = None  # the variable or key the value is assigned to, when there is one
+
+    @property
+    def label(self) -> str:
+        return KIND_LABELS.get(self.kind, self.kind)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "line": self.line,
+            "column": self.column,
+            "kind": self.kind,
+            "label": self.label,
+            "preview": self.preview,
+            "name": self.name,
+        }
+
+
+# Vendor formats: (kind, pattern with groups `prefix` and `body`). Anthropic first: `sk-ant-` is also `sk-`.
+_VENDOR_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    (
+        "anthropic-api-key",
+        re.compile(r"(?<![A-Za-z0-9_-])(?P<prefix>sk-ant-(?:[a-z]+\d\d-)?)(?P<body>[A-Za-z0-9_-]{20,})"),
+    ),
+    (
+        "openai-api-key",
+        re.compile(
+            r"(?<![A-Za-z0-9_-])(?P<prefix>sk-(?!ant-)(?:proj-|svcacct-|admin-)?)(?P<body>[A-Za-z0-9_-]{20,})"
+        ),
+    ),
+    (
+        "aws-access-key-id",
+        re.compile(r"(?<![A-Za-z0-9])(?P<prefix>AKIA|ASIA)(?P<body>[0-9A-Z]{16})(?![0-9A-Za-z])"),
+    ),
+)
+
+# NAME = value, NAME: value, "name": "value", export NAME=value, name := value, name => value
+_ASSIGNMENT = re.compile(
+    r"""(?P<name>[A-Za-z_][A-Za-z0-9_.-]*)["']?\s*(?::=|=>|=|:)\s*"""
+    r"""(?:"(?P<dq>[^"\n]*)"|'(?P<sq>[^'\n]*)'|`(?P<bq>[^`\n]*)`|(?P<bare>[^\s"'`,;#]+))"""
+)
+_SECRET_NAME = re.compile(r"(?i)(?:[_.-](?:key|token|secret)|apikey|secret|token|password|passwd)$")
+
+_CODE_SUFFIXES = frozenset(
+    {
+        ".py",
+        ".js",
+        ".mjs",
+        ".cjs",
+        ".ts",
+        ".tsx",
+        ".jsx",
+        ".go",
+        ".java",
+        ".kt",
+        ".rb",
+        ".rs",
+        ".cs",
+        ".php",
+        ".swift",
+        ".scala",
+        ".ipynb",
+    }
+)
+_CONFIG_SUFFIXES = frozenset(
+    {
+        ".env",
+        ".yaml",
+        ".yml",
+        ".json",
+        ".toml",
+        ".ini",
+        ".cfg",
+        ".conf",
+        ".properties",
+        ".sh",
+        ".bash",
+        ".zsh",
+        ".tf",
+        ".tfvars",
+        ".envrc",
+    }
+)
+_PLACEHOLDER_WORDS = (
+    "example",
+    "placeholder",
+    "changeme",
+    "change-me",
+    "change_me",
+    "changeit",
+    "your",
+    "xxxx",
+    "****",
+    "dummy",
+    "redacted",
+    "replace",
+    "insert",
+    "todo",
+    "fixme",
+    "sample",
+    "notasecret",
+    "not-a-secret",
+)
+_REFERENCE_MARKERS = ("${", "$(", "{{", "%(", "<", "os.environ", "getenv", "process.env", "env(", "secrets.")
+_ENV_VAR_NAME = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$")  # OPENAI_API_KEY names a secret, is not one
+
+
+def shannon_entropy(text: str) -> float:
+    """Bits of Shannon entropy per character of `text` (0.0 for an empty string)."""
+    if not text:
+        return 0.0
+    total = len(text)
+    return -sum((n / total) * math.log2(n / total) for n in Counter(text).values())
+
+
+def is_placeholder(value: str) -> bool:
+    """True for values that only stand in for a secret: references, env-var names, template slots, fillers."""
+    stripped = value.strip()
+    if not stripped:
+        return True
+    lowered = stripped.lower()
+    if stripped[0] in "$!&*%@/." or any(marker in lowered for marker in _REFERENCE_MARKERS):
+        return True
+    if any(word in lowered for word in _PLACEHOLDER_WORDS):
+        return True
+    if lowered.startswith(("http://", "https://", "file:", "vault:", "arn:", "env:")):
+        return True
+    return bool(_ENV_VAR_NAME.match(stripped))
+
+
+def _classes(value: str) -> int:
+    return sum(
+        (
+            any(c.islower() for c in value),
+            any(c.isupper() for c in value),
+            any(c.isdigit() for c in value),
+        )
+    )
+
+
+def _looks_random(value: str, min_entropy: float) -> bool:
+    return _classes(value) >= 2 and shannon_entropy(value) >= min_entropy
+
+
+def _preview(prefix: str, body: str) -> str:
+    return f"{prefix}…{body[-4:]}"
+
+
+def _generic_mode(path: str) -> str | None:
+    """ "code" (only quoted values count), "config" (bare values too), or None (vendor formats only)."""
+    pure = PurePosixPath(path)
+    name = pure.name.lower()
+    if name == ".env" or name.startswith(".env.") or name.endswith(".env") or name == "dockerfile":
+        return "config"
+    suffix = pure.suffix.lower()
+    if suffix in _CODE_SUFFIXES:
+        return "code"
+    if suffix in _CONFIG_SUFFIXES:
+        return "config"
+    return None
+
+
+def _scan_line(path: str, lineno: int, line: str, mode: str | None) -> Iterable[Hit]:
+    taken: list[tuple[int, int]] = []
+    for kind, pattern in _VENDOR_PATTERNS:
+        for match in pattern.finditer(line):
+            start, end = match.span()
+            if any(s < end and start < e for s, e in taken):
+                continue
+            body = match.group("body")
+            if kind != "aws-access-key-id" and (
+                is_placeholder(body) or not _looks_random(body, VENDOR_MIN_ENTROPY)
+            ):
+                continue
+            if kind == "aws-access-key-id" and body.endswith("EXAMPLE"):
+                continue  # AWS's documented sample key id
+            taken.append((start, end))
+            yield Hit(path, lineno, start + 1, kind, _preview(match.group("prefix"), body))
+    if mode is None:
+        return
+    for match in _ASSIGNMENT.finditer(line):
+        name = match.group("name")
+        if not _SECRET_NAME.search(name):
+            continue
+        group = next((g for g in ("dq", "sq", "bq", "bare") if match.group(g) is not None), "bare")
+        if group == "bare" and mode == "code":
+            continue  # in code a bare value is an expression (os.environ[...], a variable), not a literal
+        value = match.group(group)
+        start = match.start(group)
+        if any(s < start + len(value) and start < e for s, e in taken):
+            continue
+        if len(value) < GENERIC_MIN_LENGTH or is_placeholder(value):
+            continue
+        if not _looks_random(value, GENERIC_MIN_ENTROPY):
+            continue
+        taken.append((start, start + len(value)))
+        yield Hit(path, lineno, start + 1, "high-entropy-secret", _preview("", value), name=name)
+
+
+def scan_text(text: str, path: str) -> list[Hit]:
+    """Every secret-like string in `text` (the contents of repo-relative `path`), in line order."""
+    mode = _generic_mode(path)
+    hits: list[Hit] = []
+    for lineno, line in enumerate(text.splitlines(), start=1):
+        if ALLOW_PRAGMA in line:
+            continue
+        hits.extend(_scan_line(path, lineno, line, mode))
+    return hits
+
+
+def scan_tree(root: Path, files: Iterable[str]) -> list[Hit]:
+    """Scan repo-relative `files` below `root`; binaries, unreadable files and files over 1 MB are skipped."""
+    base = Path(root)
+    hits: list[Hit] = []
+    for rel in files:
+        text = read_text(base / rel)
+        if text is not None:
+            hits.extend(scan_text(text, rel))
+    return hits
