@@ -32,8 +32,12 @@ WAIVER = Waiver(
     expires="2031-01-31",
     location=Location("waivers.yaml", 2),
 )
-EXPIRED = Waiver("oncall-covers-providers", "old", "lead@example.com", "2020-01-01", Location("waivers.yaml", 8))
-UNUSED = Waiver("budget-declared", "not needed", "lead@example.com", "2031-01-01", Location("waivers.yaml", 14))
+EXPIRED = Waiver(
+    "oncall-covers-providers", "old", "lead@example.com", "2020-01-01", Location("waivers.yaml", 8)
+)
+UNUSED = Waiver(
+    "budget-declared", "not needed", "lead@example.com", "2031-01-01", Location("waivers.yaml", 14)
+)
 
 
 def mixed_report() -> Report:
@@ -86,11 +90,14 @@ def mixed_report() -> Report:
 
 
 def clean_report() -> Report:
+    rules = [
+        make_rule("owner-declared"),
+        make_rule("fallback-provider", "silver"),
+        make_rule("rollback-ready", "gold"),
+    ]
     findings = [
-        Finding(make_rule(rule_id, level), "pass", (f"{rule_id} holds",), (Location("ai-feature.yaml", n),))
-        for n, (rule_id, level) in enumerate(
-            [("owner-declared", "bronze"), ("fallback-provider", "silver"), ("rollback-ready", "gold")], start=3
-        )
+        Finding(rule, "pass", (f"{rule.id} holds",), (Location("ai-feature.yaml", line),))
+        for line, rule in enumerate(rules, start=3)
     ]
     return Report("/srv/repos/clean", "clean", "experimental", "bronze", findings, [], "gold")
 
