@@ -10,9 +10,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-# No type stubs for jsonschema in the environment (types-jsonschema is not installed).
-from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
-from jsonschema.exceptions import ValidationError, best_match  # type: ignore[import-untyped]
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError, best_match
 
 from platform_cli.errors import InvalidFile, Problem, UserError
 from platform_cli.yamlfile import LoadedYaml, load_yaml, render_path
@@ -198,7 +197,8 @@ def _alternatives(
     }
     meant = [errors for branch, errors in branches.items() if branch not in wrong_type]
     if not meant:
-        alternatives = error.schema.get(error.validator, []) if isinstance(error.schema, Mapping) else []
+        keyword = str(error.validator)
+        alternatives = error.schema.get(keyword, []) if isinstance(error.schema, Mapping) else []
         wanted = " or ".join(_type_phrase(s) for s in alternatives)
         got = _describe_value(error.instance)
         yield _located(loaded, path, f"expected {wanted}, got {got}", _hint_from(error.schema, ""))
@@ -248,7 +248,10 @@ def _duplicate_item(loaded: LoadedYaml, path: tuple[str | int, ...], items: list
 
 def _describe(error: ValidationError, path: tuple[str | int, ...]) -> tuple[str, str]:
     """(message, hint) for one error, in words rather than jsonschema's reprs."""
-    kind, value, instance = error.validator, error.validator_value, error.instance
+    # jsonschema types these as `X | Unset`; on a yielded error they are always set.
+    kind: Any = error.validator
+    value: Any = error.validator_value
+    instance: Any = error.instance
     schema = error.schema if isinstance(error.schema, Mapping) else {}
     if kind == "type":
         wanted = _type_phrase(schema)

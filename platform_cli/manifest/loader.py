@@ -1,0 +1,136 @@
+"""Load ai-feature.yaml: YAML syntax, the JSON Schema, then cross-field checks, all reported together."""
+
+from __future__ import annotations
+
+import difflib
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from platform_cli.errors import InvalidFile, Problem
+from platform_cli.manifest.model import Manifest, build_manifest
+from platform_cli.yamlfile import LoadedYaml, load_yaml, render_path, schema_problems
+from platform_cli.yamlschema import load_schema
+
+WHAT = "AIFeature manifest"
+SCHEMA_NAME = "ai-feature"
+
+
+def load_manifest(path: Path, *, display: str | None = None) -> Manifest:
+    """Load and validate a manifest; raise InvalidFile listing every problem (UserError if unreadable)."""
+    loaded = load_yaml(path, display=display, what=WHAT)
+    problems = manifest_problems(loaded)
+    if problems:
+        raise InvalidFile(loaded.display, problems, WHAT)
+    return build_manifest(loaded)
+
+
+def manifest_problems(loaded: LoadedYaml) -> list[Problem]:
+    """Schema problems plus the cross-field checks a schema cannot express, sorted by line."""
+    problems = schema_problems(loaded, load_schema(SCHEMA_NAME))
+    problems.extend(semantic_problems(loaded))
+    problems.sort(key=lambda p: (p.line or 0, p.column or 0, p.path, p.message))
+    return problems
+
+
+def semantic_problems(loaded: LoadedYaml) -> list[Problem]:
+    """Unique provider and secret names; every api_key_secret declared in spec.secrets (when present).
+
+    Written defensively: it runs on data that may also have schema problems, and checks only what is
+    well-formed enough to check.
+    """
+    data = loaded.data
+    spec = data.get("spec") if isinstance(data, Mapping) else None
+    if not isinstance(spec, Mapping):
+        return []
+    providers = _mappings(spec.get("providers"))
+    secrets = _mappings(spec.get("secrets"))
+    problems = _duplicates(loaded, "providers", providers, "provider name")
+    problems += _duplicates(loaded, "secrets", secrets, "secret name")
+    if isinstance(spec.get("secrets"), list):
+        declared = [s["name"] for _, s in secrets if isinstance(s.get("name"), str)]
+        for index, provider in providers:
+            wanted = provider.get("api_key_secret")
+            if isinstance(wanted, str) and wanted not in declared:
+                problems.append(_undeclared_secret(loaded, index, wanted, declared))
+    return problems
+
+
+def _mappings(value: Any) -> list[tuple[int, Mapping[str, Any]]]:
+    if not isinstance(value, list):
+        return []
+    return [(index, item) for index, item in enumerate(value) if isinstance(item, Mapping)]
+
+
+def _duplicates(
+    loaded: LoadedYaml, section: str, items: list[tuple[int, Mapping[str, Any]]], noun: str
+) -> list[Problem]:
+    problems = []
+    first_seen: dict[str, int] = {}
+    for index, item in items:
+        name = item.get("name")
+        if not isinstance(name, str):
+            continue
+        if name in first_seen:
+            json_path = ("spec", section, index, "name")
+            first_line = loaded.line_of(("spec", section, first_seen[name], "name"))
+            line, column = loaded.locate(json_path) or (None, None)
+            problems.append(
+                Problem(
+                    loaded.display,
+                    line,
+                    column,
+                    render_path(json_path),
+                    f"{noun} '{name}' is already used by spec.{section}[{first_seen[name]}]"
+                    + (f" (line {first_line})" if first_line else ""),
+                    f"give each entry of spec.{section} its own name",
+                )
+            )
+        else:
+            first_seen[name] = index
+    return problems
+
+
+def _undeclared_secret(loaded: LoadedYaml, index: int, wanted: str, declared: list[str]) -> Problem:
+    json_path = ("spec", "providers", index, "api_key_secret")
+    line, column = loaded.locate(json_path) or (None, None)
+    close = difflib.get_close_matches(wanted, declared, n=1, cutoff=0.6)
+    hint = f"did you mean '{close[0]}'? " if close else ""
+    hint += (
+        f"declare it under spec.secrets (declared: {', '.join(declared)})"
+        if declared
+        else "declare it under spec.secrets with its name, backend and path"
+    )
+    return Problem(
+        loaded.display,
+        line,
+        column,
+        render_path(json_path),
+        f"secret '{wanted}' is not declared in spec.secrets",
+        hint,
+    )
+
+
+def resolve_state_url(manifest: Manifest, env: Mapping[str, str] = os.environ) -> str:
+    """The state store URL to use: $PLATFORM_STATE_URL, else spec.state.url, else the SQLite default.
+
+    A relative SQLite path (`sqlite:///.platform/state.db`) is made absolute against the repository root
+    (the manifest's directory), so the store is the same whichever directory a command runs from.
+    Absolute SQLite paths are written with four slashes: `sqlite:////var/lib/state.db`.
+    """
+    url = env.get("PLATFORM_STATE_URL") or manifest.state_url
+    return absolute_sqlite_url(url, manifest.root)
+
+
+def absolute_sqlite_url(url: str, root: Path) -> str:
+    """`url` with a relative sqlite:/// path made absolute against `root`; other URLs unchanged."""
+    prefix = "sqlite:///"
+    if not url.startswith(prefix):
+        return url
+    rest = url[len(prefix) :]
+    location, sep, query = rest.partition("?")
+    if not location or location.startswith("/") or location == ":memory:":
+        return url
+    absolute = Path(os.path.normpath(root.resolve() / location)).as_posix()
+    return f"{prefix}{absolute}{sep}{query}"
