@@ -116,13 +116,14 @@ def _find(root: yaml.Node | None, json_path: JsonPath) -> tuple[yaml.Node | None
 
 
 def display_name(path: Path) -> str:
-    """How to name `path` in messages: relative to the current directory when it is inside it."""
+    """How to name `path` in messages: relative to the current directory when that stays short."""
     if not path.is_absolute():
         return str(path)
     try:
-        return str(path.relative_to(Path.cwd()))
-    except ValueError:
+        relative = os.path.relpath(path, Path.cwd())
+    except ValueError:  # another drive on Windows
         return str(path)
+    return relative if relative.count("..") <= 2 else str(path)
 
 
 def load_yaml(

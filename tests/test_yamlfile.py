@@ -77,6 +77,9 @@ def test_display_defaults_to_cwd_relative(tmp_path: Path, monkeypatch: pytest.Mo
     monkeypatch.chdir(tmp_path)
     assert load_yaml(path).display == "f.yaml"
     assert load_yaml(path, display="shown.yaml").display == "shown.yaml"
+    (tmp_path / "sub").mkdir()
+    monkeypatch.chdir(tmp_path / "sub")
+    assert load_yaml(path).display == "../f.yaml"
 
 
 def test_text_argument_skips_reading(tmp_path: Path) -> None:
