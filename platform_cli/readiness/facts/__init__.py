@@ -1,0 +1,1 @@
+"""Fact collectors: turn a feature repository into named fact documents that readiness rules compare."""
