@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -100,6 +101,15 @@ def clean_report() -> Report:
         for line, rule in enumerate(rules, start=3)
     ]
     return Report("/srv/repos/clean", "clean", "experimental", "bronze", findings, [], "gold")
+
+
+RuleFactory = Callable[..., Rule]
+
+
+@pytest.fixture
+def rule_factory() -> RuleFactory:
+    """`make_rule` as a fixture: test modules must not import conftest (other conftest.py share the name)."""
+    return make_rule
 
 
 @pytest.fixture

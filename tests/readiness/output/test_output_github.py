@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from platform_cli.readiness.model import Finding, Location, Report
+from collections.abc import Callable
+
+from platform_cli.readiness.model import Finding, Location, Report, Rule
 from platform_cli.readiness.output import render
 from platform_cli.readiness.output.github import escape_data, escape_property
 
-from conftest import make_rule  # isort: skip
 
-
-def test_escaping_of_newline_percent_and_comma_in_a_file_name() -> None:
+def test_escaping_of_newline_percent_and_comma_in_a_file_name(rule_factory: Callable[..., Rule]) -> None:
     finding = Finding(
-        make_rule("model-pinned", remediation="Pin it."),
+        rule_factory("model-pinned", remediation="Pin it."),
         "fail",
         ("100% floating\r\nnext line",),
         (Location("config/a,b: c.yaml", 7),),

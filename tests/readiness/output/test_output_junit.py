@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 
 from junitparser import Attr, Failure, JUnitXml, Skipped, TestCase, TestSuite
 
-from platform_cli.readiness.model import Finding, Location, Report
+from platform_cli.readiness.model import Finding, Location, Report, Rule
 from platform_cli.readiness.output import render
-
-from conftest import make_rule  # isort: skip
 
 
 class FileCase(TestCase):  # type: ignore[misc]
@@ -70,9 +69,11 @@ def test_clean_report_has_no_failures(clean: Report) -> None:
     assert all(case.is_passed for case in suite)
 
 
-def test_control_characters_and_markup_in_messages_stay_well_formed() -> None:
+def test_control_characters_and_markup_in_messages_stay_well_formed(
+    rule_factory: Callable[..., Rule],
+) -> None:
     finding = Finding(
-        make_rule("x"), "fail", ('bad "value" \x1b[31m & </failure>\x00',), (Location("a&b.py", 3),)
+        rule_factory("x"), "fail", ('bad "value" \x1b[31m & </failure>\x00',), (Location("a&b.py", 3),)
     )
     report = Report("r", "f", "experimental", "bronze", [finding], [], None)
     xml = render(report, "junit")

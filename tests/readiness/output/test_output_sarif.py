@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import clean_report, mixed_report
 from jsonschema.validators import validator_for
 
 from platform_cli import __version__
@@ -39,10 +38,12 @@ def sarif(report: Report, **kw: Any) -> dict[str, Any]:
     return log
 
 
-def test_mixed_report_validates_against_the_official_schema(validator: Any, report: Report) -> None:
+def test_mixed_report_validates_against_the_official_schema(
+    validator: Any, report: Report, clean: Report
+) -> None:
     log = sarif(report, information_uri="https://platform.example.com/readiness")
     assert _errors(validator, log) == []
-    assert _errors(validator, sarif(clean_report())) == []
+    assert _errors(validator, sarif(clean)) == []
     assert _errors(validator, sarif(report, include_passed=False)) == []
 
 
@@ -146,5 +147,5 @@ def test_artifact_uri_is_a_relative_reference() -> None:
     assert artifact_uri("docs/100%.md") == "docs/100%25.md"
 
 
-def test_mixed_report_fixture_is_what_this_file_expects() -> None:
-    assert mixed_report().counts() == {"passed": 2, "failed": 4, "waived": 1}
+def test_mixed_report_fixture_is_what_this_file_expects(report: Report) -> None:
+    assert report.counts() == {"passed": 2, "failed": 4, "waived": 1}
