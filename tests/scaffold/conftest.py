@@ -9,11 +9,6 @@ from pathlib import Path
 import pytest
 
 
-def tree_snapshot(root: Path) -> dict[str, bytes]:
-    """Every file below root (including .git internals) with its bytes: proof that nothing changed."""
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
-
-
 @pytest.fixture
 def copier_template(tmp_path: Path) -> Path:
     root = tmp_path / "tpl-copier"

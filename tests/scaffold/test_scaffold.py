@@ -9,9 +9,13 @@ import pytest
 import yaml
 
 from platform_cli.cli.main import run
-from tests.scaffold.conftest import tree_snapshot
 
 NAME = "Support Summarizer"
+
+
+def tree_snapshot(root: Path) -> dict[str, bytes]:
+    """Every file below root (including .git internals) with its bytes: proof that nothing changed."""
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
 def _new(dest: Path, *extra: str) -> int:
