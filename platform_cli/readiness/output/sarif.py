@@ -9,6 +9,7 @@ GitHub also shows `kind: "pass"` results as alerts; `include_passed=False` leave
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import quote
@@ -32,6 +33,7 @@ _WAIVER_RULES = {
 }
 
 
+@lru_cache(maxsize=1)
 def _information_uri() -> str | None:
     """The project's home page from the installed package metadata, when it declares one."""
     from importlib.metadata import PackageNotFoundError, metadata
