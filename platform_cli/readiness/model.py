@@ -96,9 +96,16 @@ class Report:
         return reached_rank >= LEVELS.index(self.required_level) and not expired
 
     def blocking(self, level: Level) -> list[Finding]:
-        """Findings that stand between this repo and `level` (that level and every level below)."""
+        """Error-severity failures that stand between this repo and `level` (it and every level below).
+
+        Warning-severity failures are reported but never block a level.
+        """
         rank = LEVELS.index(level)
-        return [f for f in self.findings if f.failed and LEVELS.index(f.rule.level) <= rank]
+        return [
+            f
+            for f in self.findings
+            if f.failed and f.rule.severity == "error" and LEVELS.index(f.rule.level) <= rank
+        ]
 
     def counts(self) -> dict[str, int]:
         passed = sum(1 for f in self.findings if f.status == "pass")
