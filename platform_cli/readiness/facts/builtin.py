@@ -1,10 +1,28 @@
-"""The fact collectors shipped with platform-cli (plugins add more via the `platform_cli.fact_collectors` group)."""
+"""The fact collectors shipped with platform-cli (plugins add more via `platform_cli.fact_collectors`)."""
 
 from __future__ import annotations
 
 from platform_cli.readiness.facts.base import FactCollector
+from platform_cli.readiness.facts.budget_rollout import BudgetCollector, RolloutCollector
+from platform_cli.readiness.facts.files import FilesCollector
 from platform_cli.readiness.facts.manifest import ManifestCollector
+from platform_cli.readiness.facts.ownership import OncallCollector, OwnershipCollector
+from platform_cli.readiness.facts.providers import ProvidersCollector
+from platform_cli.readiness.facts.scans import PromptsCollector, SecretScanCollector, SourceScanCollector
+from platform_cli.readiness.facts.secrets import SecretsCollector
+from platform_cli.readiness.facts.template import TemplateCollector
 
 BUILTIN: list[FactCollector] = [
     ManifestCollector(),
+    OwnershipCollector(),
+    ProvidersCollector(),
+    OncallCollector(),
+    BudgetCollector(),
+    RolloutCollector(),
+    SecretsCollector(),
+    SecretScanCollector(),
+    SourceScanCollector(),
+    PromptsCollector(),
+    FilesCollector(),
+    TemplateCollector(),
 ]

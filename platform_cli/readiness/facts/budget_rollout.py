@@ -1,0 +1,49 @@
+"""The `budget` and `rollout` facts: spending limits and alerts, and how a new version is rolled out."""
+
+from __future__ import annotations
+
+from platform_cli.readiness.facts.base import Fact, RepoContext
+from platform_cli.readiness.facts.support import MANIFEST_FILE, first_line, manifest_or_missing
+
+
+class BudgetCollector:
+    """`budget`: {declared, monthly_usd, per_request_usd, alert_at: [fractions], file, line}.
+
+    Values are None (alert_at empty) when the manifest leaves them out.
+    """
+
+    name = "budget"
+
+    def collect(self, ctx: RepoContext) -> Fact:
+        manifest, missing = manifest_or_missing(ctx, self.name)
+        if missing is not None:
+            return missing
+        budget = manifest.budget
+        value = {
+            "declared": budget is not None,
+            "monthly_usd": budget.monthly_usd if budget else None,
+            "per_request_usd": budget.per_request_usd if budget else None,
+            "alert_at": list(budget.alert_at) if budget else [],
+        }
+        line = first_line(manifest, ("spec", "budget"), ("spec",))
+        return Fact(self.name, value, file=MANIFEST_FILE, line=line)
+
+
+class RolloutCollector:
+    """`rollout`: {declared, steps: [percent], soak_days, guard_metrics: [name], file, line}."""
+
+    name = "rollout"
+
+    def collect(self, ctx: RepoContext) -> Fact:
+        manifest, missing = manifest_or_missing(ctx, self.name)
+        if missing is not None:
+            return missing
+        rollout = manifest.rollout
+        value = {
+            "declared": rollout is not None,
+            "steps": list(rollout.steps) if rollout else [],
+            "soak_days": rollout.soak_days if rollout else None,
+            "guard_metrics": list(rollout.guard_metrics) if rollout else [],
+        }
+        line = first_line(manifest, ("spec", "rollout", "soak_days"), ("spec", "rollout"), ("spec",))
+        return Fact(self.name, value, file=MANIFEST_FILE, line=line)

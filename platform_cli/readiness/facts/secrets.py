@@ -1,0 +1,73 @@
+"""The `secrets` fact: declared secrets and, for every provider, the API key it needs and how it is kept."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from platform_cli.readiness.facts.base import Fact, RepoContext
+from platform_cli.readiness.facts.support import MANIFEST_FILE, first_line, manifest_or_missing
+
+# Provider kinds that cannot work without an API key; openai-compatible servers (vLLM, Ollama) may not.
+KEYED_KINDS = frozenset({"openai", "anthropic"})
+
+
+class SecretsCollector:
+    """`secrets`: {declared: [secret], referenced: [ref], missing: [name], unreferenced: [name], file, line}.
+
+    secret: {name, backend, path, owner, rotation_days, file, line}.
+    ref (one per provider that names an api_key_secret or whose kind needs a key): {name (None when the
+    provider names none), provider, provider_kind, declared, backend, owner, rotation_days, file, line};
+    the location is the secret's declaration when declared, else the provider's api_key_secret line.
+    """
+
+    name = "secrets"
+
+    def collect(self, ctx: RepoContext) -> Fact:
+        manifest, missing = manifest_or_missing(ctx, self.name)
+        if missing is not None:
+            return missing
+        declared = [
+            {
+                "name": s.name,
+                "backend": s.backend,
+                "path": s.path,
+                "owner": s.owner,
+                "rotation_days": s.rotation_days,
+                "file": MANIFEST_FILE,
+                "line": first_line(manifest, ("spec", "secrets", s.index, "name")),
+            }
+            for s in manifest.secrets
+        ]
+        by_name = {s["name"]: s for s in declared}
+        referenced: list[dict[str, Any]] = []
+        for spec in manifest.providers:
+            if spec.api_key_secret is None and spec.kind not in KEYED_KINDS:
+                continue
+            secret = by_name.get(spec.api_key_secret) if spec.api_key_secret else None
+            provider_line = first_line(
+                manifest,
+                ("spec", "providers", spec.index, "api_key_secret"),
+                ("spec", "providers", spec.index, "name"),
+            )
+            referenced.append(
+                {
+                    "name": spec.api_key_secret,
+                    "provider": spec.name,
+                    "provider_kind": spec.kind,
+                    "declared": secret is not None,
+                    "backend": secret["backend"] if secret else None,
+                    "owner": secret["owner"] if secret else None,
+                    "rotation_days": secret["rotation_days"] if secret else None,
+                    "file": MANIFEST_FILE,
+                    "line": secret["line"] if secret else provider_line,
+                }
+            )
+        used = {r["name"] for r in referenced}
+        value = {
+            "declared": declared,
+            "referenced": referenced,
+            "missing": sorted({r["name"] for r in referenced if r["name"] and not r["declared"]}),
+            "unreferenced": [s["name"] for s in declared if s["name"] not in used],
+        }
+        line = first_line(manifest, ("spec", "secrets"), ("spec", "providers"))
+        return Fact(self.name, value, file=MANIFEST_FILE, line=line)
