@@ -1,0 +1,85 @@
+"""Check one feature repository: manifest first, then the facts the rules need, rules, waivers, levels."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection, Mapping, Sequence
+from pathlib import Path
+
+from platform_cli.readiness.evaluate import evaluate_rule, reached_level, required_level
+from platform_cli.readiness.facts.base import Fact, FactCollector, RepoContext
+from platform_cli.readiness.facts.registry import installed_collectors
+from platform_cli.readiness.model import Level, Report, Rule
+from platform_cli.readiness.rules import load_rules
+from platform_cli.readiness.waivers import apply_waivers, load_waivers
+from platform_cli.yamlfile import display_name
+
+__all__ = ["check_repo", "collect_facts"]
+
+_MAX_REASON = 300
+
+
+def check_repo(
+    root: Path,
+    *,
+    level: Level | None = None,
+    extra_policy_dirs: Sequence[Path] = (),
+    today: dt.date | None = None,
+    rules: Sequence[Rule] | None = None,
+    collectors: Mapping[str, FactCollector] | None = None,
+) -> Report:
+    """The readiness report of the repo at `root`.
+
+    Raises InvalidFile (exit 2, with file:line) for a bad manifest, rule file or waivers.yaml; never for
+    a collector's failure, which becomes an unknown fact and so a failed finding. `rules` and
+    `collectors` default to the installed packs and collectors (`scan` passes pre-loaded rules).
+    """
+    day = today or dt.date.today()
+    ctx = RepoContext(root=root, extra={"today": day})
+    manifest = ctx.manifest  # first: a bad manifest is bad input, reported with its file:line
+    active = list(rules) if rules is not None else load_rules(extra_policy_dirs)
+    waivers = load_waivers(root, rule_ids={r.id for r in active}, today=day)
+    facts = collect_facts(ctx, {r.fact for r in active}, collectors)
+    findings, notes = apply_waivers([evaluate_rule(r, facts[r.fact]) for r in active], waivers, today=day)
+    return Report(
+        repo=display_name(root),
+        feature=manifest.name,
+        lifecycle=manifest.lifecycle,
+        required_level=required_level(manifest.lifecycle, level),
+        findings=findings,
+        waiver_notes=notes,
+        reached=reached_level(findings, notes, active),
+    )
+
+
+def collect_facts(
+    ctx: RepoContext, names: Collection[str], collectors: Mapping[str, FactCollector] | None = None
+) -> dict[str, Fact]:
+    """Each named fact, collected exactly once. A missing collector, a collector that raises or one that
+    returns something else than its Fact yields an unknown fact with the reason (never a crash)."""
+    table = installed_collectors() if collectors is None else collectors
+    facts: dict[str, Fact] = {}
+    for name in sorted(names):
+        collector = table.get(name)
+        if collector is None:
+            known = ", ".join(sorted(table)) or "none"
+            facts[name] = Fact.missing(
+                name, f"no fact collector named '{name}' is installed (installed: {known})"
+            )
+            continue
+        try:
+            fact = collector.collect(ctx)
+        except Exception as error:  # a company's plugin must not crash the check
+            reason = f"the '{name}' collector failed: {type(error).__name__}: {error}"
+            facts[name] = Fact.missing(name, _shorten(reason))
+            continue
+        if not isinstance(fact, Fact) or fact.name != name:
+            got = f"a Fact named '{fact.name}'" if isinstance(fact, Fact) else type(fact).__name__
+            fact = Fact.missing(name, f"the '{name}' collector returned {got} instead of the '{name}' fact")
+        facts[name] = fact
+    return facts
+
+
+def _shorten(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= _MAX_REASON else text[: _MAX_REASON - 3] + "..."

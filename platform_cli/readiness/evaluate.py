@@ -1,0 +1,245 @@
+"""Evaluate one rule over one fact (condition, per-item messages, locations) and compute readiness levels."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Protocol, runtime_checkable
+
+import jinja2
+from jinja2 import meta
+from jinja2.sandbox import SandboxedEnvironment
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+
+from platform_cli.readiness.facts.base import Fact
+from platform_cli.readiness.model import LEVELS, Finding, Level, Location, Rule, WaiverNote
+from platform_cli.yamlfile import render_path
+
+JsonPath = tuple[str | int, ...]
+
+# What a message template can read; anything else is reported when the rule file is loaded.
+TEMPLATE_VARIABLES = ("fact", "item", "error", "rule")
+
+# Which level a lifecycle stage must reach unless `--level` says otherwise.
+REQUIRED_LEVEL: dict[str, Level] = {"experimental": "bronze", "production": "silver", "deprecated": "bronze"}
+
+
+class _LiteUndefined(jinja2.ChainableUndefined):
+    """Missing values may be tested (`{% if item.owner %}`, `| default`) but never printed silently."""
+
+    __slots__ = ()
+
+    def __str__(self) -> str:
+        self._fail_with_undefined_error()
+        return ""  # pragma: no cover - the line above always raises
+
+
+_ENV = SandboxedEnvironment(autoescape=False, undefined=_LiteUndefined, keep_trailing_newline=False)
+
+
+def template_problem(text: str) -> str | None:
+    """Why `text` is not a usable message template (syntax, unknown variable), or None when it is fine."""
+    try:
+        ast = _ENV.parse(text)
+    except jinja2.TemplateSyntaxError as error:
+        return f"template syntax error on its line {error.lineno}: {error.message}"
+    unknown = sorted(meta.find_undeclared_variables(ast) - set(TEMPLATE_VARIABLES) - set(_ENV.globals))
+    if unknown:
+        available = ", ".join(TEMPLATE_VARIABLES)
+        return f"template uses unknown variable {', '.join(unknown)} (available: {available})"
+    return None
+
+
+@lru_cache(maxsize=1024)
+def _compiled(text: str) -> jinja2.Template:
+    return _ENV.from_string(text)
+
+
+def render_message(text: str, context: dict[str, Any]) -> tuple[str, str | None]:
+    """(rendered message, template error or None). A broken template never raises: it says so instead."""
+    try:
+        return " ".join(_compiled(text).render(context).split()), None
+    except Exception as error:  # a rule author's mistake must not crash the check
+        problem = f"{type(error).__name__}: {error}"
+        return f"[message template error: {problem}] {' '.join(text.split())}", problem
+
+
+@lru_cache(maxsize=1024)
+def _validator(rule_id: str, source: str, condition_json: str) -> Draft202012Validator:
+    return Draft202012Validator(
+        json.loads(condition_json), format_checker=Draft202012Validator.FORMAT_CHECKER
+    )
+
+
+def validator_for_rule(rule: Rule) -> Draft202012Validator:
+    """The compiled condition of `rule`, built once per rule id, pack file and condition."""
+    source = rule.source.file if rule.source else ""
+    return _validator(rule.id, source, json.dumps(rule.condition, sort_keys=True))
+
+
+@runtime_checkable
+class LocatableFact(Protocol):
+    """A fact whose value mirrors a file, so any JSON path inside the value has a line (the manifest)."""
+
+    def line_of(self, json_path: JsonPath) -> int | None: ...
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """A finding plus the template errors met while rendering it (`platform policies test` reports them)."""
+
+    finding: Finding
+    template_errors: tuple[str, ...] = ()
+
+
+def evaluate_rule(rule: Rule, fact: Fact) -> Finding:
+    """The verdict of `rule` on `fact`, per the semantics in the readiness spec."""
+    return evaluate(rule, fact).finding
+
+
+def evaluate(rule: Rule, fact: Fact) -> Evaluation:
+    """Like `evaluate_rule`, also returning template errors instead of hiding them in the message."""
+    fact_location = _fact_location(fact)
+    located = (fact_location,) if fact_location else ()
+    if fact.unknown is not None:
+        return Evaluation(Finding(rule, "unknown", (f"cannot check: {fact.unknown}",), located))
+    rule_view = {"id": rule.id, "title": rule.title, "level": rule.level, "severity": rule.severity}
+    errors = list(validator_for_rule(rule).iter_errors(fact.value))
+    if not errors:
+        context = {"fact": fact.value, "item": None, "error": None, "rule": rule_view}
+        message, problem = render_message(rule.pass_message, context)
+        return Evaluation(Finding(rule, "pass", (message,), located), _problems(problem))
+
+    messages: list[str] = []
+    locations: list[Location | None] = []
+    problems: list[str] = []
+    for prefix, group in _group_by_item(errors):
+        item = _value_at(fact.value, prefix) if prefix is not None else None
+        first = group[0]
+        error_view = {
+            "message": first.message,
+            "path": render_path(tuple(first.absolute_path)),
+            "validator": first.validator,
+            "messages": [e.message for e in group],
+        }
+        context = {"fact": fact.value, "item": item, "error": error_view, "rule": rule_view}
+        message, problem = render_message(rule.fail_message, context)
+        messages.append(message)
+        problems.extend(_problems(problem))
+        locations.append(_item_location(fact, item, tuple(first.absolute_path)) or fact_location)
+    ordered_messages, ordered_locations = _located_first(messages, locations)
+    finding = Finding(rule, "fail", ordered_messages, ordered_locations)
+    return Evaluation(finding, tuple(problems))
+
+
+def _problems(problem: str | None) -> tuple[str, ...]:
+    return () if problem is None else (problem,)
+
+
+def _group_by_item(errors: Iterable[ValidationError]) -> list[tuple[JsonPath | None, list[ValidationError]]]:
+    """Errors grouped by the item at the first array index of their path; items in document order.
+
+    Errors whose path holds no array index form one group (item None), listed after the items.
+    """
+    groups: dict[JsonPath | None, list[ValidationError]] = {}
+    for error in errors:
+        path = tuple(error.absolute_path)
+        index = next((i for i, step in enumerate(path) if isinstance(step, int)), None)
+        key = None if index is None else path[: index + 1]
+        groups.setdefault(key, []).append(error)
+    items = sorted((k for k in groups if k is not None), key=_path_order)
+    ordered: list[tuple[JsonPath | None, list[ValidationError]]] = [(k, groups[k]) for k in items]
+    if None in groups:
+        ordered.append((None, groups[None]))
+    return ordered
+
+
+def _path_order(path: JsonPath) -> tuple[tuple[bool, Any], ...]:
+    return tuple((isinstance(step, str), step) for step in path)
+
+
+def _value_at(value: Any, path: JsonPath) -> Any:
+    for step in path:
+        value = value[step]
+    return value
+
+
+def _fact_location(fact: Fact) -> Location | None:
+    return Location(fact.file, fact.line) if fact.file else None
+
+
+def _item_location(fact: Fact, item: Any, error_path: JsonPath) -> Location | None:
+    """The item's own file/line keys; else, for a fact that mirrors a file, the line of the error."""
+    if isinstance(item, dict) and isinstance(item.get("file"), str) and item["file"]:
+        line = item.get("line")
+        return Location(item["file"], line if isinstance(line, int) and not isinstance(line, bool) else None)
+    if fact.file and isinstance(fact, LocatableFact):
+        path = error_path
+        while True:
+            line = fact.line_of(path)
+            if line is not None or not path:
+                return Location(fact.file, line if line is not None else fact.line)
+            path = path[:-1]
+    return None
+
+
+def _located_first(
+    messages: Sequence[str], locations: Sequence[Location | None]
+) -> tuple[tuple[str, ...], tuple[Location, ...]]:
+    """`locations` run parallel to `messages`; when some messages have no location, those go last.
+
+    Outputs pair messages with locations by index, so unlocated messages must follow every located one.
+    """
+    pairs = list(zip(messages, locations, strict=True))
+    if all(loc is not None for _, loc in pairs):
+        return tuple(messages), tuple(loc for loc in locations if loc is not None)
+    pairs.sort(key=lambda pair: pair[1] is None)
+    return tuple(m for m, _ in pairs), tuple(loc for _, loc in pairs if loc is not None)
+
+
+def required_level(lifecycle: str, override: Level | None = None) -> Level:
+    """`--level` when given, else what the lifecycle stage needs (unknown stages need bronze)."""
+    return override if override is not None else REQUIRED_LEVEL.get(lifecycle, "bronze")
+
+
+def _blocks(finding: Finding) -> bool:
+    return finding.failed and finding.rule.severity == "error"
+
+
+def reached_level(
+    findings: Sequence[Finding], waiver_notes: Sequence[WaiverNote] = (), rules: Sequence[Rule] = ()
+) -> Level | None:
+    """Highest level whose rules, and all rules below, pass or are waived, with no expired waiver there.
+
+    Warning-severity failures never block. An expired waiver blocks the level of the rule it names
+    (looked up in `findings`, then `rules`; an expired waiver for a rule not known blocks bronze).
+    """
+    level_of: dict[str, Level] = {r.id: r.level for r in rules}
+    level_of.update({f.rule.id: f.rule.level for f in findings})
+    lowest_block = len(LEVELS)
+    for finding in findings:
+        if _blocks(finding):
+            lowest_block = min(lowest_block, LEVELS.index(finding.rule.level))
+    for note in waiver_notes:
+        if note.kind == "expired":
+            rank = LEVELS.index(level_of.get(note.waiver.rule_id, LEVELS[0]))
+            lowest_block = min(lowest_block, rank)
+    return None if lowest_block == 0 else LEVELS[lowest_block - 1]
+
+
+def example_failures(rule: Rule) -> list[str]:
+    """What is wrong with `rule`'s own examples: a pass example failing, a fail example passing, a template
+    that cannot render for them. Empty when the rule verifies."""
+    failures: list[str] = []
+    for expected, examples in (("pass", rule.examples_pass), ("fail", rule.examples_fail)):
+        for index, example in enumerate(examples):
+            result = evaluate(rule, Fact(name=rule.fact, value=example))
+            where = f"examples.{expected}[{index}]"
+            if result.finding.status != expected:
+                said = "; ".join(result.finding.messages)
+                failures.append(f"{where}: expected {expected}, got {result.finding.status} ({said})")
+            failures.extend(f"{where}: {expected} message: {problem}" for problem in result.template_errors)
+    return failures

@@ -1,0 +1,213 @@
+"""Load readiness rule packs: every rule file validated with file:line problems, then turned into Rules."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+
+from platform_cli.errors import InvalidFile, Problem, UserError
+from platform_cli.readiness.evaluate import template_problem
+from platform_cli.readiness.model import Location, Rule
+from platform_cli.resources import policies_dir
+from platform_cli.yamlfile import LoadedYaml, load_yaml, render_path, schema_problems
+from platform_cli.yamlschema import load_schema
+
+POLICIES_ENV = "PLATFORM_POLICIES"
+WHAT = "readiness rules"
+
+JsonPath = tuple[str | int, ...]
+
+
+def shipped_pack() -> Path:
+    """The rule pack shipped with this version of the package."""
+    return policies_dir() / "readiness"
+
+
+def configured_policy_dirs() -> list[Path]:
+    """Extra packs from `$PLATFORM_POLICIES` (os.pathsep-separated), then the user config's `policy_dirs`."""
+    from platform_cli.config import load_config
+
+    from_env = [Path(p) for p in os.environ.get(POLICIES_ENV, "").split(os.pathsep) if p]
+    return from_env + [Path(p).expanduser() for p in load_config().policy_dirs]
+
+
+def rule_files(location: Path) -> list[Path]:
+    """The rule files of a pack: a file itself, or every *.yaml/*.yml below `DIR/readiness/` (else `DIR/`)."""
+    if location.is_file():
+        return [location]
+    if not location.is_dir():
+        raise UserError(f"{location}: no such rule file or directory (check --policies / ${POLICIES_ENV})")
+    base = location / "readiness" if (location / "readiness").is_dir() else location
+    found = [p for pattern in ("*.yaml", "*.yml") for p in base.rglob(pattern) if p.is_file()]
+    return sorted(found)
+
+
+def load_rules(extra: Sequence[Path] = (), *, shipped: bool = True, configured: bool = True) -> list[Rule]:
+    """The shipped pack, configured packs and `extra` packs (files or directories), in that order.
+
+    Raises InvalidFile (exit 2) listing every problem in every file: schema errors, conditions that are
+    not valid JSON Schemas, templates that do not parse, rule ids defined twice.
+    """
+    locations: list[Path] = []
+    if shipped:
+        locations.append(shipped_pack())
+    if configured:
+        locations.extend(configured_policy_dirs())
+    locations.extend(extra)
+    files: list[Path] = []
+    for location in locations:
+        for path in rule_files(location):
+            if path.resolve() not in {f.resolve() for f in files}:
+                files.append(path)
+    return load_rule_files(files)
+
+
+def load_rule_files(files: Iterable[Path]) -> list[Rule]:
+    """Rules from exactly these files, checked as one set (ids must be unique across them)."""
+    rules: list[Rule] = []
+    problems: list[Problem] = []
+    first_bad: str | None = None
+    seen: dict[str, Rule] = {}
+    for path in files:
+        try:
+            loaded_rules = _load_file_cached(str(path), *_stamp(path))
+        except InvalidFile as error:
+            problems.extend(error.problems)
+            first_bad = first_bad or error.file
+            continue
+        for rule in loaded_rules:
+            if rule.id in seen:
+                problems.append(_duplicate(rule, seen[rule.id]))
+                first_bad = first_bad or (rule.source.file if rule.source else str(path))
+                continue
+            seen[rule.id] = rule
+            rules.append(rule)
+    if problems:
+        raise InvalidFile(first_bad or "rules", problems, WHAT)
+    return rules
+
+
+def _stamp(path: Path) -> tuple[int, int]:
+    try:
+        stat = path.stat()
+    except OSError:
+        return (0, 0)  # load_yaml then reports the file as unreadable
+    return (stat.st_mtime_ns, stat.st_size)
+
+
+def _duplicate(rule: Rule, first: Rule) -> Problem:
+    source = rule.source or Location("?")
+    where = _where(first.source)
+    return Problem(
+        source.file,
+        source.line,
+        None,
+        "$.id",
+        f"duplicate rule id '{rule.id}' (already defined at {where})",
+        "rule ids are unique across all packs: rename this rule or remove one of them",
+    )
+
+
+def _where(location: Location | None) -> str:
+    if location is None:
+        return "?"
+    return f"{location.file}:{location.line}" if location.line else location.file
+
+
+@lru_cache(maxsize=256)
+def _load_file_cached(path: str, mtime_ns: int, size: int) -> tuple[Rule, ...]:
+    del mtime_ns, size  # part of the cache key only: an edited file is read again
+    return tuple(load_rule_file(Path(path)))
+
+
+def load_rule_file(path: Path) -> list[Rule]:
+    """The rules of one file (one rule, or a list under `rules:`), or InvalidFile with every problem."""
+    loaded = load_yaml(path, what=WHAT)
+    problems = schema_problems(loaded, load_schema("rule"))
+    if problems:
+        raise InvalidFile(loaded.display, problems, WHAT)
+    data = loaded.data
+    entries: list[tuple[JsonPath, dict[str, Any]]]
+    if "rules" in data:
+        entries = [(("rules", i), rule) for i, rule in enumerate(data["rules"])]
+    else:
+        entries = [((), data)]
+    rules: list[Rule] = []
+    seen: dict[str, JsonPath] = {}
+    for where, raw in entries:
+        problems.extend(_rule_problems(loaded, where, raw))
+        if raw["id"] in seen:
+            first = loaded.line_of((*seen[raw["id"]], "id"))
+            problems.append(
+                _problem(
+                    loaded,
+                    (*where, "id"),
+                    f"duplicate rule id '{raw['id']}' (already defined on line {first})",
+                    "rule ids are unique: rename this rule or remove one of them",
+                )
+            )
+        seen.setdefault(raw["id"], where)
+        rules.append(_rule(loaded, where, raw))
+    if problems:
+        raise InvalidFile(loaded.display, problems, WHAT)
+    return rules
+
+
+def _rule_problems(loaded: LoadedYaml, where: JsonPath, raw: dict[str, Any]) -> list[Problem]:
+    problems: list[Problem] = []
+    condition = raw["condition"]
+    meta = Draft202012Validator(Draft202012Validator.META_SCHEMA)
+    for error in sorted(meta.iter_errors(condition), key=lambda e: list(map(str, e.absolute_path))):
+        path = (*where, "condition", *error.absolute_path)
+        problems.append(
+            _problem(
+                loaded,
+                path,
+                f"condition is not a valid JSON Schema: {error.message}",
+                "write the condition as a JSON Schema (Draft 2020-12) over the fact's value",
+            )
+        )
+    for key in ("pass", "fail"):
+        problem = template_problem(raw[key])
+        if problem:
+            problems.append(
+                _problem(
+                    loaded,
+                    (*where, key),
+                    f"'{key}' message: {problem}",
+                    "messages are Jinja templates over fact, item, error and rule, e.g. {{ item.name }}",
+                )
+            )
+    return problems
+
+
+def _problem(loaded: LoadedYaml, path: JsonPath, message: str, hint: str) -> Problem:
+    found = loaded.locate(path)
+    line, column = found if found else (None, None)
+    return Problem(loaded.display, line, column, render_path(path), message, hint)
+
+
+def _rule(loaded: LoadedYaml, where: JsonPath, raw: dict[str, Any]) -> Rule:
+    examples = raw["examples"]
+    return Rule(
+        id=raw["id"],
+        title=raw["title"],
+        level=raw["level"],
+        severity=raw["severity"],
+        fact=raw["fact"],
+        condition=raw["condition"],
+        pass_message=raw["pass"],
+        fail_message=raw["fail"],
+        remediation=raw["remediation"].strip(),
+        rationale=raw["rationale"].strip(),
+        examples_pass=tuple(examples["pass"]),
+        examples_fail=tuple(examples["fail"]),
+        source=Location(loaded.display, loaded.line_of((*where, "id"))),
+        tags=tuple(raw.get("tags", ())),
+        docs=raw.get("docs"),
+    )

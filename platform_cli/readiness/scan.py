@@ -1,0 +1,105 @@
+"""Org-wide scan: find every feature repo below some directories and check them in parallel."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from pathlib import Path
+
+from platform_cli.errors import PlatformError, UserError
+from platform_cli.readiness.check import check_repo
+from platform_cli.readiness.model import Level, Rule
+from platform_cli.readiness.rules import load_rules
+from platform_cli.readiness.scorecard import ScanResult
+from platform_cli.repo import MANIFEST_NAME
+from platform_cli.yamlfile import display_name
+
+__all__ = ["ScanResult", "find_repos", "scan"]
+
+SKIP_DIRS = frozenset({".git", ".venv", "node_modules"})
+Progress = Callable[[int, int], None]
+
+_worker_rules: tuple[Rule, ...] = ()
+_worker_options: tuple[Level | None, dt.date | None] = (None, None)
+
+
+def find_repos(dirs: Iterable[Path]) -> list[Path]:
+    """Every directory holding ai-feature.yaml at or below `dirs`, sorted, each once.
+
+    Skips .git, .venv and node_modules everywhere and a found repo's own .platform (state, caches);
+    keeps descending into a found repo otherwise, so monorepos with several features are found.
+    """
+    found: set[Path] = set()
+    for top in dirs:
+        if not top.is_dir():
+            raise UserError(f"{top}: not a directory (scan takes directories that contain feature repos)")
+        for current, subdirs, files in os.walk(top):
+            here = Path(current)
+            is_repo = MANIFEST_NAME in files
+            if is_repo:
+                found.add(here.resolve())
+            subdirs[:] = sorted(
+                d for d in subdirs if d not in SKIP_DIRS and not (is_repo and d == ".platform")
+            )
+    return sorted(found)
+
+
+def scan(
+    dirs: Sequence[Path],
+    *,
+    workers: int | None = None,
+    progress: Progress | None = None,
+    level: Level | None = None,
+    extra_policy_dirs: Sequence[Path] = (),
+    today: dt.date | None = None,
+) -> list[ScanResult]:
+    """Check every repo below `dirs` (in parallel when there are several) and return one result each.
+
+    Rules are loaded once, here: a bad rule file stops the scan (InvalidFile, exit 2). A repo that cannot
+    be checked (bad manifest or waivers, unreadable files) becomes a result carrying the error text.
+    `progress(done, total)` is called after each repo.
+    """
+    repos = find_repos(dirs)
+    rules = tuple(load_rules(extra_policy_dirs))
+    total = len(repos)
+    if progress is not None:
+        progress(0, total)
+    count = max(1, min(workers or os.cpu_count() or 1, total))
+    results: list[ScanResult] = []
+    if count == 1:
+        _init_worker(rules, level, today)
+        for done, repo in enumerate(repos, start=1):
+            results.append(_check_one(repo))
+            if progress is not None:
+                progress(done, total)
+    else:
+        with ProcessPoolExecutor(
+            max_workers=count, initializer=_init_worker, initargs=(rules, level, today)
+        ) as pool:
+            futures = [pool.submit(_check_one, repo) for repo in repos]
+            for done, future in enumerate(as_completed(futures), start=1):
+                results.append(future.result())
+                if progress is not None:
+                    progress(done, total)
+    return sorted(results, key=lambda r: r.path)
+
+
+def _init_worker(rules: tuple[Rule, ...], level: Level | None, today: dt.date | None) -> None:
+    global _worker_rules, _worker_options
+    _worker_rules = rules
+    _worker_options = (level, today)
+
+
+def _check_one(repo: Path) -> ScanResult:
+    """Check one repo in a worker; every failure becomes text (exceptions do not cross processes well)."""
+    path = display_name(repo)
+    level, today = _worker_options
+    try:
+        report = check_repo(repo, level=level, today=today, rules=_worker_rules)
+    except PlatformError as error:
+        return ScanResult(path=path, error=str(error))
+    except Exception as error:  # one broken repo must not abort an org-wide scan
+        return ScanResult(path=path, error=f"internal error while checking: {type(error).__name__}: {error}")
+    return ScanResult(path=path, report=report)

@@ -1,0 +1,174 @@
+"""Waivers (waivers.yaml in a feature repo): load and validate them, then apply them to findings."""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import os
+from collections.abc import Collection, Sequence
+from dataclasses import replace
+from pathlib import Path
+
+from platform_cli.errors import InvalidFile, Problem, UserError
+from platform_cli.readiness.model import Finding, Location, Waiver, WaiverNote
+from platform_cli.yamlfile import LoadedYaml, load_yaml, render_path, schema_problems
+from platform_cli.yamlschema import load_schema
+
+WAIVERS_FILE = "waivers.yaml"
+MAX_DAYS_ENV = "PLATFORM_WAIVER_MAX_DAYS"
+DEFAULT_MAX_DAYS = 90
+WHAT = "waivers"
+
+
+def max_days() -> int:
+    """How far ahead a waiver may expire: `$PLATFORM_WAIVER_MAX_DAYS`, else 90."""
+    raw = os.environ.get(MAX_DAYS_ENV, "").strip()
+    if not raw:
+        return DEFAULT_MAX_DAYS
+    try:
+        days = int(raw)
+    except ValueError:
+        days = -1
+    if days < 0:
+        raise UserError(f"${MAX_DAYS_ENV}={raw!r} is not a number of days (use a whole number >= 0, e.g. 90)")
+    return days
+
+
+def load_waivers(
+    root: Path, *, rule_ids: Collection[str], today: dt.date, limit_days: int | None = None
+) -> list[Waiver]:
+    """The waivers of the repo at `root` (none when there is no waivers.yaml).
+
+    Raises InvalidFile listing every problem: schema errors, an unknown rule id, two waivers for one rule,
+    an `expires` more than `limit_days` (default: `max_days()`) ahead. Expired waivers load fine:
+    applying them reports them.
+    """
+    path = root / WAIVERS_FILE
+    if not path.is_file():
+        return []
+    loaded = load_yaml(path, what=WHAT)
+    if loaded.data is None:  # an empty file waives nothing
+        return []
+    problems = schema_problems(loaded, load_schema("waivers"))
+    if problems:
+        raise InvalidFile(loaded.display, problems, WHAT)
+    limit = max_days() if limit_days is None else limit_days
+    waivers: list[Waiver] = []
+    first_line: dict[str, int | None] = {}
+    for index, entry in enumerate(loaded.data.get("waivers") or []):
+        where: tuple[str | int, ...] = ("waivers", index)
+        rule_id = entry["rule"]
+        problems.extend(_entry_problems(loaded, where, entry, rule_ids, today, limit))
+        if rule_id in first_line:
+            problems.append(
+                _problem(
+                    loaded,
+                    (*where, "rule"),
+                    f"second waiver for '{rule_id}' (the first is on line {first_line[rule_id]})",
+                    "keep one waiver per rule",
+                )
+            )
+        first_line.setdefault(rule_id, loaded.line_of((*where, "rule")))
+        waivers.append(
+            Waiver(
+                rule_id=rule_id,
+                reason=entry["reason"],
+                approver=entry["approver"],
+                expires=entry["expires"],
+                location=Location(WAIVERS_FILE, loaded.line_of((*where, "rule"))),
+            )
+        )
+    if problems:
+        raise InvalidFile(loaded.display, problems, WHAT)
+    return waivers
+
+
+def _entry_problems(
+    loaded: LoadedYaml,
+    where: tuple[str | int, ...],
+    entry: dict[str, str],
+    rule_ids: Collection[str],
+    today: dt.date,
+    limit: int,
+) -> list[Problem]:
+    problems: list[Problem] = []
+    rule_id = entry["rule"]
+    if rule_id not in rule_ids:
+        close = difflib.get_close_matches(rule_id, list(rule_ids), n=1, cutoff=0.6)
+        hint = f"did you mean '{close[0]}'? " if close else ""
+        problems.append(
+            _problem(
+                loaded,
+                (*where, "rule"),
+                f"no readiness rule has the id '{rule_id}'",
+                hint + "`platform policies list` shows the rule ids",
+            )
+        )
+    try:
+        expires = dt.date.fromisoformat(entry["expires"])
+    except ValueError:
+        return [*problems, _problem(loaded, (*where, "expires"), "not a real date", "write YYYY-MM-DD")]
+    latest = today + dt.timedelta(days=limit)
+    if expires > latest:
+        problems.append(
+            _problem(
+                loaded,
+                (*where, "expires"),
+                f"expires {expires.isoformat()} is more than {limit} days ahead (latest allowed: "
+                f"{latest.isoformat()})",
+                f"waivers are short-lived: set expires to {latest.isoformat()} or earlier and renew it then",
+            )
+        )
+    return problems
+
+
+def _problem(loaded: LoadedYaml, path: tuple[str | int, ...], message: str, hint: str) -> Problem:
+    found = loaded.locate(path)
+    line, column = found if found else (None, None)
+    return Problem(loaded.display, line, column, render_path(path), message, hint)
+
+
+def is_expired(waiver: Waiver, today: dt.date) -> bool:
+    """A waiver applies through its `expires` day and is expired from the day after."""
+    return dt.date.fromisoformat(waiver.expires) < today
+
+
+def apply_waivers(
+    findings: Sequence[Finding], waivers: Sequence[Waiver], *, today: dt.date
+) -> tuple[list[Finding], list[WaiverNote]]:
+    """Waive failed findings that an unexpired waiver covers; note expired and unused waivers.
+
+    An expired waiver never waives: its finding stays failed and the note fails the check. A waiver for
+    a rule that did not fail is noted as unused (informational).
+    """
+    by_rule = {w.rule_id: w for w in waivers}
+    failed = {f.rule.id for f in findings if f.failed}
+    notes: list[WaiverNote] = []
+    for waiver in waivers:
+        if is_expired(waiver, today):
+            state = "still fails" if waiver.rule_id in failed else "passes now"
+            notes.append(
+                WaiverNote(
+                    waiver,
+                    "expired",
+                    f"waiver for {waiver.rule_id} expired on {waiver.expires} (approved by "
+                    f"{waiver.approver}); the rule {state}: fix it and remove the waiver, or get it "
+                    "renewed with a new expiry date",
+                )
+            )
+        elif waiver.rule_id not in failed:
+            notes.append(
+                WaiverNote(
+                    waiver,
+                    "unused",
+                    f"waiver for {waiver.rule_id} matches nothing: the rule does not fail "
+                    f"(remove it from {WAIVERS_FILE})",
+                )
+            )
+    result: list[Finding] = []
+    for finding in findings:
+        match = by_rule.get(finding.rule.id)
+        if finding.failed and match is not None and not is_expired(match, today):
+            finding = replace(finding, status="waived", waiver=match)
+        result.append(finding)
+    return result, notes
