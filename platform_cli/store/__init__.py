@@ -1,0 +1,59 @@
+"""The state store: SQLite by default, PostgreSQL by URL, with versioned, transactional migrations.
+
+Everything mutable at runtime (label pointers and history, response cache, conversation turns, usage
+events, eval runs, rollback journal, drills, ...) lives here, behind one `Store` object:
+
+    from platform_cli.store import open_store
+
+    with open_store("sqlite:///.platform/state.db") as store:   # or postgresql://user:pw@host/db
+        store.get_meta("store_id")
+
+Layout:
+- `sql.py`          ALL SQL text: connection setup, the MIGRATIONS tuple (DDL) and every query.
+- `statements.py`   SQL text types (`Migration`, `ByDialect`) and the `?` -> `%s` translation.
+- `migrations.py`   the runner: one transaction per migration, cross-process lock, checksums, version checks.
+- `engine.py`       the Engine contract; `sqlite_engine.py` / `postgres_engine.py` implement it (psycopg is
+                    imported only when a postgresql:// URL is opened).
+- `urls.py`         URL parsing and password redaction; `errors.py` StoreError / StoreConflict.
+- `store.py`        `Store` (schema, transactions, query methods) and `open_store`.
+
+How a later issue adds a table (e.g. prompt labels):
+1. Append a migration to `sql.MIGRATIONS` with the next version number. Never edit or reorder a released
+   one: its checksum is recorded in `schema_migrations` and a mismatch is refused.
+
+       Migration(2, "prompt labels", (
+           "CREATE TABLE prompt_labels (prompt TEXT NOT NULL, label TEXT NOT NULL, version TEXT NOT NULL,"
+           " moved_at TEXT NOT NULL, PRIMARY KEY (prompt, label))",
+           "CREATE INDEX prompt_labels_by_version ON prompt_labels (version)",
+       )),
+
+   Write portable SQL (TEXT timestamps from `engine.utc_timestamp()`, INTEGER booleans, RETURNING for
+   generated keys); where the engines differ use `ByDialect(sqlite=..., postgresql=...)`.
+2. Add the queries next to it in `sql.py` as constants with `?` placeholders:
+   `SELECT_LABEL = "SELECT version FROM prompt_labels WHERE prompt = ? AND label = ?"`.
+3. Add typed query methods on `Store` (`def label(self, prompt: str, label: str) -> str | None`) that run
+   `self._db.execute(sql.SELECT_LABEL, (prompt, label))`; wrap multi-statement writes in
+   `with self.transaction():`. When `store.py` grows past ~400 lines, move a domain's methods to a mixin
+   module (`store/labels.py`) and add it to `Store`'s bases.
+4. Test on both engines with the `store_url` fixture (tests/conftest.py); integrity errors surface as
+   `StoreConflict`, every other driver error as `StoreError` (never a raw driver exception).
+"""
+
+from __future__ import annotations
+
+from platform_cli.store.errors import StoreConflict, StoreError
+from platform_cli.store.migrations import AppliedMigration
+from platform_cli.store.statements import ByDialect, Migration
+from platform_cli.store.store import Store, open_store
+from platform_cli.store.urls import redact_url
+
+__all__ = [
+    "AppliedMigration",
+    "ByDialect",
+    "Migration",
+    "Store",
+    "StoreConflict",
+    "StoreError",
+    "open_store",
+    "redact_url",
+]

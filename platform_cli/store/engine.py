@@ -1,0 +1,90 @@
+"""The engine contract (execute, transaction, close) and `open_engine`, importing a driver only when used."""
+
+from __future__ import annotations
+
+import datetime as dt
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager
+from typing import Any, Protocol
+
+from platform_cli.store.errors import StoreError
+from platform_cli.store.statements import Statement, statement_for
+from platform_cli.store.urls import Dialect, StoreURL
+
+Params = Sequence[Any]
+Row = tuple[Any, ...]
+
+
+class Cursor(Protocol):
+    """What `Engine.execute` returns (a sqlite3 or psycopg cursor); rows are plain tuples."""
+
+    @property
+    def rowcount(self) -> int: ...
+
+    def fetchone(self) -> Any: ...
+
+    def fetchall(self) -> list[Any]: ...
+
+
+class Engine(ABC):
+    """One open connection. Not thread-safe: open one Store per thread."""
+
+    dialect: Dialect
+
+    def __init__(self, url: StoreURL) -> None:
+        self.url = url
+
+    def text(self, statement: Statement) -> str:
+        """The SQL of `statement` for this engine; a ByDialect with no text for it is a programming error."""
+        text = statement_for(statement, self.dialect)
+        if text is None:
+            raise ValueError(f"statement has no {self.dialect} variant: {statement!r}")
+        return text
+
+    @abstractmethod
+    def execute(self, statement: Statement, params: Params = ()) -> Cursor:
+        """Run one statement with `?` placeholders; driver errors become StoreError / StoreConflict."""
+
+    @abstractmethod
+    def executemany(self, statement: Statement, rows: Iterable[Params]) -> None:
+        """Run one statement once per parameter row."""
+
+    @abstractmethod
+    def transaction(self) -> AbstractContextManager[None]:
+        """Commit on success, roll back on any exception; nests with savepoints. Takes the write lock."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Close the connection; closing twice is fine."""
+
+    def fetchone(self, statement: Statement, params: Params = ()) -> Row | None:
+        row: Row | None = self.execute(statement, params).fetchone()
+        return row
+
+    def fetchall(self, statement: Statement, params: Params = ()) -> list[Row]:
+        return list(self.execute(statement, params).fetchall())
+
+    def error(self, detail: str, kind: type[StoreError] = StoreError) -> StoreError:
+        """A StoreError naming this store, with any secret from the URL scrubbed from `detail`."""
+        return kind(f"state store {self.url}: {self.url.scrub(detail)}")
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.url}>"
+
+
+def open_engine(url: StoreURL) -> Engine:
+    """Connect to the store at `url` (already parsed), importing only the driver it needs."""
+    if url.dialect == "sqlite":
+        from platform_cli.store.sqlite_engine import SQLiteEngine
+
+        return SQLiteEngine(url)
+    from platform_cli.store.postgres_engine import PostgresEngine
+
+    return PostgresEngine(url)
+
+
+def utc_timestamp(moment: dt.datetime | None = None) -> str:
+    """The store's timestamp text: ISO-8601 UTC with microseconds and a Z, sortable as text."""
+    moment = moment or dt.datetime.now(dt.timezone.utc)
+    return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
