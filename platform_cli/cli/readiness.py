@@ -1,18 +1,221 @@
-"""`platform readiness`: Readiness gate."""
+"""`platform readiness`: check one repo, scan many, explain a rule."""
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
+
 import click
+
+from platform_cli.cli.output import echo_json, format_option, write_output
+from platform_cli.errors import ExitCode
+
+if TYPE_CHECKING:
+    from platform_cli.readiness.model import Level
+
+LEVELS = ("bronze", "silver", "gold")
+# Kept equal to platform_cli.readiness.output.FORMATS (a test checks); listed here to keep startup light.
+REPORT_FORMATS = ("text", "json", "junit", "sarif", "markdown", "github")
+SCORECARD_FORMATS = ("text", "json", "csv")
+
+
+def policies_option(func: Any) -> Any:
+    return click.option(
+        "--policies",
+        "policies",
+        multiple=True,
+        type=click.Path(exists=True, path_type=Path),
+        help="Extra rule pack (a directory or rule file); repeatable. $PLATFORM_POLICIES adds more.",
+    )(func)
 
 
 @click.group(name="readiness")
 def group() -> None:
-    """Readiness gate: check a repo against the rule packs (coming).
+    """Readiness gate: check feature repos against the rule packs, level by level.
+
+    A repo reaches a level (bronze < silver < gold) when every rule at that level and below passes
+    or is waived. Lifecycle experimental needs bronze, production needs silver.
 
     \b
     Example:
-      platform readiness --help
+      platform readiness check
+      platform readiness scan ~/src --format csv --output scorecard.csv
+      platform readiness explain model-pinned
     """
+
+
+@group.command(name="check")
+@click.option("--level", type=click.Choice(LEVELS), help="Required level (default: from the lifecycle).")
+@click.option(
+    "--format",
+    "formats",
+    multiple=True,
+    type=click.Choice(REPORT_FORMATS),
+    help="Output format; repeat for several (each goes to the matching --output, else stdout). "
+    "[default: text]",
+)
+@click.option(
+    "--output",
+    "outputs",
+    multiple=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the matching --format to FILE instead of stdout; repeatable, in --format order.",
+)
+@policies_option
+@click.pass_context
+def check(
+    ctx: click.Context,
+    level: str | None,
+    formats: tuple[str, ...],
+    outputs: tuple[Path, ...],
+    policies: tuple[Path, ...],
+) -> int:
+    """Check the current feature repo; exit 0 when it reaches its required level, 1 when not.
+
+    Bad rule files, waivers.yaml or ai-feature.yaml exit 2 with file:line. Waivers are read from the
+    repo's waivers.yaml (expiring at most $PLATFORM_WAIVER_MAX_DAYS, default 90, days ahead).
+
+    \b
+    Example:
+      platform readiness check
+      platform readiness check --level silver
+      platform --repo services/summarizer readiness check --format json
+      platform readiness check --format sarif --output readiness.sarif \\
+          --format junit --output readiness.xml --format text
+    """
+    from platform_cli.readiness.check import check_repo
+    from platform_cli.readiness.output import render
+
+    chosen = formats or ("text",)
+    if len(outputs) > len(chosen):
+        raise click.UsageError(
+            f"{len(outputs)} --output given for {len(chosen)} --format; add a --format each"
+        )
+    report = check_repo(ctx.obj.repo(), level=cast("Level | None", level), extra_policy_dirs=policies)
+    for index, fmt in enumerate(chosen):
+        output = outputs[index] if index < len(outputs) else None
+        color = fmt == "text" and output is None and ctx.obj.color and sys.stdout.isatty()
+        write_output(render(report, fmt, color=color), output)
+    return ExitCode.OK if report.passed else ExitCode.CHECK_FAILED
+
+
+@contextmanager
+def _progress_bar(enabled: bool) -> Iterator[Any]:
+    """A `progress(done, total)` callback drawing a click progress bar on stderr (None when disabled)."""
+    if not enabled:
+        yield None
+        return
+    state: dict[str, Any] = {}
+
+    def progress(done: int, total: int) -> None:
+        bar = state.get("bar")
+        if bar is None:
+            bar = click.progressbar(length=total, label="checking repos", file=sys.stderr, show_pos=True)
+            bar.__enter__()
+            state["bar"] = bar
+        bar.update(done - bar.pos)
+
+    try:
+        yield progress
+    finally:
+        if "bar" in state:
+            state["bar"].__exit__(None, None, None)
+
+
+@group.command(name="scan")
+@click.argument("dirs", nargs=-1, required=True, type=click.Path(file_okay=False, path_type=Path))
+@format_option(*SCORECARD_FORMATS)
+@click.option("--workers", type=click.IntRange(min=1), help="Parallel workers [default: CPU count].")
+@click.option("--level", type=click.Choice(LEVELS), help="Require this level of every repo.")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE.")
+@policies_option
+def scan(
+    dirs: tuple[Path, ...],
+    fmt: str,
+    workers: int | None,
+    level: str | None,
+    output: Path | None,
+    policies: tuple[Path, ...],
+) -> int:
+    """Find every repo with an ai-feature.yaml below DIRS, check them in parallel, print a scorecard.
+
+    The scorecard lists per repo its level and failing rules, per rule how many repos fail it, and the
+    level distribution. A repo whose files are invalid is listed with the error; the scan goes on.
+    Exits 1 when any repo is below its required level or could not be checked.
+
+    \b
+    Example:
+      platform readiness scan ~/src/ai-features
+      platform readiness scan team-a/ team-b/ --workers 8 --format json --output scorecard.json
+    """
+    from platform_cli.readiness.scan import scan as scan_repos
+    from platform_cli.readiness.scorecard import build_scorecard, render_scorecard
+
+    with _progress_bar(sys.stderr.isatty()) as progress:
+        results = scan_repos(
+            list(dirs),
+            workers=workers,
+            progress=progress,
+            level=cast("Level | None", level),
+            extra_policy_dirs=policies,
+        )
+    write_output(render_scorecard(build_scorecard(results), fmt), output)
+    failing = any(r.report is None or not r.report.passed for r in results)
+    return ExitCode.CHECK_FAILED if failing else ExitCode.OK
+
+
+@group.command(name="explain")
+@click.argument("rule_id")
+@format_option()
+@policies_option
+def explain(rule_id: str, fmt: str, policies: tuple[Path, ...]) -> int:
+    """Show one rule: what it requires, why (the failure it prevents), how to fix, examples.
+
+    \b
+    Example:
+      platform readiness explain model-pinned
+      platform readiness explain soak-window --format json
+    """
+    from platform_cli.readiness.rules import find_rule, load_rules, rule_to_dict
+
+    rule = find_rule(load_rules(policies), rule_id)
+    if fmt == "json":
+        echo_json(rule_to_dict(rule))
+    else:
+        click.echo(_explain_text(rule_to_dict(rule)))
+    return ExitCode.OK
+
+
+def _explain_text(rule: dict[str, Any]) -> str:
+    import yaml
+
+    def block(value: Any) -> str:
+        text = yaml.safe_dump(value, sort_keys=False, allow_unicode=True, width=96).rstrip()
+        return "\n".join("    " + line for line in text.splitlines())
+
+    def para(text: str) -> str:
+        return "\n".join("    " + line for line in text.strip().splitlines())
+
+    source = rule["source"] or {}
+    where = f"{source.get('file')}:{source.get('line')}" if source else "?"
+    lines = [
+        f"{rule['id']} · {rule['level']} · {rule['severity']}",
+        f"  {rule['title']}",
+        f"  fact: {rule['fact']}    defined in: {where}",
+    ]
+    if rule["docs"]:
+        lines.append(f"  docs: {rule['docs']}")
+    if rule["tags"]:
+        lines.append(f"  tags: {', '.join(rule['tags'])}")
+    lines += ["", "  Why (the failure it prevents):", para(rule["rationale"])]
+    lines += ["", "  How to fix:", para(rule["remediation"])]
+    lines += ["", f"  Condition (JSON Schema over the `{rule['fact']}` fact):", block(rule["condition"])]
+    lines += ["", "  Passes for:", block(rule["examples"]["pass"])]
+    lines += ["", "  Fails for:", block(rule["examples"]["fail"])]
+    return "\n".join(lines)
 
 
 COMMANDS: list[click.Command] = [group]

@@ -12,9 +12,8 @@ from platform_cli.readiness.facts.registry import installed_collectors
 from platform_cli.readiness.model import Level, Report, Rule
 from platform_cli.readiness.rules import load_rules
 from platform_cli.readiness.waivers import apply_waivers, load_waivers
-from platform_cli.yamlfile import display_name
 
-__all__ = ["check_repo", "collect_facts"]
+__all__ = ["check_repo", "collect_facts", "repo_display"]
 
 _MAX_REASON = 300
 
@@ -42,7 +41,7 @@ def check_repo(
     facts = collect_facts(ctx, {r.fact for r in active}, collectors)
     findings, notes = apply_waivers([evaluate_rule(r, facts[r.fact]) for r in active], waivers, today=day)
     return Report(
-        repo=display_name(root),
+        repo=repo_display(root),
         feature=manifest.name,
         lifecycle=manifest.lifecycle,
         required_level=required_level(manifest.lifecycle, level),
@@ -50,6 +49,15 @@ def check_repo(
         waiver_notes=notes,
         reached=reached_level(findings, notes, active),
     )
+
+
+def repo_display(root: Path) -> str:
+    """How reports name a repo: relative to the current directory when inside it, else absolute."""
+    path = root.absolute()
+    try:
+        return str(path.relative_to(Path.cwd())) or "."
+    except ValueError:
+        return str(path)
 
 
 def collect_facts(

@@ -211,3 +211,35 @@ def _rule(loaded: LoadedYaml, where: JsonPath, raw: dict[str, Any]) -> Rule:
         tags=tuple(raw.get("tags", ())),
         docs=raw.get("docs"),
     )
+
+
+def rule_to_dict(rule: Rule) -> dict[str, Any]:
+    """A rule as plain data (`policies list --format json`, `readiness explain --format json`)."""
+    return {
+        "id": rule.id,
+        "title": rule.title,
+        "level": rule.level,
+        "severity": rule.severity,
+        "fact": rule.fact,
+        "condition": rule.condition,
+        "pass": rule.pass_message,
+        "fail": rule.fail_message,
+        "remediation": rule.remediation,
+        "rationale": rule.rationale,
+        "examples": {"pass": list(rule.examples_pass), "fail": list(rule.examples_fail)},
+        "tags": list(rule.tags),
+        "docs": rule.docs,
+        "source": None if rule.source is None else {"file": rule.source.file, "line": rule.source.line},
+    }
+
+
+def find_rule(rules: Sequence[Rule], rule_id: str) -> Rule:
+    """The rule with `rule_id`, or a UserError suggesting the closest ids."""
+    for rule in rules:
+        if rule.id == rule_id:
+            return rule
+    import difflib
+
+    close = difflib.get_close_matches(rule_id, [r.id for r in rules], n=3, cutoff=0.5)
+    hint = f"did you mean {', '.join(close)}? " if close else ""
+    raise UserError(f"no readiness rule has the id '{rule_id}' ({hint}`platform policies list` shows them)")

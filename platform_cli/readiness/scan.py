@@ -9,12 +9,11 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 from platform_cli.errors import PlatformError, UserError
-from platform_cli.readiness.check import check_repo
+from platform_cli.readiness.check import check_repo, repo_display
 from platform_cli.readiness.model import Level, Rule
 from platform_cli.readiness.rules import load_rules
 from platform_cli.readiness.scorecard import ScanResult
 from platform_cli.repo import MANIFEST_NAME
-from platform_cli.yamlfile import display_name
 
 __all__ = ["ScanResult", "find_repos", "scan"]
 
@@ -94,7 +93,7 @@ def _init_worker(rules: tuple[Rule, ...], level: Level | None, today: dt.date | 
 
 def _check_one(repo: Path) -> ScanResult:
     """Check one repo in a worker; every failure becomes text (exceptions do not cross processes well)."""
-    path = display_name(repo)
+    path = repo_display(repo)
     level, today = _worker_options
     try:
         report = check_repo(repo, level=level, today=today, rules=_worker_rules)

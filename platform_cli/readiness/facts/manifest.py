@@ -37,4 +37,4 @@ class ManifestCollector:
             manifest = ctx.manifest
         except PlatformError as error:
             return Fact.missing(self.name, f"{MANIFEST_FILE} cannot be read: {error}", file=MANIFEST_FILE)
-        return ManifestFact(name=self.name, value=manifest.data, file=MANIFEST_FILE, line=1, manifest=manifest)
+        return ManifestFact(name=self.name, value=manifest.data, file=MANIFEST_FILE, manifest=manifest)
