@@ -29,7 +29,7 @@ KIND_LABELS = {
     "openai-api-key": "OpenAI API key",
     "anthropic-api-key": "Anthropic API key",
     "aws-access-key-id": "AWS access key id",
-    "high-entropy-secret": "high-entropy value assigned to a secret name",
+    "high-entropy-secret": "high-entropy secret value",
 }
 
 
