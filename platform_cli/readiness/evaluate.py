@@ -9,7 +9,7 @@ from functools import lru_cache
 from typing import Any, Protocol, runtime_checkable
 
 import jinja2
-from jinja2 import meta
+from jinja2 import meta, nodes
 from jinja2.sandbox import SandboxedEnvironment
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
@@ -46,7 +46,10 @@ def template_problem(text: str) -> str | None:
         ast = _ENV.parse(text)
     except jinja2.TemplateSyntaxError as error:
         return f"template syntax error on its line {error.lineno}: {error.message}"
-    unknown = sorted(meta.find_undeclared_variables(ast) - set(TEMPLATE_VARIABLES) - set(_ENV.globals))
+    # Jinja's analysis is conservative about names set inside branches; anything stored anywhere is known.
+    stored = {n.name for n in ast.find_all(nodes.Name) if n.ctx in ("store", "param")}
+    known = stored | set(TEMPLATE_VARIABLES) | set(_ENV.globals)
+    unknown = sorted(meta.find_undeclared_variables(ast) - known)
     if unknown:
         available = ", ".join(TEMPLATE_VARIABLES)
         return f"template uses unknown variable {', '.join(unknown)} (available: {available})"
@@ -107,7 +110,11 @@ def evaluate(rule: Rule, fact: Fact) -> Evaluation:
     if fact.unknown is not None:
         return Evaluation(Finding(rule, "unknown", (f"cannot check: {fact.unknown}",), located))
     rule_view = {"id": rule.id, "title": rule.title, "level": rule.level, "severity": rule.severity}
-    errors = list(validator_for_rule(rule).iter_errors(fact.value))
+    try:
+        errors = list(validator_for_rule(rule).iter_errors(fact.value))
+    except Exception as error:  # e.g. an unresolvable $ref: the rule is broken, the check goes on
+        reason = f"the rule's condition cannot be evaluated: {type(error).__name__}: {error}"
+        return Evaluation(Finding(rule, "unknown", (f"cannot check: {reason}",), located), (reason,))
     if not errors:
         context = {"fact": fact.value, "item": None, "error": None, "rule": rule_view}
         message, problem = render_message(rule.pass_message, context)

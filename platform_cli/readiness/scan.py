@@ -53,29 +53,30 @@ def scan(
     level: Level | None = None,
     extra_policy_dirs: Sequence[Path] = (),
     today: dt.date | None = None,
+    rules: Sequence[Rule] | None = None,
 ) -> list[ScanResult]:
     """Check every repo below `dirs` (in parallel when there are several) and return one result each.
 
-    Rules are loaded once, here: a bad rule file stops the scan (InvalidFile, exit 2). A repo that cannot
+    Rules are loaded once, here (unless given): a bad rule file stops the scan (InvalidFile, exit 2). A repo that cannot
     be checked (bad manifest or waivers, unreadable files) becomes a result carrying the error text.
     `progress(done, total)` is called after each repo.
     """
     repos = find_repos(dirs)
-    rules = tuple(load_rules(extra_policy_dirs))
+    active = tuple(rules) if rules is not None else tuple(load_rules(extra_policy_dirs))
     total = len(repos)
     if progress is not None:
         progress(0, total)
     count = max(1, min(workers or os.cpu_count() or 1, total))
     results: list[ScanResult] = []
     if count == 1:
-        _init_worker(rules, level, today)
+        _init_worker(active, level, today)
         for done, repo in enumerate(repos, start=1):
             results.append(_check_one(repo))
             if progress is not None:
                 progress(done, total)
     else:
         with ProcessPoolExecutor(
-            max_workers=count, initializer=_init_worker, initargs=(rules, level, today)
+            max_workers=count, initializer=_init_worker, initargs=(active, level, today)
         ) as pool:
             futures = [pool.submit(_check_one, repo) for repo in repos]
             for done, future in enumerate(as_completed(futures), start=1):

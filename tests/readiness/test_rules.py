@@ -1,0 +1,241 @@
+"""Rule files: located schema errors, conditions that must be JSON Schemas, templates, unique ids."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from platform_cli.errors import InvalidFile, UserError
+from platform_cli.readiness.rules import (
+    find_rule,
+    load_rule_file,
+    load_rule_files,
+    load_rules,
+    rule_files,
+    shipped_pack,
+)
+
+
+@pytest.fixture(autouse=True)
+def _no_configured_packs(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PLATFORM_POLICIES", raising=False)
+    monkeypatch.delenv("PLATFORM_CONFIG", raising=False)
+
+
+def rule(rule_id: str = "owner-set", **changes: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {
+        "id": rule_id,
+        "title": "Owner is set",
+        "level": "bronze",
+        "severity": "error",
+        "fact": "ownership",
+        "condition": {"type": "object", "required": ["owner"]},
+        "pass": "owned by {{ fact.owner }}",
+        "fail": "no owner: {{ error.message }}",
+        "remediation": "Set metadata.owner.",
+        "rationale": "Nobody is paged when it breaks.",
+        "examples": {"pass": [{"owner": "team-a"}], "fail": [{}]},
+    }
+    base.update(changes)
+    return base
+
+
+def write(path: Path, data: Any) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def problems_of(excinfo: pytest.ExceptionInfo[InvalidFile]) -> list[str]:
+    return [p.render() for p in excinfo.value.problems]
+
+
+def test_single_rule_file_loads_with_its_source_line(tmp_path: Path) -> None:
+    path = tmp_path / "owner.yaml"
+    path.write_text("# a comment\n" + yaml.safe_dump(rule(tags=["ownership"]), sort_keys=False))
+    [loaded] = load_rule_file(path)
+    assert loaded.id == "owner-set"
+    assert loaded.fact == "ownership"
+    assert loaded.pass_message == "owned by {{ fact.owner }}"
+    assert loaded.examples_pass == ({"owner": "team-a"},)
+    assert loaded.examples_fail == ({},)
+    assert loaded.tags == ("ownership",)
+    assert loaded.source is not None
+    assert loaded.source.file.endswith("owner.yaml")
+    assert loaded.source.line == 2
+
+
+def test_rules_list_file_loads_every_rule_with_its_own_line(tmp_path: Path) -> None:
+    path = write(tmp_path / "pack.yaml", {"rules": [rule("a-rule"), rule("b-rule", level="silver")]})
+    rules = load_rule_file(path)
+    assert [r.id for r in rules] == ["a-rule", "b-rule"]
+    lines = [r.source.line for r in rules if r.source]
+    assert lines[0] is not None and lines[1] is not None and lines[1] > lines[0]
+    assert rules[1].level == "silver"
+
+
+def test_schema_errors_are_located(tmp_path: Path) -> None:
+    bad = rule(level="platinum")
+    del bad["rationale"]
+    path = write(tmp_path / "bad.yaml", bad)
+    with pytest.raises(InvalidFile) as excinfo:
+        load_rule_file(path)
+    text = "\n".join(problems_of(excinfo))
+    level_line = path.read_text().splitlines().index("level: platinum") + 1
+    assert f"bad.yaml:{level_line}:" in text
+    assert "'platinum' is not an allowed value" in text
+    assert "missing required key 'rationale'" in text
+    assert excinfo.value.exit_code == 2
+
+
+def test_unknown_key_in_rules_list_is_located(tmp_path: Path) -> None:
+    path = tmp_path / "pack.yaml"
+    path.write_text(yaml.safe_dump({"rules": [rule()]}, sort_keys=False).replace("  title:", "  titel:"))
+    with pytest.raises(InvalidFile) as excinfo:
+        load_rule_file(path)
+    [problem] = [p for p in excinfo.value.problems if "unknown key" in p.message]
+    assert problem.path == "$.rules[0].titel"
+    assert problem.line == 3
+    assert "did you mean 'title'" in problem.hint
+
+
+def test_condition_must_be_a_valid_json_schema(tmp_path: Path) -> None:
+    path = write(tmp_path / "cond.yaml", rule(condition={"type": "object", "minItems": -1}))
+    with pytest.raises(InvalidFile) as excinfo:
+        load_rule_file(path)
+    [problem] = excinfo.value.problems
+    assert problem.path == "$.condition.minItems"
+    assert "condition is not a valid JSON Schema" in problem.message
+    assert problem.line == path.read_text().splitlines().index("  minItems: -1") + 1
+
+
+def test_condition_type_typo_is_caught(tmp_path: Path) -> None:
+    path = write(tmp_path / "cond.yaml", rule(condition={"type": "strnig"}))
+    with pytest.raises(InvalidFile) as excinfo:
+        load_rule_file(path)
+    assert excinfo.value.problems[0].path == "$.condition.type"
+
+
+def test_message_template_must_parse(tmp_path: Path) -> None:
+    path = write(tmp_path / "tpl.yaml", rule(fail="broken {{ item.name "))
+    with pytest.raises(InvalidFile) as excinfo:
+        load_rule_file(path)
+    [problem] = excinfo.value.problems
+    assert problem.path == "$.fail"
+    assert "template syntax error" in problem.message
+    lines = path.read_text().splitlines()
+    assert problem.line == next(i for i, line in enumerate(lines, 1) if line.startswith("fail:"))
+
+
+def test_message_template_unknown_variable_is_reported(tmp_path: Path) -> None:
+    path = write(tmp_path / "tpl.yaml", rule(**{"pass": "owned by {{ owner }}"}))
+    with pytest.raises(InvalidFile) as excinfo:
+        load_rule_file(path)
+    [problem] = excinfo.value.problems
+    assert problem.path == "$.pass"
+    assert "unknown variable owner" in problem.message
+
+
+def test_variables_set_inside_branches_are_not_unknown(tmp_path: Path) -> None:
+    text = (
+        "{% if item %}{% set ns = namespace(p=[]) %}{% set ns.p = ns.p + ['x'] %}"
+        "{{ ns.p | join(',') }}{% for p in fact.providers %}{{ p }}{% endfor %}{% endif %}"
+    )
+    path = write(tmp_path / "tpl.yaml", rule(fail=text))
+    assert load_rule_file(path)[0].fail_message == text
+
+
+def test_duplicate_ids_across_files_name_both_files(tmp_path: Path) -> None:
+    first = write(tmp_path / "a" / "one.yaml", rule("same-id"))
+    second = write(tmp_path / "b" / "two.yaml", rule("same-id"))
+    with pytest.raises(InvalidFile) as excinfo:
+        load_rule_files([first, second])
+    [problem] = excinfo.value.problems
+    assert problem.file.endswith("two.yaml")
+    assert problem.line == 1
+    assert "duplicate rule id 'same-id'" in problem.message
+    assert "one.yaml:1" in problem.message
+
+
+def test_duplicate_ids_in_one_file(tmp_path: Path) -> None:
+    path = write(tmp_path / "pack.yaml", {"rules": [rule("x-rule"), rule("x-rule")]})
+    with pytest.raises(InvalidFile) as excinfo:
+        load_rule_file(path)
+    [problem] = excinfo.value.problems
+    assert problem.path == "$.rules[1].id"
+    assert "already defined on line 2" in problem.message
+
+
+def test_problems_from_several_files_are_all_reported(tmp_path: Path) -> None:
+    one = write(tmp_path / "one.yaml", rule("one-rule", level="nope"))
+    two = write(tmp_path / "two.yaml", rule("two-rule", severity="fatal"))
+    with pytest.raises(InvalidFile) as excinfo:
+        load_rule_files([one, two])
+    files = {Path(p.file).name for p in excinfo.value.problems}
+    assert files == {"one.yaml", "two.yaml"}
+
+
+def test_yaml_syntax_error_is_located(tmp_path: Path) -> None:
+    path = tmp_path / "syntax.yaml"
+    path.write_text("id: x\ntitle: [unclosed\n")
+    with pytest.raises(InvalidFile) as excinfo:
+        load_rule_file(path)
+    assert excinfo.value.problems[0].line is not None
+
+
+def test_edited_file_is_read_again(tmp_path: Path) -> None:
+    path = write(tmp_path / "r.yaml", rule(title="First"))
+    assert load_rule_files([path])[0].title == "First"
+    write(path, rule(title="Second title"))
+    assert load_rule_files([path])[0].title == "Second title"
+
+
+def test_pack_directory_prefers_its_readiness_subdirectory(tmp_path: Path) -> None:
+    write(tmp_path / "pack" / "readiness" / "r.yaml", rule("in-readiness"))
+    write(tmp_path / "pack" / "readiness" / "nested" / "n.yml", rule("nested-rule"))
+    write(tmp_path / "pack" / "other.yaml", {"not": "a rule"})
+    names = [p.name for p in rule_files(tmp_path / "pack")]
+    assert names == ["n.yml", "r.yaml"]
+
+
+def test_missing_pack_directory_is_a_user_error(tmp_path: Path) -> None:
+    with pytest.raises(UserError, match="no such rule file or directory"):
+        rule_files(tmp_path / "nope")
+
+
+def test_extra_packs_from_argument_env_and_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write(tmp_path / "arg" / "r.yaml", rule("from-arg"))
+    write(tmp_path / "env1" / "r.yaml", rule("from-env-one"))
+    write(tmp_path / "env2" / "r.yaml", rule("from-env-two"))
+    write(tmp_path / "cfg" / "r.yaml", rule("from-config"))
+    config = tmp_path / "config.yaml"
+    config.write_text(yaml.safe_dump({"policy_dirs": [str(tmp_path / "cfg")]}))
+    monkeypatch.setenv("PLATFORM_CONFIG", str(config))
+    monkeypatch.setenv("PLATFORM_POLICIES", f"{tmp_path / 'env1'}:{tmp_path / 'env2'}")
+    ids = [r.id for r in load_rules([tmp_path / "arg"], shipped=False)]
+    assert ids == ["from-env-one", "from-env-two", "from-config", "from-arg"]
+
+
+def test_same_pack_named_twice_is_loaded_once(tmp_path: Path) -> None:
+    write(tmp_path / "pack" / "r.yaml", rule("only-once"))
+    ids = [r.id for r in load_rules([tmp_path / "pack", tmp_path / "pack"], shipped=False)]
+    assert ids == ["only-once"]
+
+
+def test_shipped_pack_loads_and_extra_pack_cannot_reuse_its_ids(tmp_path: Path) -> None:
+    shipped = load_rules()
+    assert shipped, f"no rules in {shipped_pack()}"
+    taken = shipped[0].id
+    write(tmp_path / "pack" / "r.yaml", rule(taken))
+    with pytest.raises(InvalidFile, match=f"duplicate rule id '{taken}'"):
+        load_rules([tmp_path / "pack"])
+
+
+def test_find_rule_suggests_close_ids(tmp_path: Path) -> None:
+    rules = load_rule_files([write(tmp_path / "r.yaml", rule("model-pinned"))])
+    assert find_rule(rules, "model-pinned").id == "model-pinned"
+    with pytest.raises(UserError, match="did you mean model-pinned"):
+        find_rule(rules, "model-pined")
