@@ -270,7 +270,8 @@ def scan_python(text: str, path: str) -> tuple[list[InlinePrompt], list[PromptRe
 
 
 _JS_MESSAGE = re.compile(
-    r"""role\s*:\s*["'`](?:system|user|assistant|developer)["'`]\s*,\s*content\s*:\s*(["'`])(?P<text>[^"'`]*)"""
+    r"""["']?role["']?\s*:\s*["'`](?:system|user|assistant|developer)["'`]\s*,\s*"""
+    r"""["']?content["']?\s*:\s*(["'`])(?P<text>[^"'`]*)"""
 )
 _JS_LOOKS = re.compile(r"""(["'`])(?P<text>(?:You are (?:a|an|the)|Act as (?:a|an)) [^"'`]{20,})""")
 _JS_RUNTIME = re.compile(r"""\.(?P<call>complete|chat)\(\s*(["'`])(?P<text>[^"'`]*)\2""")
@@ -282,7 +283,7 @@ def _line_col(text: str, offset: int) -> tuple[int, int]:
 
 
 def scan_script(text: str, path: str) -> tuple[list[InlinePrompt], list[PromptRef]]:
-    """The same heuristics for JavaScript/TypeScript, with regexes (no parser is available here)."""
+    """The same heuristics with regexes: for JavaScript/TypeScript, and Python that does not parse."""
     inline: list[InlinePrompt] = []
     refs: list[PromptRef] = []
     seen: set[int] = set()
@@ -347,16 +348,12 @@ def scan_source(root: Path, files: Iterable[str], texts: dict[str, str] | None =
                 inline, refs = scan_python(text, rel)
             else:
                 inline, refs = scan_script(text, rel)
-        except (SyntaxError, ValueError) as exc:
+        except (SyntaxError, ValueError, RecursionError) as exc:
+            # still scanned, with the regex heuristics: a syntax error must not hide an inline prompt
             line = getattr(exc, "lineno", None)
-            result.unparsable.append(
-                {
-                    "file": rel,
-                    "line": line,
-                    "reason": f"not valid Python: {exc.msg}" if isinstance(exc, SyntaxError) else str(exc),
-                }
-            )
-            continue
+            reason = f"not valid Python: {exc.msg}" if isinstance(exc, SyntaxError) else str(exc)
+            result.unparsable.append({"file": rel, "line": line, "reason": reason})
+            inline, refs = scan_script(text, rel)
         result.inline.extend(inline)
         result.refs.extend(refs)
     return result

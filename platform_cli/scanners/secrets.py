@@ -147,6 +147,7 @@ _PLACEHOLDER_WORDS = (
 )
 _REFERENCE_MARKERS = ("${", "$(", "{{", "%(", "<", "os.environ", "getenv", "process.env", "env(", "secrets.")
 _ENV_VAR_NAME = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$")  # OPENAI_API_KEY names a secret, is not one
+_DOTTED_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+$")  # settings.SECRET_KEY
 
 
 def shannon_entropy(text: str) -> float:
@@ -169,7 +170,7 @@ def is_placeholder(value: str) -> bool:
         return True
     if lowered.startswith(("http://", "https://", "file:", "vault:", "arn:", "env:")):
         return True
-    return bool(_ENV_VAR_NAME.match(stripped))
+    return bool(_ENV_VAR_NAME.match(stripped) or _DOTTED_NAME.match(stripped))
 
 
 def _classes(value: str) -> int:
@@ -204,8 +205,11 @@ def _generic_mode(path: str) -> str | None:
     return None
 
 
-def _scan_line(path: str, lineno: int, line: str, mode: str | None) -> Iterable[Hit]:
-    taken: list[tuple[int, int]] = []
+_VENDOR_HINTS = ("sk-", "AKIA", "ASIA")
+_NAME_HINTS = ("key", "token", "secret", "passw")
+
+
+def _vendor_hits(path: str, lineno: int, line: str, taken: list[tuple[int, int]]) -> Iterable[Hit]:
     for kind, pattern in _VENDOR_PATTERNS:
         for match in pattern.finditer(line):
             start, end = match.span()
@@ -220,8 +224,11 @@ def _scan_line(path: str, lineno: int, line: str, mode: str | None) -> Iterable[
                 continue  # AWS's documented sample key id
             taken.append((start, end))
             yield Hit(path, lineno, start + 1, kind, _preview(match.group("prefix"), body))
-    if mode is None:
-        return
+
+
+def _assignment_hits(
+    path: str, lineno: int, line: str, mode: str, taken: list[tuple[int, int]]
+) -> Iterable[Hit]:
     for match in _ASSIGNMENT.finditer(line):
         name = match.group("name")
         if not _SECRET_NAME.search(name):
@@ -233,7 +240,7 @@ def _scan_line(path: str, lineno: int, line: str, mode: str | None) -> Iterable[
         start = match.start(group)
         if any(s < start + len(value) and start < e for s, e in taken):
             continue
-        if len(value) < GENERIC_MIN_LENGTH or is_placeholder(value):
+        if len(value) < GENERIC_MIN_LENGTH or any(c.isspace() for c in value) or is_placeholder(value):
             continue
         if not _looks_random(value, GENERIC_MIN_ENTROPY):
             continue
@@ -244,11 +251,21 @@ def _scan_line(path: str, lineno: int, line: str, mode: str | None) -> Iterable[
 def scan_text(text: str, path: str) -> list[Hit]:
     """Every secret-like string in `text` (the contents of repo-relative `path`), in line order."""
     mode = _generic_mode(path)
+    vendor = any(hint in text for hint in _VENDOR_HINTS)
+    generic = mode is not None and any(hint in text.lower() for hint in _NAME_HINTS)
+    if not (vendor or generic):
+        return []  # most files: one substring search instead of a regex pass per line
     hits: list[Hit] = []
     for lineno, line in enumerate(text.splitlines(), start=1):
         if ALLOW_PRAGMA in line:
             continue
-        hits.extend(_scan_line(path, lineno, line, mode))
+        taken: list[tuple[int, int]] = []
+        if vendor and any(hint in line for hint in _VENDOR_HINTS):
+            hits.extend(_vendor_hits(path, lineno, line, taken))
+        if generic and mode is not None:
+            lowered = line.lower()
+            if any(hint in lowered for hint in _NAME_HINTS):
+                hits.extend(_assignment_hits(path, lineno, line, mode, taken))
     return hits
 
 

@@ -1,0 +1,152 @@
+"""The secret scanner finds planted keys at the right line and column and never reveals their values."""
+
+from __future__ import annotations
+
+import random
+import string
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from platform_cli.scanners.secrets import Hit, is_placeholder, scan_text, scan_tree, shannon_entropy
+
+# Keys are built at run time from a seeded RNG: no literal key sits in this file for scanners to trip on.
+_RNG = random.Random(20261127)
+_ALNUM = string.ascii_letters + string.digits
+
+
+def _random(n: int, alphabet: str = _ALNUM) -> str:
+    return "".join(_RNG.choice(alphabet) for _ in range(n))
+
+
+BODIES = {
+    "openai_project": _random(48),
+    "openai_legacy": _random(48),
+    "anthropic": _random(80),
+    "aws": _random(16, string.ascii_uppercase + string.digits),
+    "generic": _random(32),
+    "hex": _random(40, "0123456789abcdef"),
+}
+OPENAI_PROJECT = "sk-" + "proj-" + BODIES["openai_project"]
+OPENAI_LEGACY = "sk-" + BODIES["openai_legacy"]
+ANTHROPIC = "sk-" + "ant-api03-" + BODIES["anthropic"]
+AWS_ID = "AKIA" + BODIES["aws"]
+GENERIC = BODIES["generic"]
+HEX_SECRET = BODIES["hex"]
+
+
+def _assert_no_value(hits: list[Hit]) -> None:
+    """No field, dict or repr of any hit holds 6 consecutive characters of a key's secret part (the
+    public vendor prefix and the last 4 characters are the preview)."""
+    for hit in hits:
+        rendered = " ".join([repr(hit), str(hit.as_dict()), hit.preview, hit.label])
+        for body in BODIES.values():
+            for start in range(len(body) - 6):
+                assert body[start : start + 6] not in rendered
+
+
+def test_vendor_keys_are_found_with_line_column_kind_and_a_redacted_preview() -> None:
+    text = (
+        "import os\n"
+        f'client = OpenAI(api_key="{OPENAI_PROJECT}")\n'
+        f"legacy = '{OPENAI_LEGACY}'\n"
+        f'anthropic = Anthropic(api_key="{ANTHROPIC}")  # pasted while debugging\n'
+        f"AWS_ACCESS_KEY_ID = '{AWS_ID}'\n"
+    )
+    hits = scan_text(text, "src/app/client.py")
+    assert [(h.line, h.kind) for h in hits] == [
+        (2, "openai-api-key"),
+        (3, "openai-api-key"),
+        (4, "anthropic-api-key"),
+        (5, "aws-access-key-id"),
+    ]
+    assert hits[0].column == text.splitlines()[1].index("sk-") + 1
+    assert hits[0].preview == f"sk-proj-…{OPENAI_PROJECT[-4:]}"
+    assert hits[2].preview == f"sk-ant-api03-…{ANTHROPIC[-4:]}"
+    assert hits[3].preview == f"AKIA…{AWS_ID[-4:]}"
+    assert all(h.file == "src/app/client.py" for h in hits)
+    _assert_no_value(hits)
+
+
+def test_generic_high_entropy_values_assigned_to_secret_names() -> None:
+    env = f"DB_PASSWORD={GENERIC}\nexport SESSION_SECRET='{HEX_SECRET}'\nLOG_LEVEL=debug\n"
+    hits = scan_text(env, ".env.production")
+    assert [(h.line, h.kind, h.name) for h in hits] == [
+        (1, "high-entropy-secret", "DB_PASSWORD"),
+        (2, "high-entropy-secret", "SESSION_SECRET"),
+    ]
+    assert hits[0].column == len("DB_PASSWORD=") + 1
+    assert hits[0].preview == f"…{GENERIC[-4:]}"
+    yaml_hits = scan_text(f"service:\n  api_token: {GENERIC}\n", "deploy/values.yaml")
+    assert [(h.line, h.name) for h in yaml_hits] == [(2, "api_token")]
+    json_hits = scan_text(f'{{"client_secret": "{HEX_SECRET}"}}', "config/app.json")
+    assert [(h.line, h.name) for h in json_hits] == [(1, "client_secret")]
+    _assert_no_value(hits + yaml_hits + json_hits)
+
+
+def test_a_vendor_key_assigned_to_a_secret_name_is_reported_once() -> None:
+    hits = scan_text(f"OPENAI_API_KEY={OPENAI_PROJECT}\n", ".env.local")
+    assert [h.kind for h in hits] == ["openai-api-key"]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "OPENAI_API_KEY=changeme",
+        "OPENAI_API_KEY=${OPENAI_API_KEY}",
+        "OPENAI_API_KEY=<your-key>",
+        "api_key: ${{ secrets.OPENAI_API_KEY }}",
+        'API_KEY = os.environ["OPENAI_API_KEY"]',
+        'token = os.getenv("GITHUB_TOKEN")',
+        "api_key_secret: OPENAI_API_KEY",
+        "ANTHROPIC_API_KEY=sk-ant-your-anthropic-api-key-here",
+        'OPENAI_API_KEY="sk-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"',
+        "aws_access_key_id = AKIAIOSFODNN7EXAMPLE",
+        "password: !vault |",
+        "SECRET_KEY = settings.SECRET_KEY",
+        "cache_key = f'{user_id}:{prompt_version}'",
+        "PASSWORD_MIN_LENGTH=12",
+        "token_url: https://auth.example.com/oauth/token",
+        "secret_path: ai/support-summarizer/openai",
+        "primary_key = 'id'",
+        "  - name: OPENAI_API_KEY",
+        "sha = 'da39a3ee5e6b4b0d3255bfef95601890afd80709'",  # high entropy, but not a secret name
+        "# Set OPENAI_API_KEY to your key (see README)",
+    ],
+)
+def test_placeholders_references_and_harmless_strings_are_not_secrets(line: str) -> None:
+    for path in ("settings.py", ".env", "config.yaml", "app.json"):
+        assert scan_text(line + "\n", path) == [], (path, line)
+
+
+def test_allowlist_pragma_skips_a_line() -> None:
+    text = f'FIXTURE_KEY = "{GENERIC}"  # pragma: allowlist secret\nOTHER_KEY = "{HEX_SECRET}"\n'
+    assert [h.line for h in scan_text(text, "tests/fixtures.py")] == [2]
+
+
+def test_markdown_only_reports_vendor_formats() -> None:
+    text = f"Set `DB_PASSWORD={GENERIC}` in your shell.\nOr paste {OPENAI_LEGACY}\n"
+    assert [(h.line, h.kind) for h in scan_text(text, "README.md")] == [(2, "openai-api-key")]
+
+
+def test_entropy_and_placeholder_helpers() -> None:
+    assert shannon_entropy("") == 0.0
+    assert shannon_entropy("aaaa") == 0.0
+    assert shannon_entropy("ab") == pytest.approx(1.0)
+    assert shannon_entropy(GENERIC) > 4.0
+    assert is_placeholder("${TOKEN}") and is_placeholder("OPENAI_API_KEY") and is_placeholder("changeme")
+    assert not is_placeholder(GENERIC)
+
+
+def _git(root: Path, *args: str) -> None:
+    subprocess.run(["git", *args], cwd=root, check=True, capture_output=True)
+
+
+def test_scan_tree_reads_text_files_and_skips_binaries_and_big_files(tmp_path: Path) -> None:
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "settings.py").write_text(f'\n\nOPENAI_KEY = "{OPENAI_PROJECT}"\n')
+    (tmp_path / "blob.bin").write_bytes(b"\0\1\2" + OPENAI_PROJECT.encode())
+    (tmp_path / "dump.txt").write_text(OPENAI_LEGACY + "\n" + "x" * 1_100_000)
+    hits = scan_tree(tmp_path, ["src/settings.py", "blob.bin", "dump.txt", "missing.py"])
+    assert [(h.file, h.line, h.kind) for h in hits] == [("src/settings.py", 3, "openai-api-key")]
