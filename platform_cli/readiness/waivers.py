@@ -107,7 +107,11 @@ def _entry_problems(
     try:
         expires = dt.date.fromisoformat(entry["expires"])
     except ValueError:
-        return [*problems, _problem(loaded, (*where, "expires"), "not a real date", "write YYYY-MM-DD")]
+        message = f"'{entry['expires']}' is not a real date"
+        return [
+            *problems,
+            _problem(loaded, (*where, "expires"), message, "write an existing date as YYYY-MM-DD"),
+        ]
     latest = today + dt.timedelta(days=limit)
     if expires > latest:
         problems.append(

@@ -1,0 +1,184 @@
+"""Waivers: validation with file:line, the 90-day limit, unknown rules, and waived / expired / unused."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from platform_cli.errors import InvalidFile, UserError
+from platform_cli.readiness.model import Finding, Location, Report, Rule, Waiver
+from platform_cli.readiness.waivers import apply_waivers, load_waivers, max_days
+
+TODAY = dt.date(2025, 3, 1)
+RULES = {"model-pinned", "budget-declared", "soak-window"}
+
+
+@pytest.fixture(autouse=True)
+def _default_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PLATFORM_WAIVER_MAX_DAYS", raising=False)
+
+
+def write(root: Path, text: str) -> Path:
+    path = root / "waivers.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def entry(rule: str = "model-pinned", expires: str = "2025-04-01", indent: str = "  ") -> str:
+    return (
+        f"{indent}- rule: {rule}\n{indent}  reason: vendor has no snapshot yet\n"
+        f"{indent}  approver: jane.doe@example.com\n{indent}  expires: {expires}\n"
+    )
+
+
+def test_missing_or_empty_file_waives_nothing(tmp_path: Path) -> None:
+    assert load_waivers(tmp_path, rule_ids=RULES, today=TODAY) == []
+    write(tmp_path, "# nothing yet\n")
+    assert load_waivers(tmp_path, rule_ids=RULES, today=TODAY) == []
+    write(tmp_path, "waivers: []\n")
+    assert load_waivers(tmp_path, rule_ids=RULES, today=TODAY) == []
+
+
+def test_valid_waivers_load_with_their_line(tmp_path: Path) -> None:
+    write(tmp_path, "waivers:\n" + entry() + entry("soak-window", "2025-05-30"))
+    waivers = load_waivers(tmp_path, rule_ids=RULES, today=TODAY)
+    assert waivers[0] == Waiver(
+        rule_id="model-pinned",
+        reason="vendor has no snapshot yet",
+        approver="jane.doe@example.com",
+        expires="2025-04-01",
+        location=Location("waivers.yaml", 2),
+    )
+    assert waivers[1].location == Location("waivers.yaml", 6)
+
+
+def test_schema_problem_is_located(tmp_path: Path) -> None:
+    write(tmp_path, "waivers:\n  - rule: model-pinned\n    reason: x\n    expires: 2025-04-01\n")
+    with pytest.raises(InvalidFile) as excinfo:
+        load_waivers(tmp_path, rule_ids=RULES, today=TODAY)
+    [problem] = excinfo.value.problems
+    assert problem.line == 2
+    assert "missing required key 'approver'" in problem.message
+    assert excinfo.value.exit_code == 2
+
+
+def test_badly_written_date_is_located(tmp_path: Path) -> None:
+    write(tmp_path, "waivers:\n" + entry(expires="01/04/2025"))
+    with pytest.raises(InvalidFile) as excinfo:
+        load_waivers(tmp_path, rule_ids=RULES, today=TODAY)
+    problem = excinfo.value.problems[0]
+    assert (problem.line, problem.path) == (5, "$.waivers[0].expires")
+
+
+def test_impossible_date_is_located(tmp_path: Path) -> None:
+    write(tmp_path, "waivers:\n" + entry(expires="2025-02-30"))
+    with pytest.raises(InvalidFile) as excinfo:
+        load_waivers(tmp_path, rule_ids=RULES, today=TODAY)
+    assert {p.line for p in excinfo.value.problems} == {5}
+
+
+def test_expiry_more_than_90_days_ahead_is_an_error(tmp_path: Path) -> None:
+    latest = (TODAY + dt.timedelta(days=90)).isoformat()
+    too_far = (TODAY + dt.timedelta(days=91)).isoformat()
+    write(tmp_path, "waivers:\n" + entry(expires=latest))
+    assert load_waivers(tmp_path, rule_ids=RULES, today=TODAY)[0].expires == latest
+    write(tmp_path, "waivers:\n" + entry(expires=too_far))
+    with pytest.raises(InvalidFile) as excinfo:
+        load_waivers(tmp_path, rule_ids=RULES, today=TODAY)
+    [problem] = excinfo.value.problems
+    assert problem.line == 5
+    assert "more than 90 days ahead" in problem.message
+    assert latest in problem.hint
+    assert "waivers.yaml:5:" in str(excinfo.value)
+
+
+def test_limit_is_configurable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write(tmp_path, "waivers:\n" + entry(expires="2025-09-01"))
+    monkeypatch.setenv("PLATFORM_WAIVER_MAX_DAYS", "200")
+    assert max_days() == 200
+    assert len(load_waivers(tmp_path, rule_ids=RULES, today=TODAY)) == 1
+    monkeypatch.setenv("PLATFORM_WAIVER_MAX_DAYS", "30")
+    with pytest.raises(InvalidFile, match="more than 30 days ahead"):
+        load_waivers(tmp_path, rule_ids=RULES, today=TODAY)
+    monkeypatch.setenv("PLATFORM_WAIVER_MAX_DAYS", "ninety")
+    with pytest.raises(UserError, match="PLATFORM_WAIVER_MAX_DAYS"):
+        max_days()
+
+
+def test_unknown_rule_id_is_a_located_error_with_a_suggestion(tmp_path: Path) -> None:
+    write(tmp_path, "waivers:\n" + entry() + entry("model-pined"))
+    with pytest.raises(InvalidFile) as excinfo:
+        load_waivers(tmp_path, rule_ids=RULES, today=TODAY)
+    [problem] = excinfo.value.problems
+    assert problem.line == 6
+    assert "no readiness rule has the id 'model-pined'" in problem.message
+    assert "did you mean 'model-pinned'" in problem.hint
+
+
+def test_two_waivers_for_one_rule_is_an_error(tmp_path: Path) -> None:
+    write(tmp_path, "waivers:\n" + entry() + entry())
+    with pytest.raises(InvalidFile, match="first is on line 2"):
+        load_waivers(tmp_path, rule_ids=RULES, today=TODAY)
+
+
+def test_yaml_syntax_error_is_located(tmp_path: Path) -> None:
+    write(tmp_path, "waivers:\n  - rule: [model-pinned\n")
+    with pytest.raises(InvalidFile) as excinfo:
+        load_waivers(tmp_path, rule_ids=RULES, today=TODAY)
+    assert excinfo.value.problems[0].line is not None
+
+
+def make_finding(rule_id: str, status: str) -> Finding:
+    rule = Rule(rule_id, rule_id, "bronze", "error", "f", {}, "ok", "bad", "fix", "why")
+    return Finding(rule, status, ("msg",))  # type: ignore[arg-type]
+
+
+def waiver(rule_id: str, expires: str) -> Waiver:
+    return Waiver(rule_id, "reason", "jane.doe@example.com", expires, Location("waivers.yaml", 2))
+
+
+def test_waived_failure_carries_its_waiver() -> None:
+    w = waiver("model-pinned", "2025-03-01")  # the expiry day itself still counts
+    findings, notes = apply_waivers([make_finding("model-pinned", "fail")], [w], today=TODAY)
+    assert findings[0].status == "waived"
+    assert findings[0].waiver == w
+    assert not findings[0].failed
+    assert notes == []
+
+
+def test_unknown_finding_can_be_waived() -> None:
+    findings, _ = apply_waivers(
+        [make_finding("model-pinned", "unknown")], [waiver("model-pinned", "2025-03-10")], today=TODAY
+    )
+    assert findings[0].status == "waived"
+
+
+def test_expired_waiver_does_not_waive_and_fails_the_report() -> None:
+    w = waiver("model-pinned", "2025-02-28")
+    findings, notes = apply_waivers([make_finding("model-pinned", "fail")], [w], today=TODAY)
+    assert findings[0].status == "fail"
+    assert findings[0].waiver is None
+    assert [n.kind for n in notes] == ["expired"]
+    assert "expired on 2025-02-28" in notes[0].message
+    report = Report("r", "f", "experimental", "bronze", findings, notes, reached="bronze")
+    assert not report.passed
+
+
+def test_waiver_for_a_passing_rule_is_unused_and_informational() -> None:
+    w = waiver("budget-declared", "2025-03-20")
+    findings, notes = apply_waivers([make_finding("budget-declared", "pass")], [w], today=TODAY)
+    assert findings[0].status == "pass"
+    assert [(n.kind, n.waiver) for n in notes] == [("unused", w)]
+    report = Report("r", "f", "experimental", "bronze", findings, notes, reached="gold")
+    assert report.passed
+
+
+def test_expired_waiver_for_a_rule_that_now_passes_still_says_expired() -> None:
+    findings, notes = apply_waivers(
+        [make_finding("soak-window", "pass")], [waiver("soak-window", "2025-01-01")], today=TODAY
+    )
+    assert [n.kind for n in notes] == ["expired"]
+    assert "passes now" in notes[0].message
+    assert findings[0].status == "pass"
