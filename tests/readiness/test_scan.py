@@ -1,0 +1,147 @@
+"""Org-wide scan: which directories are repos, parallel checks, a bad manifest does not abort the scan."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+import yaml
+
+from platform_cli.errors import InvalidFile, UserError
+from platform_cli.readiness.model import Rule
+from platform_cli.readiness.rules import load_rule_files
+from platform_cli.readiness.scan import find_repos, scan
+
+TODAY = dt.date(2025, 3, 1)
+
+MANIFEST = """\
+apiVersion: platform/v1
+kind: AIFeature
+metadata:
+  name: {name}
+  owner: team-a
+  eval_owner: jane.doe@example.com
+spec:
+  lifecycle: {lifecycle}
+  providers:
+    - name: primary
+      kind: fake
+      model: {model}
+"""
+
+
+@pytest.fixture(autouse=True)
+def _no_configured_packs(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PLATFORM_POLICIES", raising=False)
+    monkeypatch.delenv("PLATFORM_WAIVER_MAX_DAYS", raising=False)
+
+
+def make_repo(root: Path, name: str, lifecycle: str = "experimental", model: str = "m-2025-01-01") -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "ai-feature.yaml").write_text(MANIFEST.format(name=name, lifecycle=lifecycle, model=model))
+    return root
+
+
+@pytest.fixture
+def rules(tmp_path: Path) -> list[Rule]:
+    path = tmp_path / "rules.yaml"
+    pinned = {"pattern": "\\d{4}-\\d{2}-\\d{2}$"}
+    condition = {
+        "properties": {"spec": {"properties": {"providers": {"items": {"properties": {"model": pinned}}}}}}
+    }
+    rule = {
+        "id": "model-pinned",
+        "title": "Models pinned",
+        "level": "bronze",
+        "severity": "error",
+        "fact": "manifest",
+        "condition": condition,
+        "pass": "pinned",
+        "fail": "{{ item.model }} floats",
+        "remediation": "pin",
+        "rationale": "drift",
+        "examples": {"pass": [{}], "fail": [{"spec": {"providers": [{"model": "x"}]}}]},
+    }
+    path.write_text(yaml.safe_dump(rule))
+    return load_rule_files([path])
+
+
+def test_find_repos_skips_tool_directories_and_a_repos_platform_dir(tmp_path: Path) -> None:
+    org = tmp_path / "org"
+    make_repo(org / "team-a" / "summarizer", "summarizer")
+    make_repo(org / "team-a" / "summarizer" / "services" / "nested", "nested")  # monorepo: found too
+    make_repo(org / "team-b" / "classifier", "classifier")
+    for skipped in (
+        org / ".git" / "x",
+        org / "team-b" / "node_modules" / "pkg",
+        org / "team-b" / "classifier" / ".venv" / "lib",
+        org / "team-a" / "summarizer" / ".platform" / "cache",
+    ):
+        make_repo(skipped, "skipped")
+    found = find_repos([org, org / "team-b"])
+    assert [p.relative_to(org.resolve()).as_posix() for p in found] == [
+        "team-a/summarizer",
+        "team-a/summarizer/services/nested",
+        "team-b/classifier",
+    ]
+
+
+def test_find_repos_rejects_a_missing_directory(tmp_path: Path) -> None:
+    with pytest.raises(UserError, match="not a directory"):
+        find_repos([tmp_path / "missing"])
+
+
+@pytest.mark.parametrize("workers", [1, 3])
+def test_scan_checks_every_repo_and_keeps_going_past_a_bad_manifest(
+    tmp_path: Path, rules: list[Rule], workers: int
+) -> None:
+    org = tmp_path / "org"
+    make_repo(org / "a", "alpha")
+    make_repo(org / "b", "beta", model="floating")
+    make_repo(org / "c", "gamma", lifecycle="launched")  # not an allowed lifecycle
+    make_repo(org / "d", "delta", lifecycle="production")
+    calls: list[tuple[int, int]] = []
+    results = scan(
+        [org], workers=workers, rules=rules, today=TODAY, progress=lambda d, t: calls.append((d, t))
+    )
+    assert [Path(r.path).name for r in results] == ["a", "b", "c", "d"]
+    a, b, c, d = results
+    assert a.report is not None and a.report.passed and a.report.feature == "alpha"
+    assert b.report is not None and not b.report.passed
+    assert b.report.findings[0].messages == ("floating floats",)
+    assert c.report is None
+    assert c.error is not None and "ai-feature.yaml:8" in c.error and "launched" in c.error
+    assert d.report is not None and d.report.required_level == "silver"
+    assert calls[0] == (0, 4)
+    assert calls[-1] == (4, 4)
+    assert [done for done, _ in calls] == [0, 1, 2, 3, 4]
+
+
+def test_scan_applies_a_required_level_to_every_repo(tmp_path: Path, rules: list[Rule]) -> None:
+    make_repo(tmp_path / "org" / "a", "alpha")
+    [result] = scan([tmp_path / "org"], workers=1, rules=rules, level="gold")
+    assert result.report is not None and result.report.required_level == "gold"
+
+
+def test_scan_of_nothing_is_empty(tmp_path: Path, rules: list[Rule]) -> None:
+    calls: list[tuple[int, int]] = []
+    assert scan([tmp_path], rules=rules, progress=lambda d, t: calls.append((d, t))) == []
+    assert calls == [(0, 0)]
+
+
+def test_bad_rule_pack_stops_the_scan(tmp_path: Path) -> None:
+    make_repo(tmp_path / "org" / "a", "alpha")
+    pack = tmp_path / "pack"
+    pack.mkdir()
+    (pack / "bad.yaml").write_text("id: only-an-id\n")
+    with pytest.raises(InvalidFile, match=r"bad\.yaml"):
+        scan([tmp_path / "org"], extra_policy_dirs=[pack])
+
+
+def test_scan_with_the_shipped_pack_in_parallel(tmp_path: Path) -> None:
+    for name in ("one", "two", "three"):
+        make_repo(tmp_path / "org" / name, f"feature-{name}")
+    results = scan([tmp_path / "org"], workers=2)
+    assert len(results) == 3
+    assert all(r.report is not None and r.report.findings for r in results), [r.error for r in results]
