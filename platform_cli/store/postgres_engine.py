@@ -39,31 +39,37 @@ class PostgresEngine(Engine):
             self._conn: psycopg.Connection[tuple[Any, ...]] = psycopg.connect(
                 url.target, autocommit=True, **extra
             )
+            return
         except psycopg.Error as error:
-            # `from None`: the driver's exception may carry the connection string.
-            raise self.error(
+            failure = self.error(
                 f"cannot connect ({_first_line(error)}); check the URL and that the server is up"
-            ) from None
+            )
+        raise failure
+
+    # Every driver error is raised again as a StoreError from OUTSIDE the except block, so the driver's
+    # exception is neither __cause__ nor __context__: its text may quote the URL or a parameter (a password).
+    def _failure(self, error: Exception) -> StoreError:
+        kind = StoreConflict if isinstance(error, self._psycopg.errors.IntegrityError) else StoreError
+        return self.error(_first_line(error), kind)
 
     def execute(self, statement: Statement, params: Params = ()) -> Cursor:
         text = statement if isinstance(statement, str) else self.text(statement)
         try:
             # Always pass a sequence, so psycopg always reads %% the way qmark_to_pyformat wrote it.
             return self._conn.execute(qmark_to_pyformat(text), tuple(params))
-        except self._psycopg.errors.IntegrityError as error:
-            raise self.error(_first_line(error), StoreConflict) from None
         except self._psycopg.Error as error:
-            raise self.error(_first_line(error)) from None
+            failure = self._failure(error)
+        raise failure
 
     def executemany(self, statement: Statement, rows: Iterable[Params]) -> None:
         text = statement if isinstance(statement, str) else self.text(statement)
         try:
             with self._conn.cursor() as cursor:
                 cursor.executemany(qmark_to_pyformat(text), [tuple(row) for row in rows])
-        except self._psycopg.errors.IntegrityError as error:
-            raise self.error(_first_line(error), StoreConflict) from None
+            return
         except self._psycopg.Error as error:
-            raise self.error(_first_line(error)) from None
+            failure = self._failure(error)
+        raise failure
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -71,8 +77,10 @@ class PostgresEngine(Engine):
             # psycopg's transaction(): BEGIN, or a SAVEPOINT when nested; rolls back on any exception.
             with self._conn.transaction():
                 yield
+            return
         except self._psycopg.Error as error:
-            raise self.error(_first_line(error)) from None
+            failure = self._failure(error)
+        raise failure
 
     def close(self) -> None:
         self._conn.close()
