@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Sequence
 from typing import Any
@@ -19,7 +20,10 @@ def manifest_or_missing(ctx: RepoContext, fact: str) -> tuple[Any, Fact | None]:
     try:
         return ctx.manifest, None
     except InvalidFile as exc:
-        first = exc.problems[0].render() if exc.problems else str(exc)
+        # name the file as the repo does (the loader names it relative to the current directory)
+        first = (
+            dataclasses.replace(exc.problems[0], file=MANIFEST_FILE).render() if exc.problems else str(exc)
+        )
         more = f" (and {len(exc.problems) - 1} more)" if len(exc.problems) > 1 else ""
         return None, Fact.missing(fact, f"{MANIFEST_FILE} is invalid: {first}{more}", file=MANIFEST_FILE)
     except PlatformError as exc:
