@@ -1,0 +1,20 @@
+"""Benchmarks (`make bench`): each prints median times as ratios against a reference timed in the same run."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from bench import manifest_load, readiness_check, readiness_scan, scaffold
+from bench.harness import BenchContext, Measurement
+
+__all__ = ["BENCHMARKS", "BenchContext", "Benchmark", "Measurement"]
+
+Benchmark = Callable[[BenchContext], list[Measurement]]
+
+# Run order of `python -m bench` with no names.
+BENCHMARKS: dict[str, Benchmark] = {
+    scaffold.NAME: scaffold.run,
+    readiness_check.NAME: readiness_check.run,
+    readiness_scan.NAME: readiness_scan.run,
+    manifest_load.NAME: manifest_load.run,
+}

@@ -1,0 +1,74 @@
+"""`python -m bench [NAME...] [--repos N] [--runs N]`: run benchmarks, print one line per measurement."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+import time
+from collections.abc import Sequence
+
+from bench import BENCHMARKS, BenchContext
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench",
+        description=(
+            "Time platform-cli against references measured in the same run; ratio = subject / reference. "
+            f"Benchmarks: {', '.join(BENCHMARKS)}."
+        ),
+        epilog="Example: python -m bench readiness-scan --repos 100",
+    )
+    parser.add_argument("names", nargs="*", metavar="NAME", help="benchmarks to run (default: all)")
+    parser.add_argument("--repos", type=int, default=500, help="repos in the readiness-scan (default 500)")
+    parser.add_argument(
+        "--runs", type=int, default=None, help="repetitions of every measurement (default: per benchmark)"
+    )
+    return parser
+
+
+def _say(message: str) -> None:
+    print(message, flush=True)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    unknown = [n for n in args.names if n not in BENCHMARKS]
+    if unknown:
+        parser.error(f"unknown benchmark {', '.join(unknown)} (choose from {', '.join(BENCHMARKS)})")
+    if args.repos < 1 or (args.runs is not None and args.runs < 1):
+        parser.error("--repos and --runs must be at least 1")
+    names = list(dict.fromkeys(args.names)) or list(BENCHMARKS)
+
+    from platform_cli import __version__
+
+    _say(
+        f"platform-cli {__version__} benchmarks · Python {platform.python_version()} · "
+        f"{os.cpu_count()} CPUs · ratio = subject median / reference median, both timed in this run"
+    )
+    failed: list[str] = []
+    start = time.perf_counter()
+    try:
+        with BenchContext.temporary(repos=args.repos, runs=args.runs, log=_say) as ctx:
+            for name in names:
+                try:
+                    measurements = BENCHMARKS[name](ctx)
+                except Exception as error:  # report and go on: one broken benchmark must not hide the others
+                    _say(f"{name:<16} FAILED: {type(error).__name__}: {error}")
+                    failed.append(name)
+                    continue
+                for measurement in measurements:
+                    _say(measurement.line())
+    except KeyboardInterrupt:
+        _say("interrupted")
+        return 130
+    summary = f"done in {time.perf_counter() - start:.1f} s"
+    _say(summary + (f"; failed: {', '.join(failed)}" if failed else ""))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

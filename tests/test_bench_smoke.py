@@ -1,0 +1,50 @@
+"""The bench package still runs: manifest-load with a tiny iteration count, on a really generated repo.
+
+Timings are not asserted (no speed thresholds in tests); only that the measurements are real numbers.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from pathlib import Path
+
+import pytest
+
+# bench/ sits at the repository root next to tests/; pytest run as `.venv/bin/pytest` (not `python -m
+# pytest`) or in an xdist worker does not necessarily have the root on sys.path.
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import bench  # noqa: E402
+from bench import __main__ as bench_main  # noqa: E402
+
+
+def test_every_benchmark_is_registered_by_its_name() -> None:
+    assert list(bench.BENCHMARKS) == ["scaffold", "readiness-check", "readiness-scan", "manifest-load"]
+
+
+def test_manifest_load_benchmark_returns_measurements(tmp_path: Path) -> None:
+    ctx = bench.BenchContext(tmp_path, runs=2)
+    measurements = bench.BENCHMARKS["manifest-load"](ctx)
+
+    assert measurements, "the benchmark measured nothing"
+    for m in measurements:
+        assert m.benchmark == "manifest-load"
+        assert m.runs == 2
+        for value in (m.median_s, m.reference_s, m.ratio):
+            assert math.isfinite(value) and value > 0
+        line = m.line()
+        assert (
+            line.startswith("manifest-load") and "median" in line and "reference" in line and "ratio" in line
+        )
+    assert measurements[0].reference == "yaml.safe_load (pure-Python)"
+    assert (ctx.repo / "ai-feature.yaml").is_file()
+
+
+def test_unknown_benchmark_name_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        bench_main.main(["no-such-benchmark"])
+    assert exit_.value.code == 2
+    assert "unknown benchmark no-such-benchmark" in capsys.readouterr().err
