@@ -190,6 +190,8 @@ def explain(rule_id: str, fmt: str, policies: tuple[Path, ...]) -> int:
 
 
 def _explain_text(rule: dict[str, Any]) -> str:
+    import textwrap
+
     import yaml
 
     def block(value: Any) -> str:
@@ -197,7 +199,10 @@ def _explain_text(rule: dict[str, Any]) -> str:
         return "\n".join("    " + line for line in text.splitlines())
 
     def para(text: str) -> str:
-        return "\n".join("    " + line for line in text.strip().splitlines())
+        paragraphs = [" ".join(p.split()) for p in text.strip().split("\n\n")]
+        return "\n\n".join(
+            textwrap.fill(p, width=100, initial_indent="    ", subsequent_indent="    ") for p in paragraphs
+        )
 
     source = rule["source"] or {}
     where = f"{source.get('file')}:{source.get('line')}" if source else "?"

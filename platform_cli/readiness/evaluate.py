@@ -40,10 +40,16 @@ class _LiteUndefined(jinja2.ChainableUndefined):
 _ENV = SandboxedEnvironment(autoescape=False, undefined=_LiteUndefined, keep_trailing_newline=False)
 
 
+@lru_cache(maxsize=1024)
+def _parsed(text: str) -> nodes.Template:
+    """Parse once: loading a rule checks the syntax, rendering compiles the same tree."""
+    return _ENV.parse(text)
+
+
 def template_problem(text: str) -> str | None:
     """Why `text` is not a usable message template (syntax, unknown variable), or None when it is fine."""
     try:
-        ast = _ENV.parse(text)
+        ast = _parsed(text)
     except jinja2.TemplateSyntaxError as error:
         return f"template syntax error on its line {error.lineno}: {error.message}"
     # Jinja's analysis is conservative about names set inside branches; anything stored anywhere is known.
@@ -58,11 +64,13 @@ def template_problem(text: str) -> str | None:
 
 @lru_cache(maxsize=1024)
 def _compiled(text: str) -> jinja2.Template:
-    return _ENV.from_string(text)
+    return _ENV.from_string(_parsed(text))
 
 
 def render_message(text: str, context: dict[str, Any]) -> tuple[str, str | None]:
     """(rendered message, template error or None). A broken template never raises: it says so instead."""
+    if "{" not in text:  # plain text: nothing to render, nothing to compile
+        return " ".join(text.split()), None
     try:
         return " ".join(_compiled(text).render(context).split()), None
     except Exception as error:  # a rule author's mistake must not crash the check
