@@ -29,11 +29,13 @@ def shipped_pack() -> Path:
 
 
 def configured_policy_dirs() -> list[Path]:
-    """Extra packs from `$PLATFORM_POLICIES` (os.pathsep-separated), then the user config's `policy_dirs`."""
-    from platform_cli.config import load_config
+    """Extra packs from `$PLATFORM_POLICIES` (os.pathsep-separated), then the user config's `policy_dirs`
+    (relative entries there are relative to the config file)."""
+    from platform_cli.config import config_path, load_config
 
     from_env = [Path(p) for p in os.environ.get(POLICIES_ENV, "").split(os.pathsep) if p]
-    return from_env + [Path(p).expanduser() for p in load_config().policy_dirs]
+    base = config_path().parent
+    return from_env + [base / Path(p).expanduser() for p in load_config().policy_dirs]
 
 
 def rule_files(location: Path) -> list[Path]:

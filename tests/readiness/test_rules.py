@@ -212,7 +212,7 @@ def test_extra_packs_from_argument_env_and_config(tmp_path: Path, monkeypatch: p
     write(tmp_path / "env2" / "r.yaml", rule("from-env-two"))
     write(tmp_path / "cfg" / "r.yaml", rule("from-config"))
     config = tmp_path / "config.yaml"
-    config.write_text(yaml.safe_dump({"policy_dirs": [str(tmp_path / "cfg")]}))
+    config.write_text(yaml.safe_dump({"policy_dirs": ["cfg"]}))  # relative to the config file
     monkeypatch.setenv("PLATFORM_CONFIG", str(config))
     monkeypatch.setenv("PLATFORM_POLICIES", f"{tmp_path / 'env1'}:{tmp_path / 'env2'}")
     ids = [r.id for r in load_rules([tmp_path / "arg"], shipped=False)]
