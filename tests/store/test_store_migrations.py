@@ -142,7 +142,7 @@ def test_edited_migration_is_reported(store_url: str) -> None:
 
 
 def test_concurrent_migrators_apply_each_migration_exactly_once(store_url: str, tmp_path: Path) -> None:
-    go, count = tmp_path / "go", 4
+    go, count = tmp_path / "go", 3
     ready = [tmp_path / f"ready-{index}" for index in range(count)]
     processes = [
         subprocess.Popen(
