@@ -1,4 +1,4 @@
-"""The readiness result model: every output format (text, json, junit, sarif, markdown, github) renders this."""
+"""The readiness result model: every output format (text, json, junit, sarif, markdown...) renders it."""
 
 from __future__ import annotations
 

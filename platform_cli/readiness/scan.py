@@ -57,8 +57,9 @@ def scan(
 ) -> list[ScanResult]:
     """Check every repo below `dirs` (in parallel when there are several) and return one result each.
 
-    Rules are loaded once, here (unless given): a bad rule file stops the scan (InvalidFile, exit 2). A repo that cannot
-    be checked (bad manifest or waivers, unreadable files) becomes a result carrying the error text.
+    Rules are loaded once, here (unless given): a bad rule file stops the scan (InvalidFile, exit 2).
+    A repo that cannot be checked (bad manifest or waivers, unreadable files) becomes a result carrying
+    the error text.
     `progress(done, total)` is called after each repo.
     """
     repos = find_repos(dirs)
