@@ -138,6 +138,12 @@ def _no_fallback(root: Path) -> tuple[str, str]:
     return "ai-feature.yaml", "providers:"
 
 
+def _fake_fallback(root: Path) -> tuple[str, str]:
+    # the self-hosted endpoint becomes the primary and the offline fake its only fallback
+    _edit_manifest(root, lambda d: d["spec"]["providers"].reverse())
+    return "ai-feature.yaml", "providers:"
+
+
 def _fallback_without_oncall_owner(root: Path) -> tuple[str, str]:
     _edit_manifest(root, lambda d: _fallback(d).pop("oncall_owner"))
     return "ai-feature.yaml", "name: fallback"
@@ -192,6 +198,7 @@ DEFECTS: list[tuple[str, Callable[[Path], tuple[str, str]], str]] = [
     ("model-pinned", _floating_alias, "uses 'fake-chat-latest', a floating alias"),
     ("model-not-retiring", _retired_model, "was retired on 2025-06-01"),
     ("fallback-provider", _no_fallback, "only one provider is declared"),
+    ("fallback-provider", _fake_fallback, "fallback (fake, fake-chat-2025-01-01, the offline fake)"),
     (
         "oncall-covers-providers",
         _fallback_without_oncall_owner,

@@ -82,7 +82,7 @@ def _retirement(table: LifecycleTable | None, model: str, now: dt.date) -> dict[
 class ProvidersCollector:
     """`providers`: {count, primary, primary_vendor, vendors, providers, fallbacks, lifecycle}.
 
-    item: {name, index, role (primary|fallback), kind, vendor, model, base_url, pinned, snapshot_date,
+    item: {name, index, role (primary|fallback), kind, vendor, model, base_url, offline, pinned, snapshot_date,
     pin_hint, retires, days_to_retirement, replacement, lifecycle_source, oncall_owner, api_key_secret,
     file, line (of the model value)}; fallback items add different_vendor (vs. the primary).
     `days_to_retirement` is negative once retired and None when the table lists no date for the model.
@@ -112,6 +112,7 @@ class ProvidersCollector:
                 "vendor": vendor_of(spec.kind, spec.base_url),
                 "model": spec.model,
                 "base_url": spec.base_url,
+                "offline": spec.kind == "fake",  # the deterministic test double serves no real traffic
                 "pinned": date is not None,
                 "snapshot_date": date,
                 "pin_hint": PIN_RULES.get(spec.kind, ((), ""))[1],
