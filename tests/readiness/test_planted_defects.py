@@ -198,7 +198,7 @@ DEFECTS: list[tuple[str, Callable[[Path], tuple[str, str]], str]] = [
     ("model-pinned", _floating_alias, "uses 'fake-chat-latest', a floating alias"),
     ("model-not-retiring", _retired_model, "was retired on 2025-06-01"),
     ("fallback-provider", _no_fallback, "only one provider is declared"),
-    ("fallback-provider", _fake_fallback, "fallback (fake, fake-chat-2025-01-01, the offline fake)"),
+    ("fallback-provider", _fake_fallback, "primary (fake, fake-chat-2025-01-01, the offline fake)"),
     (
         "oncall-covers-providers",
         _fallback_without_oncall_owner,
