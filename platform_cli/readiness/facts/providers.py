@@ -82,9 +82,9 @@ def _retirement(table: LifecycleTable | None, model: str, now: dt.date) -> dict[
 class ProvidersCollector:
     """`providers`: {count, primary, primary_vendor, vendors, providers, fallbacks, lifecycle}.
 
-    item: {name, index, role (primary|fallback), kind, vendor, model, base_url, offline, pinned, snapshot_date,
-    pin_hint, retires, days_to_retirement, replacement, lifecycle_source, oncall_owner, api_key_secret,
-    file, line (of the model value)}; fallback items add different_vendor (vs. the primary).
+    item: {name, index, role (primary|fallback), kind, vendor, model, base_url, offline, pinned,
+    snapshot_date, pin_hint, retires, days_to_retirement, replacement, lifecycle_source, oncall_owner,
+    api_key_secret, file, line (of the model value)}; fallback items add different_vendor (vs. the primary).
     `days_to_retirement` is negative once retired and None when the table lists no date for the model.
     ctx.extra: "today" (date or YYYY-MM-DD) and "model_lifecycle" (path of another table) for tests.
     """
