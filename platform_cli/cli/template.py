@@ -7,7 +7,7 @@ import click
 
 @click.group(name="template")
 def group() -> None:
-    """Keep generated repositories current with their template (coming: `platform template update`, drift check).
+    """Keep generated repos current with their template (coming: `platform template update`, drift).
 
     \b
     Example:

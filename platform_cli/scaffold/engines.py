@@ -129,7 +129,8 @@ def detect_engine(template_dir: Path) -> Engine:
     if (template_dir / "cookiecutter.json").is_file():
         return ENGINES["cookiecutter"]
     raise UserError(
-        f"{template_dir}: not a template (expected copier.yml for copier or cookiecutter.json for cookiecutter)"
+        f"{template_dir}: not a template "
+        "(expected copier.yml for copier or cookiecutter.json for cookiecutter)"
     )
 
 
