@@ -45,8 +45,8 @@ def echo_err(message: str) -> None:
 
 
 def write_output(text: str, output: Path | None) -> None:
-    """Print, or write atomically to --output FILE."""
-    if output is None:
+    """Print, or write atomically to --output FILE (`-` means stdout, as usual)."""
+    if output is None or str(output) == "-":
         click.echo(text, nl=not text.endswith("\n"))
         return
     from platform_cli.fsutil import atomic_write_text

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from platform_cli.readiness.model import Finding, Location, Report
+from platform_cli.readiness.model import LEVELS, Finding, Location, Report
 from platform_cli.readiness.output.common import entries, summary_line, verdict, waiver_text
 
 
@@ -28,19 +28,23 @@ def command(kind: str, message: str, *, location: Location | None, title: str) -
     return f"::{kind} {','.join(props)}::{escape_data(message)}"
 
 
-def _kind(finding: Finding) -> str | None:
+def _kind(finding: Finding, report: Report) -> str | None:
+    """error only for what blocks the required level; failures above it are the next level's to-do list."""
     if finding.status == "waived":
         return "notice"
-    if finding.failed:
-        return "error" if finding.rule.severity == "error" else "warning"
-    return None
+    if not finding.failed:
+        return None
+    blocking = finding.rule.severity == "error" and LEVELS.index(finding.rule.level) <= LEVELS.index(
+        report.required_level
+    )
+    return "error" if blocking else "warning"
 
 
 def render_github(report: Report) -> str:
     """One annotation per failing or waived message (passes are silent), then a summary line."""
     lines = []
     for finding in report.findings:
-        kind = _kind(finding)
+        kind = _kind(finding, report)
         if kind is None:
             continue
         for entry in entries(finding):

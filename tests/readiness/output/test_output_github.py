@@ -54,3 +54,14 @@ def test_kinds_per_status_and_severity(report: Report) -> None:
         == "platform readiness reached none (required silver): FAILED (2 passed, 4 failed, 1 waived)"
     )
     assert not lines[-1].startswith("::")
+
+
+def test_failures_above_the_required_level_are_warnings_not_errors(rule_factory: Callable[..., Rule]) -> None:
+    silver = Finding(rule_factory("fallback-provider", level="silver"), "fail", ("one vendor",), ())
+    bronze = Finding(rule_factory("model-pinned"), "fail", ("floating alias",), ())
+    experimental = Report("r", "f", "experimental", "bronze", [bronze, silver], [], None)
+    kinds = [line.split(" ", 1)[0] for line in render(experimental, "github").splitlines()[:-1]]
+    assert kinds == ["::error", "::warning"]
+    production = Report("r", "f", "production", "silver", [bronze, silver], [], None)
+    kinds = [line.split(" ", 1)[0] for line in render(production, "github").splitlines()[:-1]]
+    assert kinds == ["::error", "::error"]
