@@ -19,10 +19,12 @@ $(STAMP): pyproject.toml setup.py | $(BIN)/python
 ## make demo: install, scaffold ./demo-feature with defaults, run its own tests, print next steps
 demo: $(STAMP)
 	rm -rf $(DEMO)
-	$(BIN)/platform scaffold new-ai-feature $(DEMO) --defaults --data name="Demo Feature" --quiet
-	cd $(DEMO) && ../$(BIN)/python -m pytest -q
-	cd $(DEMO) && ../$(BIN)/platform readiness check || true
-	@cat $(DEMO)/NEXT_STEPS.txt 2>/dev/null || true
+	$(BIN)/platform scaffold new-ai-feature $(DEMO) --defaults --quiet \
+		--data name="Demo Feature" --data eval_owner="$$(git config user.email || echo demo.owner@example.com)"
+	cd $(DEMO) && ../$(BIN)/python -m pytest -q -p no:cacheprovider
+	cd $(DEMO) && ../$(BIN)/platform readiness check
+	@echo
+	@cat $(DEMO)/NEXT_STEPS.txt
 
 ## make test: install with test extras and run the whole suite
 test: $(STAMP)
