@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
@@ -127,10 +128,36 @@ def _load_file_cached(path: str, mtime_ns: int, size: int) -> tuple[Rule, ...]:
     return tuple(load_rule_file(Path(path)))
 
 
+def _validated_marker(text: str) -> Path:
+    """A file in the user cache whose presence says this exact rule text already validated cleanly.
+
+    Validating a rule file (schema, meta-schema of the condition, message templates) costs far more than
+    using it; CI and pre-commit check the same unchanged pack on every run.
+    """
+    from platform_cli import __version__
+
+    digest = hashlib.sha256(f"{__version__}\0{text}".encode()).hexdigest()
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "platform-cli" / "validated-rules" / digest
+
+
+def _remember_valid(marker: Path) -> None:
+    try:
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        marker.touch()
+    except OSError:
+        pass  # a read-only cache only costs speed
+
+
 def load_rule_file(path: Path) -> list[Rule]:
     """The rules of one file (one rule, or a list under `rules:`), or InvalidFile with every problem."""
     loaded = load_yaml(path, what=WHAT)
-    problems = schema_problems(loaded, load_schema("rule"))
+    try:
+        marker: Path | None = _validated_marker(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError):
+        marker = None
+    known_good = marker is not None and marker.is_file()
+    problems = [] if known_good else schema_problems(loaded, load_schema("rule"))
     if problems:
         raise InvalidFile(loaded.display, problems, WHAT)
     data = loaded.data
@@ -142,7 +169,8 @@ def load_rule_file(path: Path) -> list[Rule]:
     rules: list[Rule] = []
     seen: dict[str, JsonPath] = {}
     for where, raw in entries:
-        problems.extend(_rule_problems(loaded, where, raw))
+        if not known_good:
+            problems.extend(_rule_problems(loaded, where, raw))
         if raw["id"] in seen:
             first = loaded.line_of((*seen[raw["id"]], "id"))
             problems.append(
@@ -157,6 +185,8 @@ def load_rule_file(path: Path) -> list[Rule]:
         rules.append(_rule(loaded, where, raw))
     if problems:
         raise InvalidFile(loaded.display, problems, WHAT)
+    if marker is not None and not known_good:
+        _remember_valid(marker)
     return rules
 
 

@@ -239,3 +239,21 @@ def test_find_rule_suggests_close_ids(tmp_path: Path) -> None:
     assert find_rule(rules, "model-pinned").id == "model-pinned"
     with pytest.raises(UserError, match="did you mean model-pinned"):
         find_rule(rules, "model-pined")
+
+
+def test_validated_rule_text_is_remembered_and_an_edit_is_validated_again(tmp_path: Path) -> None:
+    from platform_cli.readiness import rules as rules_module
+
+    source = next(iter(sorted((rules_module.shipped_pack()).glob("*.yaml"))))
+    copy = tmp_path / source.name
+    copy.write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
+    marker = rules_module._validated_marker(copy.read_text(encoding="utf-8"))
+    assert not marker.exists()
+    assert rules_module.load_rule_file(copy)
+    assert marker.is_file()  # the next run skips schema and template validation for this exact text
+    broken = copy.read_text(encoding="utf-8").replace("level: bronze", "level: platinum", 1)
+    broken = broken.replace("level: silver", "level: platinum", 1)
+    copy.write_text(broken, encoding="utf-8")
+    with pytest.raises(InvalidFile, match="platinum"):
+        rules_module.load_rule_file(copy)
+    assert not rules_module._validated_marker(broken).exists()
