@@ -72,7 +72,7 @@ class CopierEngine:
         except CopierAnswersInterrupt as error:
             raise KeyboardInterrupt from error
         except (UserMessageError, ValueError) as error:
-            raise UserError(f"{request.source}: {error}") from error
+            raise UserError(f"{request.source}: {error} (answer with --data KEY=VALUE)") from error
         except TemplateError as error:
             raise UserError(_template_error(request.source, error)) from error
         answers = dict(worker.answers.combined)

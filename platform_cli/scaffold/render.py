@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sys
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -144,6 +145,11 @@ def scaffold(
     dest = dest.expanduser().resolve()
     info = resolve_template(template)
     _check_destination(dest, force)
+    if not defaults and not sys.stdin.isatty():
+        raise UserError(
+            "the template's questions need a terminal, and stdin is not one: pass --defaults and answer "
+            "with --data KEY=VALUE or --answers-file FILE (see --help)"
+        )
     answers_in: dict[str, Any] = load_answers_file(answers_file) if answers_file else {}
     answers_in.update(data or {})
     trusted = _is_trusted(info, trust)

@@ -253,3 +253,14 @@ def test_force_writes_into_non_empty_dest_and_keeps_other_files(tmp_path: Path) 
     assert _new(dest, "--force") == 0
     assert (dest / "notes.txt").read_text() == "mine"
     assert (dest / "ai-feature.yaml").is_file()
+
+
+def test_without_a_terminal_and_without_defaults_it_says_how_to_answer(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import io
+
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))
+    assert run(["scaffold", "new-ai-feature", str(tmp_path / "out")]) == 2
+    assert "--defaults" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
