@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bench import manifest_load, readiness_check, readiness_scan, scaffold
+from bench import manifest_load, readiness_check, readiness_scan, scaffold, store_overhead
 from bench.harness import BenchContext, Measurement
 
 __all__ = ["BENCHMARKS", "BenchContext", "Benchmark", "Measurement"]
@@ -17,4 +17,5 @@ BENCHMARKS: dict[str, Benchmark] = {
     readiness_check.NAME: readiness_check.run,
     readiness_scan.NAME: readiness_scan.run,
     manifest_load.NAME: manifest_load.run,
+    store_overhead.NAME: store_overhead.run,
 }
