@@ -1,0 +1,192 @@
+"""Store queries of the prompt registry: immutable versions, label pointers and moves, allocations."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from platform_cli.store import sql
+from platform_cli.store.engine import Engine, Row, utc_timestamp
+
+
+@dataclass(frozen=True)
+class PromptVersionRecord:
+    """One published, immutable version of a prompt. `content` is the canonical JSON snapshot."""
+
+    prompt: str
+    version: int
+    content_hash: str
+    content: str
+    author: str
+    created_at: str
+    message: str
+
+
+@dataclass(frozen=True)
+class LabelRecord:
+    """Where a label points now."""
+
+    prompt: str
+    label: str
+    version: int
+    moved_at: str
+    moved_by: str
+
+
+@dataclass(frozen=True)
+class LabelMove:
+    """One recorded move of a label: who moved it, when, from which version (None: new label), why."""
+
+    id: int
+    prompt: str
+    label: str
+    from_version: int | None
+    to_version: int
+    moved_at: str
+    moved_by: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class AllocationRecord:
+    """One recorded traffic allocation of a prompt for a segment (`*`: every segment); JSON text."""
+
+    id: int
+    prompt: str
+    segment: str
+    allocation: str
+    changed_at: str
+    changed_by: str
+    reason: str
+
+
+def _version(row: Row) -> PromptVersionRecord:
+    return PromptVersionRecord(str(row[0]), int(row[1]), *(str(v) for v in row[2:7]))
+
+
+def _move(row: Row) -> LabelMove:
+    return LabelMove(
+        int(row[0]),
+        str(row[1]),
+        str(row[2]),
+        None if row[3] is None else int(row[3]),
+        int(row[4]),
+        str(row[5]),
+        str(row[6]),
+        str(row[7]),
+    )
+
+
+def _allocation(row: Row) -> AllocationRecord:
+    return AllocationRecord(int(row[0]), *(str(v) for v in row[1:7]))
+
+
+class PromptQueries:
+    """Mixed into `Store`. Writers call `lock_prompt` first inside `store.transaction()`."""
+
+    _db: Engine
+
+    # --- prompts ------------------------------------------------------------------------------------------
+    def lock_prompt(self, name: str) -> str:
+        """Create the prompt's row if needed and lock it until the transaction ends; return its salt."""
+        self._db.execute(sql.INSERT_PROMPT, (name, secrets.token_hex(8), utc_timestamp()))
+        row = self._db.fetchone(sql.LOCK_PROMPT, (name,))
+        assert row is not None  # inserted just above, and prompts rows are never deleted
+        return str(row[0])
+
+    def prompt_salt(self, name: str) -> str | None:
+        row = self._db.fetchone(sql.SELECT_PROMPT_SALT, (name,))
+        return None if row is None else str(row[0])
+
+    def prompt_names(self) -> list[str]:
+        return [str(row[0]) for row in self._db.fetchall(sql.SELECT_PROMPT_NAMES)]
+
+    # --- versions -----------------------------------------------------------------------------------------
+    def prompt_version(self, name: str, version: int) -> PromptVersionRecord | None:
+        row = self._db.fetchone(sql.SELECT_PROMPT_VERSION, (name, version))
+        return None if row is None else _version(row)
+
+    def prompt_version_by_hash(self, name: str, content_hash: str) -> PromptVersionRecord | None:
+        row = self._db.fetchone(sql.SELECT_PROMPT_VERSION_BY_HASH, (name, content_hash))
+        return None if row is None else _version(row)
+
+    def latest_prompt_version(self, name: str) -> PromptVersionRecord | None:
+        row = self._db.fetchone(sql.SELECT_LATEST_PROMPT_VERSION, (name,))
+        return None if row is None else _version(row)
+
+    def prompt_versions(self, name: str) -> list[PromptVersionRecord]:
+        return [_version(row) for row in self._db.fetchall(sql.SELECT_PROMPT_VERSIONS, (name,))]
+
+    def insert_prompt_version(self, record: PromptVersionRecord) -> None:
+        """Insert a new version (the table refuses updates and deletes; a taken number is a conflict)."""
+        self._db.execute(
+            sql.INSERT_PROMPT_VERSION,
+            (
+                record.prompt,
+                record.version,
+                record.content_hash,
+                record.content,
+                record.author,
+                record.created_at,
+                record.message,
+            ),
+        )
+
+    # --- labels -------------------------------------------------------------------------------------------
+    def prompt_label(self, name: str, label: str) -> int | None:
+        row = self._db.fetchone(sql.SELECT_LABEL, (name, label))
+        return None if row is None else int(row[0])
+
+    def prompt_label_target(self, name: str, label: str) -> tuple[int, str] | None:
+        """(version, content hash) the label points at, in one round trip; None if no such label."""
+        row = self._db.fetchone(sql.SELECT_LABEL_TARGET, (name, label))
+        return None if row is None else (int(row[0]), str(row[1]))
+
+    def prompt_labels(self, name: str) -> list[LabelRecord]:
+        rows = self._db.fetchall(sql.SELECT_LABELS, (name,))
+        return [LabelRecord(str(r[0]), str(r[1]), int(r[2]), str(r[3]), str(r[4])) for r in rows]
+
+    def move_prompt_label(self, move: LabelMove) -> None:
+        """Point the label at `move.to_version` and record the move (call inside a transaction)."""
+        self._db.execute(
+            sql.UPSERT_LABEL, (move.prompt, move.label, move.to_version, move.moved_at, move.moved_by)
+        )
+        self._db.execute(
+            sql.INSERT_LABEL_MOVE,
+            (
+                move.prompt,
+                move.label,
+                move.from_version,
+                move.to_version,
+                move.moved_at,
+                move.moved_by,
+                move.reason,
+            ),
+        )
+
+    def prompt_label_moves(self, name: str) -> list[LabelMove]:
+        """Every move of every label of `name`, oldest first."""
+        return [_move(row) for row in self._db.fetchall(sql.SELECT_LABEL_MOVES, (name,))]
+
+    def prompt_label_at(self, name: str, label: str, at: str) -> LabelMove | None:
+        """The move that set where `label` pointed at time `at` (a store timestamp), or None."""
+        row = self._db.fetchone(sql.SELECT_LABEL_AT, (name, label, at))
+        return None if row is None else _move(row)
+
+    # --- allocations --------------------------------------------------------------------------------------
+    def record_prompt_allocation(
+        self, name: str, segment: str, allocation: str, *, changed_at: str, changed_by: str, reason: str
+    ) -> None:
+        self._db.execute(sql.INSERT_ALLOCATION, (name, segment, allocation, changed_at, changed_by, reason))
+
+    def prompt_allocation(self, name: str, segment: str, at: str | None = None) -> AllocationRecord | None:
+        """The allocation in force for (`name`, `segment`) now, or at time `at`."""
+        if at is None:
+            row = self._db.fetchone(sql.SELECT_CURRENT_ALLOCATION, (name, segment))
+        else:
+            row = self._db.fetchone(sql.SELECT_ALLOCATION_AT, (name, segment, at))
+        return None if row is None else _allocation(row)
+
+    def prompt_allocations(self, name: str) -> list[AllocationRecord]:
+        """Every allocation change of `name`, oldest first."""
+        return [_allocation(row) for row in self._db.fetchall(sql.SELECT_ALLOCATIONS, (name,))]
