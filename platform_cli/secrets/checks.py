@@ -1,0 +1,135 @@
+"""Key checks for the rotation's test step: a cheap authenticated call with the key, or a user command.
+
+No check ever prints, logs or returns the key, and none echoes a response body (vendors quote part of a
+rejected key back in their error messages).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from dataclasses import dataclass
+from typing import Protocol
+from urllib.parse import urlsplit
+
+import requests
+
+from platform_cli.manifest.model import Manifest, ProviderSpec
+
+OPENAI_BASE = "https://api.openai.com/v1"
+ANTHROPIC_BASE = "https://api.anthropic.com"
+ANTHROPIC_VERSION = "2023-06-01"
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    ok: bool
+    detail: str
+
+
+class KeyCheck(Protocol):
+    """Tells whether a key works. `description` says what it does (no value in it)."""
+
+    @property
+    def description(self) -> str: ...
+
+    def run(self, value: str) -> CheckResult: ...
+
+
+@dataclass(frozen=True)
+class ModelsListCheck:
+    """GET the provider's models list with the key: 2xx works, 401/403 is rejected, anything else fails."""
+
+    url: str
+    auth: str = "bearer"  # bearer (OpenAI and compatible servers) | anthropic (x-api-key)
+    timeout_s: float = 10.0
+
+    @property
+    def description(self) -> str:
+        return f"GET {self.url}"
+
+    def run(self, value: str) -> CheckResult:
+        if self.auth == "anthropic":
+            headers = {"x-api-key": value, "anthropic-version": ANTHROPIC_VERSION}
+        else:
+            headers = {"Authorization": f"Bearer {value}"}
+        try:
+            response = requests.get(self.url, headers=headers, timeout=self.timeout_s)
+        except requests.RequestException as exc:
+            return CheckResult(False, f"could not reach {self.url} ({type(exc).__name__})")
+        status = response.status_code
+        response.close()
+        if 200 <= status < 300:
+            return CheckResult(True, f"key accepted (HTTP {status})")
+        if status in (401, 403):
+            return CheckResult(False, f"key rejected (HTTP {status})")
+        return CheckResult(False, f"unexpected HTTP {status} from {self.url}")
+
+
+@dataclass(frozen=True)
+class CommandCheck:
+    """Run a shell command with the key in the environment variable `env_name`; exit 0 means it works."""
+
+    command: str
+    env_name: str
+    timeout_s: float = 120.0
+
+    @property
+    def description(self) -> str:
+        return f"test command with ${self.env_name} set"
+
+    def run(self, value: str) -> CheckResult:
+        env = {**os.environ, self.env_name: value}
+        try:
+            proc = subprocess.run(
+                self.command, shell=True, env=env, capture_output=True, timeout=self.timeout_s, check=False
+            )
+        except subprocess.TimeoutExpired:
+            return CheckResult(False, f"test command timed out after {self.timeout_s:g}s")
+        except OSError as exc:
+            return CheckResult(False, f"test command could not run ({type(exc).__name__})")
+        if proc.returncode == 0:
+            return CheckResult(True, "test command exited 0")
+        # its output is not shown: it may contain the key
+        return CheckResult(
+            False, f"test command exited {proc.returncode} (output hidden: it may hold the key)"
+        )
+
+
+@dataclass(frozen=True)
+class NoCheck:
+    """Nothing to call (the offline fake provider, or no provider uses the secret)."""
+
+    reason: str
+
+    @property
+    def description(self) -> str:
+        return f"no test: {self.reason}"
+
+    def run(self, value: str) -> CheckResult:
+        return CheckResult(True, f"not tested ({self.reason})")
+
+
+def models_url(provider: ProviderSpec) -> ModelsListCheck:
+    """The models-list check for a keyed provider (OpenAI, an OpenAI-compatible server, Anthropic)."""
+    if provider.kind == "anthropic":
+        base = (provider.base_url or ANTHROPIC_BASE).rstrip("/")
+        base = base[: -len("/v1")] if base.endswith("/v1") else base
+        return ModelsListCheck(f"{base}/v1/models", auth="anthropic")
+    base = (provider.base_url or OPENAI_BASE).rstrip("/")
+    if urlsplit(base).path in ("", "/"):
+        base += "/v1"  # a bare host (http://127.0.0.1:8000) serves the OpenAI API under /v1
+    return ModelsListCheck(f"{base}/models")
+
+
+def default_check(manifest: Manifest, name: str, test_command: str | None = None) -> KeyCheck:
+    """`--test-command` when given, else the models list of the first real provider that uses `name`."""
+    if test_command:
+        return CommandCheck(test_command, name)
+    users = [p for p in manifest.providers if p.api_key_secret == name]
+    real = [p for p in users if p.kind != "fake"]
+    if real:
+        return models_url(real[0])
+    if users:
+        return NoCheck(f"only the offline fake provider uses {name}")
+    return NoCheck(f"no provider uses {name}; pass --test-command to check it")

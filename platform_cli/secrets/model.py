@@ -1,0 +1,142 @@
+"""What the secrets layer talks about: a value that never prints, versions, a secret's state, the journal."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Literal
+
+from platform_cli.errors import UserError
+
+Stage = Literal["current", "pending", "previous"]
+
+# The rotation journal's steps, in order. `step` in a Journal is the last one completed.
+# "finishing" / "aborting" are written before promote / discard so a crash inside them is resumed, not redone.
+JOURNAL_STEPS = ("started", "created", "set", "tested", "finishing", "aborting")
+
+
+class SecretUnavailable(UserError):
+    """A backend could not be reached or refused access; the message says which and what to set."""
+
+
+class SecretNotFound(UserError):
+    """The secret has no current value yet; the message says how to create one."""
+
+
+class Secret:
+    """A secret value that never shows itself: `repr`/`str` name the secret, `reveal()` returns the value.
+
+    Only provider adapters call `reveal()`, at request time. `previous` is the version that stays valid
+    during the grace period after a rotation (None outside it).
+    """
+
+    __slots__ = ("_value", "backend", "name", "previous", "version")
+
+    def __init__(
+        self,
+        name: str,
+        value: str,
+        *,
+        version: str | None = None,
+        backend: str = "env",
+        previous: Secret | None = None,
+    ) -> None:
+        self.name = name
+        self._value = value
+        self.version = version
+        self.backend = backend
+        self.previous = previous
+
+    def reveal(self) -> str:
+        """The value itself. Never log, print or store what this returns."""
+        return self._value
+
+    def __repr__(self) -> str:
+        version = f", version={self.version!r}" if self.version is not None else ""
+        return f"Secret({self.name!r}, backend={self.backend!r}{version}, value=***)"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Secret):
+            return NotImplemented
+        return (self.name, self.version, self._value) == (other.name, other.version, other._value)
+
+    def __hash__(self) -> int:
+        return hash((self.name, self.version))
+
+    def __reduce__(self) -> tuple[object, ...]:
+        raise TypeError("a Secret cannot be pickled (it would write the value out)")
+
+
+@dataclass(frozen=True)
+class VersionInfo:
+    """One stored version: its backend id and when it was created (never its value)."""
+
+    id: str
+    created: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class Journal:
+    """A rotation in progress, as recorded in the backend's own metadata."""
+
+    token: str
+    step: str  # one of JOURNAL_STEPS
+    started: dt.datetime | None = None
+    initial: bool = False  # no current value existed when the rotation started
+
+
+@dataclass(frozen=True)
+class SecretState:
+    """What a backend knows about one secret: versions, ages and metadata, no values."""
+
+    exists: bool  # a current version exists
+    current: VersionInfo | None = None
+    previous: VersionInfo | None = None
+    pending: VersionInfo | None = None
+    owner: str | None = None
+    rotation_days: int | None = None
+    current_created: dt.datetime | None = None  # when the current key was created (survives rollbacks)
+    last_rotated: dt.datetime | None = None
+    grace_until: dt.datetime | None = None  # the previous version stays valid until then
+    last_token: str | None = None  # token of the last finished rotation (re-running it is a no-op)
+    journal: Journal | None = None
+    warnings: tuple[str, ...] = field(default_factory=tuple)
+
+    def age(self, now: dt.datetime) -> dt.timedelta | None:
+        created = self.current_created or (self.current.created if self.current else None)
+        return None if created is None else now - created
+
+    def previous_valid(self, now: dt.datetime) -> bool:
+        return self.previous is not None and self.grace_until is not None and now < self.grace_until
+
+
+@dataclass(frozen=True)
+class RotationMeta:
+    """Metadata written with a rotation: who owns the secret and how often it rotates."""
+
+    owner: str | None
+    rotation_days: int | None
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def iso(moment: dt.datetime | None) -> str | None:
+    """UTC ISO-8601 with a Z, second precision (what every backend's metadata stores)."""
+    if moment is None:
+        return None
+    return moment.astimezone(dt.timezone.utc).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_iso(text: str | None) -> dt.datetime | None:
+    """Inverse of `iso` (tolerates fractional seconds and offsets); None for missing or unparsable text."""
+    if not text:
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.timezone.utc)
