@@ -1,80 +1,332 @@
-"""Load `prompts/<name>.yaml` and render it in a sandboxed Jinja environment with strict variables."""
+"""Prompt files (`prompts/<name>.yaml`): load and validate them, hash their content, render them safely.
+
+Rendering uses a sandboxed Jinja environment with StrictUndefined: a missing, undeclared or mistyped
+variable is an error naming the prompt, its version (when it came from the registry) and the variable.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-import yaml
-from jinja2 import StrictUndefined, TemplateError, UndefinedError
+from jinja2 import StrictUndefined, Template, TemplateError, TemplateSyntaxError, UndefinedError
 from jinja2.sandbox import SandboxedEnvironment
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import SchemaError
 
-from platform_cli.errors import UserError
+from platform_cli.errors import InvalidFile, Problem
+from platform_cli.prompts.errors import RenderError, UnknownPrompt
+from platform_cli.yamlfile import LoadedYaml, load_validated, render_path
 
-_ENV = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
+SCHEMA_NAME = "prompt"
+WHAT = "prompt file"
+SUFFIXES = (".yaml", ".yml")
+
+ENV = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
+
+_PY_TYPES: dict[str, tuple[type, ...]] = {
+    "string": (str,),
+    "integer": (int,),
+    "number": (int, float),
+    "boolean": (bool,),
+    "array": (list, tuple),
+    "object": (Mapping,),
+}
+
+
+@dataclass(frozen=True)
+class Variable:
+    """A declared template variable. `spec` is the declaration as written (hashed with the prompt)."""
+
+    name: str
+    type: str
+    required: bool = True
+    default: Any = None
+    has_default: bool = False
+    enum: tuple[Any, ...] | None = None
+    description: str = ""
+
+    @classmethod
+    def from_spec(cls, name: str, spec: Mapping[str, Any]) -> Variable:
+        return cls(
+            name=name,
+            type=str(spec["type"]),
+            required=bool(spec.get("required", True)),
+            default=spec.get("default"),
+            has_default="default" in spec,
+            enum=tuple(spec["enum"]) if "enum" in spec else None,
+            description=str(spec.get("description", "")),
+        )
+
+    def spec(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"type": self.type}
+        if not self.required:
+            out["required"] = False
+        if self.has_default:
+            out["default"] = self.default
+        if self.enum is not None:
+            out["enum"] = list(self.enum)
+        if self.description:
+            out["description"] = self.description
+        return out
+
+    def problem_with(self, value: Any) -> str | None:
+        """Why `value` does not fit this declaration, or None."""
+        wanted = _PY_TYPES.get(self.type, (object,))
+        if isinstance(value, bool) and self.type in ("integer", "number"):
+            return f"must be {self.type}, got true/false"
+        if not isinstance(value, wanted):
+            return f"must be {self.type}, got {type(value).__name__}"
+        if self.enum is not None and value not in self.enum:
+            return f"must be one of {', '.join(map(repr, self.enum))}, got {value!r}"
+        return None
 
 
 @dataclass(frozen=True)
 class PromptFile:
+    """One prompt: from a file in the repo (`path`) or from a published version (`version`)."""
+
     name: str
-    path: Path
-    messages: tuple[tuple[str, str], ...]  # (role, template)
-    variables: tuple[str, ...]
+    path: Path | None
+    messages: tuple[tuple[str, str], ...]  # (role, Jinja template)
+    variables: dict[str, Variable]
     parameters: dict[str, Any]
+    written_for: dict[str, str] = field(default_factory=dict)
+    output_schema: dict[str, Any] | None = None
+    text: bool = False  # written as `template:` (one user message) rather than `messages:`
+    description: str = ""
+    owner: str | None = None
+    version: int | None = None
+
+    # --- identity -----------------------------------------------------------------------------------------
+    def content(self) -> dict[str, Any]:
+        """What a published version is: everything the content hash covers, as plain JSON data."""
+        body: dict[str, Any] = (
+            {"template": self.messages[0][1]}
+            if self.text
+            else {"messages": [{"role": role, "content": text} for role, text in self.messages]}
+        )
+        return {
+            **body,
+            "variables": {name: var.spec() for name, var in self.variables.items()},
+            "parameters": self.parameters,
+            "written_for": self.written_for,
+            "output_schema": self.output_schema,
+        }
+
+    @cached_property
+    def canonical(self) -> str:
+        """The content as canonical JSON (sorted keys, no spaces): what is hashed and stored."""
+        return canonical_json(self.content())
+
+    @cached_property
+    def content_hash(self) -> str:
+        """sha256 over template, variables, parameters, written_for (model) and output schema."""
+        return hashlib.sha256(self.canonical.encode("utf-8")).hexdigest()
+
+    @classmethod
+    def from_content(
+        cls, name: str, content: Mapping[str, Any], *, version: int | None, path: Path | None = None
+    ) -> PromptFile:
+        """Rebuild a prompt from a published snapshot (`content()` of the version that was published)."""
+        return _build(name, content, path=path, version=version)
 
     @property
-    def content_hash(self) -> str:
-        payload = json.dumps(
-            {"messages": self.messages, "variables": self.variables, "parameters": self.parameters},
-            sort_keys=True,
-        )
-        return hashlib.sha256(payload.encode()).hexdigest()
+    def where(self) -> str:
+        """How messages name this prompt: `prompt 'summarize' v3` or `prompt 'summarize' (prompts/...)`."""
+        if self.version is not None:
+            return f"prompt '{self.name}' v{self.version}"
+        return f"prompt '{self.name}'" + (f" ({self.path})" if self.path else "")
+
+    # --- rendering ----------------------------------------------------------------------------------------
+    @cached_property
+    def _compiled(self) -> tuple[tuple[str, Template], ...]:
+        return tuple((role, ENV.from_string(text)) for role, text in self.messages)
+
+    def render(self, variables: Mapping[str, Any]) -> list[dict[str, str]]:
+        """The chat messages for `variables`; RenderError names the prompt, version and variable."""
+        values = self._checked(variables)
+        rendered = []
+        for role, template in self._compiled:
+            try:
+                content = template.render(values)
+            except UndefinedError as error:
+                raise RenderError(
+                    f"{self.where}: the template uses a variable that is not declared ({error.message}); "
+                    "declare it under `variables:` and run `platform prompts lint`"
+                ) from None
+            except TemplateError as error:
+                raise RenderError(f"{self.where}: template error: {error}") from None
+            rendered.append({"role": role, "content": content})
+        return rendered
+
+    def _checked(self, variables: Mapping[str, Any]) -> dict[str, Any]:
+        declared = ", ".join(self.variables) or "none"
+        undeclared = sorted(set(variables) - set(self.variables))
+        if undeclared:
+            raise RenderError(
+                f"{self.where}: variable(s) {', '.join(map(repr, undeclared))} are not declared "
+                f"(declared: {declared}); remove them or declare them in prompts/{self.name}.yaml"
+            )
+        values: dict[str, Any] = {}
+        for name, var in self.variables.items():
+            if name in variables:
+                problem = var.problem_with(variables[name])
+                if problem:
+                    raise RenderError(f"{self.where}: variable '{name}' {problem}")
+                values[name] = variables[name]
+            elif var.has_default:
+                values[name] = var.default
+            elif var.required:
+                raise RenderError(
+                    f"{self.where}: missing variable '{name}' (declared: {declared}); pass a value for it"
+                )
+        return values
+
+
+def canonical_json(data: Any) -> str:
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+# --- loading ---------------------------------------------------------------------------------------------
+
+
+def prompt_path(prompts_dir: Path, name: str) -> Path | None:
+    """The file of prompt `name` (.yaml or .yml), or None."""
+    for suffix in SUFFIXES:
+        candidate = prompts_dir / f"{name}{suffix}"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def prompt_names(prompts_dir: Path) -> list[str]:
+    """Names of every prompt file below `prompts_dir` (sub-directories give names like `billing/triage`)."""
+    if not prompts_dir.is_dir():
+        return []
+    names = {
+        path.relative_to(prompts_dir).with_suffix("").as_posix()
+        for path in prompts_dir.rglob("*")
+        if path.suffix in SUFFIXES and path.is_file()
+    }
+    return sorted(names)
 
 
 def load_prompt(prompts_dir: Path, name: str) -> PromptFile:
-    path = prompts_dir / f"{name}.yaml"
-    if not path.is_file():
-        raise UserError(
-            f"prompt {name!r} not found: expected {path} (create it, or fix the name in the code)"
+    """Load and validate prompts/<name>.yaml; UnknownPrompt if absent, InvalidFile (file:line) if bad."""
+    return read_prompt(prompts_dir, name)[0]
+
+
+def read_prompt(prompts_dir: Path, name: str) -> tuple[PromptFile, LoadedYaml]:
+    """Like load_prompt, also returning the loaded YAML (line positions, for lint)."""
+    path = prompt_path(prompts_dir, name)
+    if path is None:
+        known = prompt_names(prompts_dir)
+        raise UnknownPrompt(
+            f"prompt '{name}' not found: expected {prompts_dir / (name + '.yaml')} "
+            f"(prompts here: {', '.join(known) or 'none'}; create the file, or fix the name in the code)"
         )
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as error:
-        raise UserError(f"{path}: not valid YAML ({error})") from error
-    if "messages" in data:
-        messages = tuple((str(m["role"]), str(m["content"])) for m in data["messages"])
-    elif "template" in data:
-        messages = (("user", str(data["template"])),)
+    return read_prompt_file(path, name)
+
+
+def read_prompt_file(path: Path, name: str, *, display: str | None = None) -> tuple[PromptFile, LoadedYaml]:
+    loaded = load_validated(path, SCHEMA_NAME, what=WHAT, display=display)
+    problems = _semantic_problems(loaded, name)
+    if problems:
+        raise InvalidFile(loaded.display, problems, WHAT)
+    data: Mapping[str, Any] = loaded.data
+    prompt = _build(name, data, path=path, version=None)
+    return replace(prompt, description=str(data.get("description", "")), owner=data.get("owner")), loaded
+
+
+def _build(name: str, data: Mapping[str, Any], *, path: Path | None, version: int | None) -> PromptFile:
+    if "template" in data:
+        messages: tuple[tuple[str, str], ...] = (("user", str(data["template"])),)
     else:
-        raise UserError(f"{path}: a prompt needs `messages` (chat) or `template` (text)")
+        messages = tuple((str(m["role"]), str(m["content"])) for m in data.get("messages") or ())
     return PromptFile(
         name=name,
         path=path,
         messages=messages,
-        variables=tuple((data.get("variables") or {}).keys()),
+        variables={k: Variable.from_spec(k, v) for k, v in (data.get("variables") or {}).items()},
         parameters=dict(data.get("parameters") or {}),
+        written_for=dict(data.get("written_for") or {}),
+        output_schema=dict(data["output_schema"]) if data.get("output_schema") is not None else None,
+        text="template" in data,
+        version=version,
     )
 
 
-def render_messages(prompt: PromptFile, variables: Mapping[str, Any]) -> list[dict[str, str]]:
-    """Render every message; an undeclared or missing variable is an error naming prompt and variable."""
-    undeclared = sorted(set(variables) - set(prompt.variables))
-    if undeclared:
-        raise UserError(
-            f"prompt {prompt.name!r}: variable(s) {', '.join(undeclared)} are not declared in {prompt.path} "
-            f"(declared: {', '.join(prompt.variables) or 'none'})"
+def _problem(loaded: LoadedYaml, path: tuple[str | int, ...], message: str, hint: str) -> Problem:
+    line, column = loaded.locate(path) or (None, None)
+    return Problem(loaded.display, line, column, render_path(path), message, hint)
+
+
+def _semantic_problems(loaded: LoadedYaml, name: str) -> list[Problem]:
+    """What the schema cannot say: name matches the file, one template form, Jinja syntax, output schema."""
+    data: Mapping[str, Any] = loaded.data
+    problems: list[Problem] = []
+    if "name" in data and data["name"] != name:
+        problems.append(
+            _problem(
+                loaded,
+                ("name",),
+                f"name '{data['name']}' does not match the file name '{name}'",
+                f"rename the file to prompts/{data['name']}.yaml or write `name: {name}`",
+            )
         )
-    rendered = []
-    for role, template in prompt.messages:
+    has_messages, has_template = "messages" in data, "template" in data
+    if has_messages == has_template:
+        problems.append(
+            _problem(
+                loaded,
+                ("template",) if has_template else (),
+                "give either `messages` or `template`" + (", not both" if has_template else ""),
+                "`messages:` is a chat (a list of {role, content}); `template:` is one text",
+            )
+        )
+    sources: list[tuple[tuple[str | int, ...], str]] = []
+    if has_template:
+        sources.append((("template",), str(data["template"])))
+    for index, message in enumerate(data.get("messages") or ()):
+        sources.append((("messages", index, "content"), str(message["content"])))
+    for where, source in sources:
         try:
-            content = _ENV.from_string(template).render(**variables)
-        except UndefinedError as error:
-            raise UserError(f"prompt {prompt.name!r}: missing variable: {error.message}") from error
-        except TemplateError as error:
-            raise UserError(f"prompt {prompt.name!r} ({prompt.path}): template error: {error}") from error
-        rendered.append({"role": role, "content": content})
-    return rendered
+            ENV.parse(source)
+        except TemplateSyntaxError as error:
+            problems.append(
+                _problem(
+                    loaded,
+                    where,
+                    f"template syntax error on line {error.lineno} of the template: {error.message}",
+                    "fix the Jinja syntax ({{ variable }}, {% if %}...{% endif %})",
+                )
+            )
+    for var_name, spec in (data.get("variables") or {}).items():
+        if "default" in spec:
+            problem = Variable.from_spec(var_name, spec).problem_with(spec["default"])
+            if problem:
+                problems.append(
+                    _problem(
+                        loaded, ("variables", var_name, "default"), f"default {problem}", "fix the default"
+                    )
+                )
+    if isinstance(data.get("output_schema"), Mapping):
+        try:
+            Draft202012Validator.check_schema(data["output_schema"])
+        except SchemaError as error:
+            path = ("output_schema", *error.absolute_path)
+            problems.append(
+                _problem(loaded, path, f"not a valid JSON Schema: {error.message}", "fix the output schema")
+            )
+    return problems
+
+
+def render_messages(prompt: PromptFile, variables: Mapping[str, Any]) -> list[dict[str, str]]:
+    """Render every message of `prompt` (kept for callers written before PromptFile.render)."""
+    return prompt.render(variables)
