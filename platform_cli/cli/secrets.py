@@ -64,7 +64,9 @@ def _render_report(report: Any, fmt: str) -> None:
     elif report.outcome == "test-failed":
         click.echo(f"FAILED {report.name}: the key did not pass its test; the current key is untouched")
     elif report.outcome == "rolled-back":
-        click.echo(f"rolled back {report.name}: version {report.current_version} is current again")
+        click.echo(
+            f"rolled back {report.name}: the previous key is current (version {report.current_version})"
+        )
     elif report.outcome == "dry-run":
         click.echo("dry run: nothing was changed")
     elif report.outcome == "aborted":

@@ -131,6 +131,8 @@ def rotate(
             )
         run.report.token, run.report.resumed = journal.token, True
         step = journal.step
+        if not dry_run:
+            run.step("resume", "done", f"resuming rotation {journal.token} after step {journal.step}")
     else:
         if token and token == state.last_token:
             run.report.token = token
@@ -276,7 +278,5 @@ def rollback(
         run.step("rollback", "planned", f"would make version {state.previous.id} current again")
         return run.finish("dry-run")
     backend.rollback(utcnow())
-    run.step(
-        "rollback", "done", f"version {state.previous.id} is current again; the rolled-back key is not served"
-    )
+    run.step("rollback", "done", "the previous key is current again; the rolled-back key is not served")
     return run.finish("rolled-back")

@@ -9,7 +9,7 @@ from platform_cli.readiness.facts.manifest import ManifestCollector
 from platform_cli.readiness.facts.ownership import OncallCollector, OwnershipCollector
 from platform_cli.readiness.facts.providers import ProvidersCollector
 from platform_cli.readiness.facts.scans import PromptsCollector, SecretScanCollector, SourceScanCollector
-from platform_cli.readiness.facts.secrets import SecretsCollector
+from platform_cli.readiness.facts.secrets import SecretRotationCollector, SecretsCollector
 from platform_cli.readiness.facts.template import TemplateCollector
 
 BUILTIN: list[FactCollector] = [
@@ -20,6 +20,7 @@ BUILTIN: list[FactCollector] = [
     BudgetCollector(),
     RolloutCollector(),
     SecretsCollector(),
+    SecretRotationCollector(),
     SecretScanCollector(),
     SourceScanCollector(),
     PromptsCollector(),

@@ -1,14 +1,32 @@
-"""The `secrets` fact: declared secrets and, for every provider, the API key it needs and how it is kept."""
+"""Secrets facts: `secrets` (what is declared and which provider keys need it) and `secret_rotation` (each
+declared secret's age read from its backend's own metadata)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from platform_cli.readiness.facts.base import Fact, RepoContext
-from platform_cli.readiness.facts.support import MANIFEST_FILE, first_line, manifest_or_missing
+from platform_cli.readiness.facts.support import MANIFEST_FILE, first_line, manifest_or_missing, today
 
 # Provider kinds that cannot work without an API key; openai-compatible servers (vLLM, Ollama) may not.
 KEYED_KINDS = frozenset({"openai", "anthropic"})
+
+
+def declared_secrets(manifest: Any) -> list[dict[str, Any]]:
+    """spec.secrets as fact items: {name, backend, path, owner, rotation_days, file, line}."""
+    return [
+        {
+            "name": s.name,
+            "backend": s.backend,
+            "path": s.path,
+            "owner": s.owner,
+            "rotation_days": s.rotation_days,
+            "file": MANIFEST_FILE,
+            "line": first_line(manifest, ("spec", "secrets", s.index, "name")),
+        }
+        for s in manifest.secrets
+    ]
 
 
 class SecretsCollector:
@@ -26,18 +44,7 @@ class SecretsCollector:
         manifest, missing = manifest_or_missing(ctx, self.name)
         if missing is not None:
             return missing
-        declared = [
-            {
-                "name": s.name,
-                "backend": s.backend,
-                "path": s.path,
-                "owner": s.owner,
-                "rotation_days": s.rotation_days,
-                "file": MANIFEST_FILE,
-                "line": first_line(manifest, ("spec", "secrets", s.index, "name")),
-            }
-            for s in manifest.secrets
-        ]
+        declared = declared_secrets(manifest)
         by_name = {s["name"]: s for s in declared}
         referenced: list[dict[str, Any]] = []
         for spec in manifest.providers:
@@ -71,3 +78,39 @@ class SecretsCollector:
         }
         line = first_line(manifest, ("spec", "secrets"), ("spec", "providers"))
         return Fact(self.name, value, file=MANIFEST_FILE, line=line)
+
+
+class SecretRotationCollector:
+    """`secret_rotation`: {secrets: [item], count}, read from each backend's own metadata (never a value).
+
+    item: the declared secret ({name, backend, path, owner, rotation_days, file, line}) plus {state (ok |
+    overdue | missing), exists, age_days, due, overdue, last_rotated, location, rotation_in_progress,
+    reason, command}; `command` is what to run to fix it. A backend that cannot be read (not configured,
+    unreachable, access denied) makes the whole fact unknown, with the reason per secret.
+    """
+
+    name = "secret_rotation"
+
+    def collect(self, ctx: RepoContext) -> Fact:
+        from platform_cli.secrets.status import describe_secret
+
+        manifest, missing = manifest_or_missing(ctx, self.name)
+        if missing is not None:
+            return missing
+        now = dt.datetime.now(dt.timezone.utc)
+        if "today" in ctx.extra:  # tests pin the date; keep the time of day
+            now = dt.datetime.combine(today(ctx), now.timetz())
+        items: list[dict[str, Any]] = []
+        unknown: list[str] = []
+        for spec, item in zip(manifest.secrets, declared_secrets(manifest), strict=True):
+            status = describe_secret(spec, manifest.root, now)
+            if status.state == "unknown":
+                unknown.append(f"{spec.name}: {status.reason}")
+                continue
+            found = status.as_dict()
+            found.pop("warnings", None)
+            items.append({**found, **item, "rotation_days": status.rotation_days})
+        line = first_line(manifest, ("spec", "secrets"))
+        if unknown:
+            return Fact.missing(self.name, "; ".join(unknown), file=MANIFEST_FILE)
+        return Fact(self.name, {"secrets": items, "count": len(items)}, file=MANIFEST_FILE, line=line)
