@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 import yaml
 
+from platform_cli.cli.main import run
 from platform_cli.readiness.check import check_repo
 from platform_cli.readiness.model import Finding, Report
 from platform_cli.scaffold import new_feature
@@ -44,6 +45,9 @@ def complete_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A generated repo that also declares a fallback of another vendor, so it can pass every rule."""
     dest = tmp_path_factory.mktemp("complete") / "support-summarizer"
     new_feature(dest, {**ANSWERS, "fallback_provider": "openai-compatible"})
+    # secrets-rotated (silver) reads the key's age from its backend: store one in the (ignored) .env
+    rotate = ["secrets", "rotate", "FALLBACK_API_KEY", "--generate", "--test-command", "true"]
+    assert run(["--repo", str(dest), *rotate]) == 0
     return dest
 
 
