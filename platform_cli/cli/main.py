@@ -57,7 +57,15 @@ def cli(ctx: click.Context, repo: Path | None, no_color: bool) -> None:
     ctx.obj = AppContext(repo_option=repo, color=color)
 
 
-def _register() -> None:
+_loaded = False
+
+
+def load_commands() -> click.Group:
+    """Attach every command group to `cli` (once). Called inside the error boundary, so a broken
+    command module is reported like any other internal error instead of as a raw traceback."""
+    global _loaded
+    if _loaded:
+        return cli
     from platform_cli.cli import (
         catalog,
         cost,
@@ -87,9 +95,8 @@ def _register() -> None:
     ):
         for command in module.COMMANDS:
             cli.add_command(command)
-
-
-_register()
+    _loaded = True
+    return cli
 
 
 def _report(error: PlatformError) -> None:
@@ -104,6 +111,7 @@ def main(argv: list[str] | None = None) -> None:
 
 def run(args: list[str]) -> int:
     try:
+        load_commands()
         result = cli.main(args=args, prog_name="platform", standalone_mode=False)
     except PlatformError as error:
         _report(error)

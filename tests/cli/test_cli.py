@@ -10,7 +10,7 @@ import click
 import pytest
 
 from platform_cli import __version__
-from platform_cli.cli.main import cli, run
+from platform_cli.cli.main import load_commands, run
 
 
 def _walk(command: click.Command, path: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], click.Command]]:
@@ -21,6 +21,7 @@ def _walk(command: click.Command, path: tuple[str, ...] = ()) -> list[tuple[tupl
     return found
 
 
+cli = load_commands()
 ALL_COMMANDS = _walk(cli)
 
 
@@ -63,6 +64,27 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
 def test_usage_error_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert run(["no-such-command"]) == 2
     assert "No such command" in capsys.readouterr().err
+
+
+def test_a_broken_command_module_is_an_internal_error_not_a_traceback(tmp_path: Path) -> None:
+    """Command modules load inside the error boundary: a bug in one reports exit 3 with a log path."""
+    script = (
+        "import sys, platform_cli.cli as pkg\n"
+        "class Broken:\n"
+        "    def __getattr__(self, name): raise ModuleNotFoundError('platform_cli.cli.simulated_missing')\n"
+        "sys.modules['platform_cli.cli.cost'] = Broken()\n"
+        "from platform_cli.cli.main import main\n"
+        "main(['validate'])\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PLATFORM_LOG_DIR": str(tmp_path / "logs")},
+    )
+    assert done.returncode == 3, done.stderr
+    assert "Traceback" not in done.stderr
+    assert "internal error" in done.stderr and str(tmp_path / "logs") in done.stderr
 
 
 def test_internal_error_prints_one_line_and_a_log_path(
