@@ -40,13 +40,22 @@ def configured_policy_dirs() -> list[Path]:
 
 
 def rule_files(location: Path) -> list[Path]:
-    """The rule files of a pack: a file itself, or every *.yaml/*.yml below `DIR/readiness/` (else `DIR/`)."""
+    """The rule files of a pack: a file itself, or every *.yaml/*.yml below `DIR/readiness/` (else `DIR/`).
+
+    Raises UserError (exit 2) when `location` does not exist or holds no rule file.
+    """
     if location.is_file():
         return [location]
     if not location.is_dir():
         raise UserError(f"{location}: no such rule file or directory (check --policies / ${POLICIES_ENV})")
     base = location / "readiness" if (location / "readiness").is_dir() else location
     found = [p for pattern in ("*.yaml", "*.yml") for p in base.rglob(pattern) if p.is_file()]
+    if not found:
+        # A pack that contributes nothing is a mistake (wrong directory, typo), never "0 rules, all fine".
+        raise UserError(
+            f"{location}: no rule files (*.yaml, *.yml) in {base} (point --policies / ${POLICIES_ENV} "
+            "at a rule pack directory or a rule file)"
+        )
     return sorted(found)
 
 

@@ -245,3 +245,43 @@ def test_policies_test_bad_rule_file_exits_2(tmp_path: Path, capsys: pytest.Capt
     extra = pack(tmp_path, rule_doc("bad-condition", condition={"type": "strnig"}))
     assert run(["policies", "test", str(extra)]) == 2
     assert "condition is not a valid JSON Schema" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("policies", "test", "{empty}"),
+        ("policies", "list", "--policies", "{empty}"),
+        ("readiness", "explain", "model-pinned", "--policies", "{empty}"),
+    ],
+)
+def test_pack_without_rule_files_exits_2(
+    args: tuple[str, ...], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    empty = tmp_path / "empty-pack"
+    (empty / "sub").mkdir(parents=True)
+    (empty / "README.md").write_text("not a rule\n")
+    assert run([a.format(empty=empty) for a in args]) == 2
+    captured = capsys.readouterr()
+    assert "0 rules" not in captured.out
+    assert f"{empty}: no rule files (*.yaml, *.yml)" in captured.err
+
+
+def test_check_with_an_empty_pack_exits_2(
+    repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "empty-pack").mkdir()
+    assert check(repo, "--policies", str(tmp_path / "empty-pack")) == 2
+    assert "no rule files" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", [("policies", "test"), ("policies", "list", "--policies")])
+def test_pack_that_does_not_exist_exits_2(
+    command: tuple[str, ...], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "no-such-pack"
+    assert run([*command, str(missing)]) == 2
+    captured = capsys.readouterr()
+    assert "0 rules" not in captured.out
+    assert str(missing) in captured.err
+    assert "does not exist" in captured.err

@@ -257,3 +257,21 @@ def test_validated_rule_text_is_remembered_and_an_edit_is_validated_again(tmp_pa
     with pytest.raises(InvalidFile, match="platinum"):
         rules_module.load_rule_file(copy)
     assert not rules_module._validated_marker(broken).exists()
+
+
+def test_pack_directory_without_rule_files_is_a_user_error(tmp_path: Path) -> None:
+    (tmp_path / "pack" / "readiness").mkdir(parents=True)
+    (tmp_path / "pack" / "readiness" / "notes.txt").write_text("no rules here\n")
+    with pytest.raises(UserError, match="no rule files") as excinfo:
+        rule_files(tmp_path / "pack")
+    assert excinfo.value.exit_code == 2
+    assert str(tmp_path / "pack" / "readiness") in str(excinfo.value)
+
+
+def test_configured_pack_without_rule_files_is_a_user_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "empty").mkdir()
+    monkeypatch.setenv("PLATFORM_POLICIES", str(tmp_path / "empty"))
+    with pytest.raises(UserError, match="PLATFORM_POLICIES"):
+        load_rules()
