@@ -106,7 +106,8 @@ class SecretState:
 
     def age(self, now: dt.datetime) -> dt.timedelta | None:
         created = self.current_created or (self.current.created if self.current else None)
-        return None if created is None else now - created
+        # clamp: a backend's clock may run slightly ahead of ours
+        return None if created is None else max(now - created, dt.timedelta(0))
 
     def previous_valid(self, now: dt.datetime) -> bool:
         return self.previous is not None and self.grace_until is not None and now < self.grace_until
