@@ -21,7 +21,7 @@ from jsonschema.exceptions import SchemaError
 
 from platform_cli.errors import InvalidFile, Problem
 from platform_cli.prompts.errors import RenderError, UnknownPrompt
-from platform_cli.yamlfile import LoadedYaml, load_validated, render_path
+from platform_cli.yamlfile import LoadedYaml, load_validated, relative_display, render_path
 
 SCHEMA_NAME = "prompt"
 WHAT = "prompt file"
@@ -231,7 +231,8 @@ def read_prompt(prompts_dir: Path, name: str) -> tuple[PromptFile, LoadedYaml]:
             f"prompt '{name}' not found: expected {prompts_dir / (name + '.yaml')} "
             f"(prompts here: {', '.join(known) or 'none'}; create the file, or fix the name in the code)"
         )
-    return read_prompt_file(path, name)
+    # Named relative to the repository root whatever the current directory: prompts/summarize.yaml.
+    return read_prompt_file(path, name, display=relative_display(path, prompts_dir.parent))
 
 
 def read_prompt_file(path: Path, name: str, *, display: str | None = None) -> tuple[PromptFile, LoadedYaml]:

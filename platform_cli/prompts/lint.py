@@ -21,7 +21,8 @@ def lint_prompt(prompts_dir: Path, name: str, *, providers: Sequence[str] | None
         prompt, loaded = read_prompt(prompts_dir, name)
     except InvalidFile as error:
         return list(error.problems)
-    return variable_problems(prompt, loaded) + provider_problems(prompt, loaded, providers)
+    found = variable_problems(prompt, loaded) + provider_problems(prompt, loaded, providers)
+    return sorted(found, key=lambda p: (p.line or 0, p.column or 0, p.path))
 
 
 def lint_prompts(

@@ -7,6 +7,7 @@ from platform_cli.readiness.facts.budget_rollout import BudgetCollector, Rollout
 from platform_cli.readiness.facts.files import FilesCollector
 from platform_cli.readiness.facts.manifest import ManifestCollector
 from platform_cli.readiness.facts.ownership import OncallCollector, OwnershipCollector
+from platform_cli.readiness.facts.prompt_labels import PromptLabelsCollector
 from platform_cli.readiness.facts.providers import ProvidersCollector
 from platform_cli.readiness.facts.scans import PromptsCollector, SecretScanCollector, SourceScanCollector
 from platform_cli.readiness.facts.secrets import SecretRotationCollector, SecretsCollector
@@ -24,6 +25,7 @@ BUILTIN: list[FactCollector] = [
     SecretScanCollector(),
     SourceScanCollector(),
     PromptsCollector(),
+    PromptLabelsCollector(),
     FilesCollector(),
     TemplateCollector(),
 ]

@@ -1,0 +1,70 @@
+"""The `prompt_labels` fact: for every prompt file, where its `production` label points in the state store.
+
+Reads the store named by ai-feature.yaml (or $PLATFORM_STATE_URL) without creating or migrating it: a
+store that was never written simply has no labels yet.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from platform_cli.errors import PlatformError
+from platform_cli.readiness.facts.base import Fact, RepoContext
+from platform_cli.readiness.facts.scans import prompt_files
+from platform_cli.readiness.facts.support import manifest_or_missing
+
+
+class PromptLabelsCollector:
+    """`prompt_labels`: {store, store_exists, count, prompts: [item]}.
+
+    item: {name, file, line, state, production, file_version, latest, next_version, problem} where
+    state is matches | older | ahead | unpublished | no-label | invalid (see prompts.overview): matches,
+    the file is the production version; older, production is an older published version than the
+    file's own (published, explicitly not yet promoted); ahead, production is newer than the file.
+    """
+
+    name = "prompt_labels"
+
+    def collect(self, ctx: RepoContext) -> Fact:
+        from platform_cli.prompts.config import existing_store, settings_for
+        from platform_cli.prompts.overview import status_of
+        from platform_cli.store import redact_url
+
+        manifest, missing = manifest_or_missing(ctx, self.name)
+        if missing is not None:
+            return missing
+        try:
+            settings = settings_for(manifest)
+            files = prompt_files(ctx.tracked_files)
+            store = existing_store(settings.state_url)
+        except (PlatformError, OSError) as exc:
+            return Fact.missing(self.name, f"cannot read the prompt registry: {exc}")
+        try:
+            items: list[dict[str, Any]] = []
+            for name, rel in sorted(files.items()):
+                status = status_of(store, settings.root, settings.prompts_dir, name)
+                items.append(
+                    {
+                        "name": name,
+                        "file": rel,
+                        "line": 1,
+                        "state": status.production_state,
+                        "production": status.production,
+                        "file_version": status.file_version,
+                        "latest": status.latest,
+                        "next_version": status.file_version or (status.latest or 0) + 1,
+                        "problem": status.problem,
+                    }
+                )
+        except PlatformError as exc:
+            return Fact.missing(self.name, f"cannot read the prompt registry: {exc}")
+        finally:
+            if store is not None:
+                store.close()
+        value = {
+            "store": redact_url(settings.state_url),
+            "store_exists": store is not None,
+            "count": len(items),
+            "prompts": items,
+        }
+        return Fact(self.name, value)

@@ -1,0 +1,240 @@
+"""The runtime resolver: first use, TTL cache across two real processes, last-known-good, cohorts."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import edit_prompt
+
+from platform_cli.prompts import PromptResolver
+from platform_cli.prompts.errors import PromptUnavailable, UnknownLabel
+from platform_cli.prompts.files import load_prompt
+from platform_cli.prompts.labels import promote
+from platform_cli.prompts.portfolio import allocate
+from platform_cli.prompts.versions import publish
+from platform_cli.store import Store, open_store
+
+WORKER = Path(__file__).with_name("resolver_worker.py")
+# Nothing listens on port 1; SQLite cannot create a database below a regular file.
+UNREACHABLE_POSTGRES = "postgresql://app:s3cret-pw@127.0.0.1:1/state?connect_timeout=2"
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _publish_two_versions(store: Store, repo: Path) -> None:
+    publish(store, load_prompt(repo / "prompts", "summarize"), author="jane")
+    edit_prompt(repo, "summarize", "in two sentences", "in three sentences")
+    publish(store, load_prompt(repo / "prompts", "summarize"), author="jane")
+
+
+def _resolver(state: str, repo: Path, **kwargs: object) -> PromptResolver:
+    return PromptResolver(state, repo / "prompts", lkg_dir=repo / ".platform" / "lkg", **kwargs)  # type: ignore[arg-type]
+
+
+def _unreachable(tmp_path: Path, store_url: str) -> str:
+    if store_url.startswith("sqlite"):
+        blocker = tmp_path / "not-a-directory"
+        blocker.write_text("a file", encoding="utf-8")
+        return f"sqlite:///{blocker}/state.db"
+    return UNREACHABLE_POSTGRES
+
+
+def test_first_use_publishes_the_file_as_v1_and_points_production_at_it(repo: Path, state: str) -> None:
+    resolver = _resolver(state, repo)
+    first = resolver.resolve("summarize")
+    assert (first.name, first.version, first.label, first.source) == ("summarize", 1, "production", "file")
+    assert first.content_hash == load_prompt(repo / "prompts", "summarize").content_hash
+    assert resolver.resolve("summarize").source == "cache"
+    assert first.render({"ticket": "Charged twice."})[1] == {"role": "user", "content": "Charged twice."}
+    assert first.parameters == {"temperature": 0.2, "max_tokens": 200}
+    resolver.close()
+    with open_store(state) as store:
+        moves = store.prompt_label_moves("summarize")
+        assert [(m.label, m.from_version, m.to_version, m.reason) for m in moves] == [
+            ("production", None, 1, "published on first use")
+        ]
+    assert _resolver(state, repo).resolve("summarize").source == "store"  # a new process reads the store
+
+
+def test_first_use_never_invents_other_labels_or_overrides_a_registry_in_use(
+    repo: Path, store: Store, state: str
+) -> None:
+    resolver = _resolver(state, repo)
+    with pytest.raises(UnknownLabel, match=r"prompt 'summarize' has no label 'canary'"):
+        resolver.resolve("summarize", label="canary")
+    publish(store, load_prompt(repo / "prompts", "summarize"), author="jane")
+    with pytest.raises(UnknownLabel, match=r"has no label 'production' \(labels: none\)"):
+        resolver.resolve("summarize")
+    assert store.prompt_label("summarize", "production") is None
+
+
+def test_a_label_moved_in_the_same_store_is_seen_once_the_ttl_expires(
+    repo: Path, store: Store, state: str
+) -> None:
+    _publish_two_versions(store, repo)
+    promote(store, "summarize", 1, "production", author="jane", reason="launch")
+    clock = FakeClock()
+    resolver = _resolver(state, repo, ttl_s=30.0, clock=clock)
+    assert resolver.resolve("summarize").version == 1
+    promote(store, "summarize", 2, "production", author="jane", reason="better")
+    clock.now += 29.9
+    assert (resolver.resolve("summarize").version, resolver.resolve("summarize").source) == (1, "cache")
+    clock.now += 0.2
+    latest = resolver.resolve("summarize")
+    assert (latest.version, latest.source) == (2, "store")
+    assert latest.prompt.render({"ticket": "t"})[0]["content"].endswith("in three sentences.")
+
+
+@pytest.fixture
+def worker(repo: Path, state: str, request: pytest.FixtureRequest) -> Iterator[subprocess.Popen[str]]:
+    args = getattr(request, "param", ("0.5",))
+    process = subprocess.Popen(
+        [sys.executable, str(WORKER), state, str(repo / "prompts"), str(repo / ".platform" / "lkg"), *args],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    yield process
+    if process.poll() is None:
+        assert process.stdin is not None
+        process.stdin.close()
+        process.wait(timeout=10)
+
+
+def _ask(process: subprocess.Popen[str], command: str) -> str:
+    assert process.stdin is not None and process.stdout is not None
+    process.stdin.write(command + "\n")
+    process.stdin.flush()
+    return process.stdout.readline().strip()
+
+
+def _resolve_in(process: subprocess.Popen[str]) -> tuple[int, str]:
+    answer = json.loads(_ask(process, "resolve"))
+    return answer["version"], answer["source"]
+
+
+def test_another_process_sees_a_label_move_within_its_ttl(
+    repo: Path, store: Store, worker: subprocess.Popen[str]
+) -> None:
+    _publish_two_versions(store, repo)
+    promote(store, "summarize", 1, "production", author="jane", reason="launch")
+    assert _resolve_in(worker) == (1, "store")
+
+    promote(store, "summarize", 2, "production", author="raj", reason="better")  # this process moves it
+    assert _resolve_in(worker) == (1, "cache")  # the other still serves its cached lookup ...
+    assert _ask(worker, "advance 0.49") == "ok"
+    assert _resolve_in(worker) == (1, "cache")
+    assert _ask(worker, "advance 0.02") == "ok"
+    assert _resolve_in(worker) == (2, "store")  # ... until its TTL (0.5 s) is up
+
+
+@pytest.mark.parametrize("worker", [("0.3", "real")], indirect=True)
+def test_with_a_real_clock_and_a_short_ttl_the_move_arrives(
+    repo: Path, store: Store, worker: subprocess.Popen[str]
+) -> None:
+    _publish_two_versions(store, repo)
+    promote(store, "summarize", 1, "production", author="jane", reason="launch")
+    assert _resolve_in(worker)[0] == 1
+    promote(store, "summarize", 2, "production", author="raj", reason="better")
+    moved = time.monotonic()
+    while _resolve_in(worker)[0] != 2:
+        # 0.3 s TTL; the generous bound only keeps a broken resolver from hanging the suite
+        assert time.monotonic() - moved < 10, "the other process never saw the move"
+        time.sleep(0.02)
+
+
+def test_a_cold_start_with_the_store_down_serves_the_last_known_good_version(
+    repo: Path, store: Store, state: str, store_url: str, tmp_path: Path
+) -> None:
+    _publish_two_versions(store, repo)
+    promote(store, "summarize", 2, "production", author="jane", reason="launch")
+    warm = _resolver(state, repo)
+    assert warm.resolve("summarize").version == 2  # saves the copy on disk
+    warm.close()
+
+    cold = _resolver(_unreachable(tmp_path, store_url), repo)
+    served = cold.resolve("summarize")
+    assert (served.version, served.source, served.label) == (2, "last-known-good", "production")
+    assert "state store unreachable" in served.detail and "copy saved" in served.detail
+    assert "s3cret-pw" not in served.detail
+    assert served.render({"ticket": "t"})[0]["content"].endswith("in three sentences.")
+    assert cold.resolve("summarize").source == "last-known-good"  # says so on every call, not just the first
+
+
+def test_a_cold_start_with_the_store_down_and_no_copy_is_a_clear_error(
+    repo: Path, store_url: str, tmp_path: Path
+) -> None:
+    cold = _resolver(_unreachable(tmp_path, store_url), repo)
+    with pytest.raises(
+        PromptUnavailable, match=r"state store is unreachable .* no last-known-good copy"
+    ) as e:
+        cold.resolve("summarize")
+    assert "s3cret-pw" not in str(e.value)
+
+
+def test_a_tampered_copy_is_not_served(repo: Path, state: str, store_url: str, tmp_path: Path) -> None:
+    _resolver(state, repo).resolve("summarize")
+    copy = repo / ".platform" / "lkg" / "summarize" / "label.production.json"
+    data = json.loads(copy.read_text(encoding="utf-8"))
+    data["content"] = data["content"].replace("two sentences", "ten sentences")
+    copy.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(PromptUnavailable):
+        _resolver(_unreachable(tmp_path, store_url), repo).resolve("summarize")
+
+
+def test_a_store_that_fails_mid_run_keeps_serving_what_was_resolved(repo: Path, state: str) -> None:
+    clock = FakeClock()
+    shared = open_store(state)
+    resolver = PromptResolver(shared, repo / "prompts", ttl_s=1.0, lkg_dir=repo / "lkg", clock=clock)
+    assert resolver.resolve("summarize").source == "file"
+    shared.close()  # every query now fails
+    clock.now += 5
+    served = resolver.resolve("summarize")
+    assert (served.version, served.source) == (1, "last-known-good")
+    assert "kept in memory" in served.detail
+
+
+def test_cohorts_pick_sticky_variants_per_segment(repo: Path, store: Store, state: str) -> None:
+    _publish_two_versions(store, repo)
+    promote(store, "summarize", 1, "production", author="jane", reason="launch")
+    allocate(store, "summarize", {"v2": 2500}, author="jane")
+    allocate(store, "summarize", {"v2": 0}, segment="account", segments=("billing", "account"), author="jane")
+    resolver = _resolver(state, repo)
+
+    served = [resolver.resolve("summarize", key=f"user-{i}", segment="billing") for i in range(4000)]
+    counts = Counter((r.variant, r.version) for r in served)
+    assert set(counts) == {("control", 1), ("v2", 2)}
+    assert abs(counts[("v2", 2)] / 4000 - 0.25) < 0.03
+    assert {r.segment for r in served} == {"*"}  # billing has no allocation of its own
+
+    account = {resolver.resolve("summarize", key=f"user-{i}", segment="account").variant for i in range(500)}
+    assert account == {"control"}  # account's own allocation: 100% control
+
+    again = _resolver(state, repo)  # another process: the same users get the same variants
+    assert all(
+        again.resolve("summarize", key=f"user-{i}", segment="billing").variant == served[i].variant
+        for i in range(0, 4000, 7)
+    )
+    assert resolver.resolve("summarize").variant is None  # without a key: the label only
+
+
+def test_a_variant_can_follow_a_label(repo: Path, store: Store, state: str) -> None:
+    _publish_two_versions(store, repo)
+    promote(store, "summarize", 1, "production", author="jane", reason="launch")
+    promote(store, "summarize", 2, "canary", author="jane")
+    allocate(store, "summarize", {"canary": 10_000}, author="jane")
+    resolved = _resolver(state, repo).resolve("summarize", key="user-1")
+    assert (resolved.variant, resolved.label, resolved.version) == ("canary", "canary", 2)
