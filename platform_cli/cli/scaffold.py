@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -79,8 +80,12 @@ def _render(result: Any, fmt: str, quiet: bool) -> None:
     for note in result.notes:
         click.echo(f"note: {note}")
     if result.next_steps:
+        header, _, steps = result.next_steps.rstrip().partition("\n")
         click.echo("")
-        click.echo(result.next_steps.rstrip())
+        click.echo(header)
+        click.echo(f"  cd {_shown(result.dest)}")
+        if steps:
+            click.echo(steps)
 
 
 @click.group(name="scaffold")
@@ -170,6 +175,8 @@ def _run(template: str, dest: Path | None, options: dict[str, Any], vcs_ref: str
 
     data = _parse_data(options["data"])
     if dest is None:
+        if not options["defaults"] and not sys.stdin.isatty():
+            raise UserError("DEST is required when there is no terminal to ask for it (and pass --defaults)")
         if options["defaults"] and "slug" not in data and "name" not in data:
             raise UserError("DEST is required with --defaults (or pass --data name=... to derive it)")
         dest = Path(data.get("slug") or _slug(data.get("name", "")) or _ask_dest())
@@ -187,6 +194,14 @@ def _run(template: str, dest: Path | None, options: dict[str, Any], vcs_ref: str
     )
     _render(result, options["fmt"], options["quiet"])
     return 0
+
+
+def _shown(path: Path) -> str:
+    """DEST as the user would type it: relative to the current directory when it is below it."""
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
 
 
 def _slug(name: str) -> str:

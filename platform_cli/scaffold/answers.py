@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 from collections.abc import Mapping
 from pathlib import Path
@@ -12,6 +13,59 @@ from jsonschema import Draft202012Validator
 from platform_cli.errors import InvalidFile, Problem
 
 ANSWERS_SCHEMA = "answers.schema.json"
+_NUMBER_TYPES = {"int": int, "float": float}
+
+
+def _questions(template_dir: Path) -> dict[str, dict[str, Any]] | None:
+    """The template's questions by name (None when the template does not declare them in a way we read)."""
+    import yaml
+
+    for name in ("copier.yml", "copier.yaml"):
+        config = template_dir / name
+        if config.is_file():
+            loaded = yaml.safe_load(config.read_text(encoding="utf-8")) or {}
+            return {
+                str(k): (v if isinstance(v, dict) else {"default": v})
+                for k, v in loaded.items()
+                if not str(k).startswith("_")
+            }
+    context = template_dir / "cookiecutter.json"
+    if context.is_file():
+        loaded = json.loads(context.read_text(encoding="utf-8"))
+        return {str(k): {"default": v} for k, v in loaded.items() if not str(k).startswith("_")}
+    return None
+
+
+def check_data(template_dir: Path, data: Mapping[str, Any], answers_file: Path | None) -> None:
+    """Before rendering: every given answer names a real question and numbers parse as numbers."""
+    questions = _questions(template_dir)
+    if questions is None:
+        return
+    source = str(answers_file) if answers_file else "answers"
+    problems = []
+    for key, value in data.items():
+        if key not in questions:
+            close = difflib.get_close_matches(key, list(questions), n=1)
+            hint = f"did you mean {close[0]!r}?" if close else f"questions: {', '.join(sorted(questions))}"
+            problems.append(Problem(source, None, None, key, "no such question in this template", hint))
+            continue
+        kind = questions[key].get("type")
+        if kind in _NUMBER_TYPES and isinstance(value, str):
+            try:
+                _NUMBER_TYPES[kind](value)
+            except ValueError:
+                problems.append(
+                    Problem(
+                        source,
+                        None,
+                        None,
+                        key,
+                        f"must be a number ({kind}), got {value!r}",
+                        f"e.g. --data {key}=100",
+                    )
+                )
+    if problems:
+        raise InvalidFile(source, problems, what="template answers")
 
 
 def validate_answers(template_dir: Path, answers: Mapping[str, Any], answers_file: Path | None) -> None:
@@ -21,7 +75,7 @@ def validate_answers(template_dir: Path, answers: Mapping[str, Any], answers_fil
         return
     schema = json.loads(schema_file.read_text(encoding="utf-8"))
     validator = Draft202012Validator(schema)
-    problems = []
+    problems: list[Problem] = []
     for error in sorted(validator.iter_errors(dict(answers)), key=lambda e: list(map(str, e.path))):
         key = str(error.path[0]) if error.path else ""
         if error.validator == "required":
@@ -30,15 +84,15 @@ def validate_answers(template_dir: Path, answers: Mapping[str, Any], answers_fil
         hint = prop.get("description", "")
         shown = answers.get(key)
         message = prop.get("errorMessage") or error.message
-        problems.append(
-            Problem(
-                file=str(answers_file) if answers_file else "answers",
-                line=None,
-                column=None,
-                path=key,
-                message=f"{message} (got {shown!r})" if key in answers else message,
-                hint=f"set it with --data {key}=VALUE; {hint}" if hint else f"set it with --data {key}=VALUE",
-            )
+        problem = Problem(
+            file=str(answers_file) if answers_file else "answers",
+            line=None,
+            column=None,
+            path=key,
+            message=f"{message} (got {shown!r})" if key in answers else message,
+            hint=f"set it with --data {key}=VALUE; {hint}" if hint else f"set it with --data {key}=VALUE",
         )
+        if problem not in problems:  # several keywords of one property can fail with the same message
+            problems.append(problem)
     if problems:
         raise InvalidFile(problems[0].file, problems, what="template answers")

@@ -19,7 +19,8 @@ class RenderRequest:
     dest: Path  # an empty temporary directory; the caller moves it into place
     data: Mapping[str, Any]
     defaults: bool  # answer every question with its default (or the given data); no prompts
-    trusted: bool  # allow template code: copier tasks/migrations/extensions, cookiecutter hooks
+    trusted: bool  # the template's code may be loaded (copier Jinja extensions)
+    run_code: bool  # run copier tasks / cookiecutter hooks (never in a dry run)
     vcs_ref: str | None = None
     user_defaults: Mapping[str, Any] | None = None
 
@@ -51,7 +52,7 @@ class CopierEngine:
 
     def render(self, request: RenderRequest) -> dict[str, Any]:
         from copier import run_copy
-        from copier.errors import CopierAnswersInterrupt, UnsafeTemplateError, UserMessageError
+        from copier.errors import CopierAnswersInterrupt, TaskError, UnsafeTemplateError, UserMessageError
         from jinja2 import TemplateError
 
         try:
@@ -65,12 +66,17 @@ class CopierEngine:
                 overwrite=True,
                 quiet=True,
                 unsafe=request.trusted,
+                skip_tasks=not request.run_code,
                 cleanup_on_error=False,  # the caller owns (and removes) the temporary destination
             )
         except UnsafeTemplateError as error:
             raise Refused(_untrusted_message(request.source, str(error))) from error
         except CopierAnswersInterrupt as error:
             raise KeyboardInterrupt from error
+        except TaskError as error:
+            raise UserError(
+                f"{request.source}: a template task failed: {error}; nothing was written"
+            ) from error
         except (UserMessageError, ValueError) as error:
             raise UserError(f"{request.source}: {error} (answer with --data KEY=VALUE)") from error
         except TemplateError as error:
@@ -99,7 +105,7 @@ class CookiecutterEngine:
                 no_input=request.defaults,
                 extra_context=dict(request.data),
                 output_dir=str(request.dest),
-                accept_hooks=request.trusted,
+                accept_hooks=request.run_code,
                 overwrite_if_exists=True,
             )
         except CookiecutterException as error:

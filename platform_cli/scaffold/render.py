@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import getpass
 import json
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -17,7 +20,7 @@ import yaml
 from platform_cli import __version__
 from platform_cli.config import is_trusted_source, load_config
 from platform_cli.errors import Refused, UserError
-from platform_cli.scaffold.answers import validate_answers
+from platform_cli.scaffold.answers import check_data, validate_answers
 from platform_cli.scaffold.catalog import TemplateInfo, is_git_url, resolve_template
 from platform_cli.scaffold.engines import RenderRequest, detect_engine
 from platform_cli.scaffold.gitrepo import clone_shallow, git_user_email, initial_commit
@@ -93,11 +96,14 @@ def _list_files(root: Path) -> list[str]:
     return files
 
 
-def _record_provenance(staging: Path, info: TemplateInfo, vcs_ref: str | None) -> None:
-    """Point the copier answers file at the template's real source and release, not at a temporary copy."""
+def _record_provenance(staging: Path, info: TemplateInfo, vcs_ref: str | None) -> str | None:
+    """Point the copier answers file at the template's real source and release, not at a temporary copy.
+
+    Returns the template ref the answers record (tag, commit or given --vcs-ref), if any.
+    """
     answers_path = staging / COPIER_ANSWERS
     if not answers_path.is_file():
-        return
+        return vcs_ref
     answers = yaml.safe_load(answers_path.read_text(encoding="utf-8")) or {}
     if info.shipped:
         answers["_commit"] = f"v{info.version}"
@@ -108,6 +114,8 @@ def _record_provenance(staging: Path, info: TemplateInfo, vcs_ref: str | None) -
             answers["_commit"] = vcs_ref
     header = "# Changes here will be overwritten by `platform template update`; do not edit by hand.\n"
     answers_path.write_text(header + yaml.safe_dump(answers, sort_keys=True), encoding="utf-8")
+    commit = answers.get("_commit")
+    return str(commit) if commit else vcs_ref
 
 
 def _move_into_place(staging: Path, dest: Path) -> None:
@@ -153,9 +161,13 @@ def scaffold(
     answers_in: dict[str, Any] = load_answers_file(answers_file) if answers_file else {}
     answers_in.update(data or {})
     trusted = _is_trusted(info, trust)
+    notes: list[str] = []
 
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
+    # A dry run renders into the system temp dir and creates nothing next to DEST; a real run renders
+    # into a sibling of DEST (same filesystem, so the final move is one atomic rename).
+    created_parents = [] if dry_run else _make_parents(dest.parent)
+    work = _make_workdir(dest, dry_run)
+    done = False
     try:
         # git sources are fetched first so trust is checked before any template code could run
         template_dir = (
@@ -165,50 +177,109 @@ def scaffold(
         )
         engine = detect_engine(template_dir)
         info = replace(info, engine=engine.name)
-        if not trusted and engine.has_template_code(template_dir):
+        if not trusted and not dry_run and engine.has_template_code(template_dir):
             raise Refused(
                 f"{info.source}: refusing to run template code (copier tasks/migrations/extensions or "
                 "cookiecutter hooks) from an untrusted template. Template code runs commands on your "
                 "machine: review it, then pass --trust, or list the template under `trusted_templates` "
                 "in ~/.config/platform-cli/config.yaml"
             )
+        check_data(template_dir, answers_in, answers_file)
         staging = work / "out"
         staging.mkdir()
-        user_defaults = {"eval_owner": git_user_email()} if git_user_email() else {}
+        user_defaults, note = _user_defaults()
         answers = engine.render(
             RenderRequest(
                 source=str(template_dir),
                 dest=staging,
-                data=answers_in,
+                data={**answers_in, **_context(info)},
                 defaults=defaults,
                 trusted=trusted,
+                run_code=trusted and not dry_run,
                 vcs_ref=vcs_ref,
                 user_defaults=user_defaults,
             )
         )
+        answers = {k: v for k, v in answers.items() if k not in _context(info)}
+        if (
+            note
+            and "eval_owner" not in answers_in
+            and answers.get("eval_owner") == user_defaults["eval_owner"]
+        ):
+            notes.append(note)
         validate_answers(template_dir, answers, answers_file)
         _validate_generated(staging)
-        _record_provenance(staging, info, vcs_ref)
+        commit_ref = _record_provenance(staging, info, vcs_ref)
         files = _list_files(staging)
         next_steps = (
             (staging / NEXT_STEPS).read_text(encoding="utf-8") if (staging / NEXT_STEPS).is_file() else ""
         )
         if dry_run:
-            return ScaffoldResult(dest, info, answers, files, True, None, next_steps)
+            done = True
+            return ScaffoldResult(dest, info, answers, files, True, None, next_steps, notes)
         commit = None
-        notes: list[str] = []
         if git_init:
             if (dest / ".git").exists():
                 notes.append(f"{dest} is already a git repository: files written, nothing committed")
             else:
-                message = f"Scaffold {info.name} v{info.version} with platform-cli {__version__}"
-                if not info.shipped:
-                    message = f"Scaffold from {info.source} with platform-cli {__version__}"
-                commit = initial_commit(staging, message)
+                commit = initial_commit(staging, _commit_message(info, commit_ref))
         _move_into_place(staging, dest)
+        done = True
         return ScaffoldResult(dest, info, answers, files, False, commit, next_steps, notes)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+        if not done:
+            for directory in reversed(created_parents):
+                with contextlib.suppress(OSError):
+                    directory.rmdir()
+
+
+def _make_parents(parent: Path) -> list[Path]:
+    """Create the missing parents of DEST; return them outermost first so a failure can remove them."""
+    missing = [p for p in (parent, *parent.parents) if not p.exists()]
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except FileExistsError as error:
+        raise UserError(f"{parent}: a parent of the destination is a file, not a directory") from error
+    except OSError as error:
+        raise UserError(f"{parent}: cannot create the destination's directory ({error.strerror})") from error
+    return list(reversed(missing))
+
+
+def _make_workdir(dest: Path, dry_run: bool) -> Path:
+    try:
+        if dry_run:
+            return Path(tempfile.mkdtemp(prefix="platform-scaffold-"))
+        return Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
+    except OSError as error:
+        raise UserError(
+            f"{dest.parent}: cannot write here ({error.strerror}); choose another destination"
+        ) from error
+
+
+def _user_defaults() -> tuple[dict[str, Any], str]:
+    """Defaults for questions: the eval owner is the person scaffolding (git email, else their login)."""
+    email = git_user_email()
+    if email:
+        return {"eval_owner": email}, ""
+    login = re.sub(r"[^A-Za-z0-9._-]", "", getpass.getuser()) or "owner"
+    handle = f"@{login}"
+    return {"eval_owner": handle}, (
+        f"eval_owner defaulted to {handle} (git has no user.email): set the one accountable person "
+        "in ai-feature.yaml, or pass --data eval_owner=you@example.com"
+    )
+
+
+def _context(info: TemplateInfo) -> dict[str, str]:
+    """Extra render context: what a template may print about its own provenance (not questions)."""
+    return {"template_version": info.version, "platform_cli_version": __version__}
+
+
+def _commit_message(info: TemplateInfo, ref: str | None) -> str:
+    if info.shipped:
+        return f"Scaffold {info.name} v{info.version} with platform-cli {__version__}"
+    at = f" at {ref}" if ref else ""
+    return f"Scaffold from {info.source}{at} with platform-cli {__version__}"
 
 
 def new_feature(dest: Path, data: Mapping[str, Any] | None = None, **options: Any) -> ScaffoldResult:
@@ -223,7 +294,7 @@ def _validate_generated(staging: Path) -> None:
     if manifest.is_file():
         from platform_cli.manifest import load_manifest
 
-        load_manifest(manifest)
+        load_manifest(manifest, display="ai-feature.yaml (as the answers would generate it)")
 
 
 def dump_answers(answers: Mapping[str, Any]) -> str:

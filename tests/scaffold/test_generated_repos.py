@@ -15,6 +15,17 @@ from platform_cli.scaffold import new_feature
 
 ANSWER_SETS = sorted((templates_dir() / "ai-feature" / "tests" / "answers").glob("*.yml"))
 PLATFORM = [sys.executable, "-m", "platform_cli"]
+# Rules a freshly generated repo cannot pass before its team has done something real: published and
+# promoted a prompt, rotated a key into the backend, run the evals, held a drill, registered in the catalog.
+NEEDS_DATA = {
+    "prompt-label-production",
+    "secrets-rotated",
+    "eval-fresh",
+    "eval-baseline",
+    "rollback-ready",
+    "catalog-registered",
+    "cost-dashboard",
+}
 
 
 def _env(tmp_path: Path) -> dict[str, str]:
@@ -31,7 +42,9 @@ def test_there_are_sample_answer_sets() -> None:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("answers", ANSWER_SETS, ids=[p.stem for p in ANSWER_SETS])
-def test_generated_repo_passes_its_own_tests_and_bronze_readiness(tmp_path: Path, answers: Path) -> None:
+def test_generated_repo_passes_its_own_tests_and_readiness_fails_only_for_missing_data(
+    tmp_path: Path, answers: Path
+) -> None:
     dest = tmp_path / answers.stem
     new_feature(dest, answers_file=answers)
     tests = subprocess.run(
@@ -45,18 +58,27 @@ def test_generated_repo_passes_its_own_tests_and_bronze_readiness(tmp_path: Path
     assert tests.returncode == 0, tests.stdout + tests.stderr
     assert " passed" in tests.stdout
     check = subprocess.run(
-        [*PLATFORM, "readiness", "check", "--level", "bronze", "--format", "json"],
+        [*PLATFORM, "readiness", "check", "--format", "json"],
         cwd=dest,
         env=_env(tmp_path),
         capture_output=True,
         text=True,
         timeout=120,
     )
-    assert check.returncode == 0, check.stdout + check.stderr
+    assert check.returncode in (0, 1), check.stdout + check.stderr
     report = json.loads(check.stdout)
-    assert report["reached"] in ("bronze", "silver", "gold")
-    bronze_failures = [f["rule_id"] for f in report["findings"] if f["level"] == "bronze" and f["failed"]]
-    assert bronze_failures == []
+    levels = ["bronze", "silver", "gold"]
+    required = levels.index(report["required_level"])
+    blocking = [
+        f
+        for f in report["findings"]
+        if f["failed"] and f["severity"] == "error" and levels.index(f["level"]) <= required
+    ]
+    # a fresh repo fails only rules that need data it cannot have yet, and those say what to run
+    assert {f["rule_id"] for f in blocking} <= NEEDS_DATA, blocking
+    assert all("platform " in f["remediation"] for f in blocking)
+    assert [f["rule_id"] for f in report["findings"] if f["level"] == "bronze" and f["failed"]] == []
+    assert (check.returncode == 0) == (not blocking)
     # the gate's own outputs stay clean in git: nothing the tests or the check wrote is untracked
     status = subprocess.run(["git", "status", "--porcelain"], cwd=dest, capture_output=True, text=True)
     assert status.stdout == "", status.stdout

@@ -101,7 +101,10 @@ def test_dry_run_lists_files_and_writes_nothing(tmp_path: Path, capsys: pytest.C
         ("package", "9lives", "valid Python package name"),
         ("eval_owner", "team-a, team-b", "exactly one person"),
         ("monthly_budget_usd", "-5", "positive number"),
-        ("primary_model", "gpt 4o", "model id"),
+        ("primary_model", "gpt-4o", "pinned, dated model snapshot"),
+        ("fallback_provider", "azure", "fallback_provider"),
+        ("eval_ownr", "a@example.com", "did you mean 'eval_owner'"),
+        ("monthly_budget_usd", "lots", "must be a number"),
     ],
 )
 def test_invalid_answers_exit_2_before_anything_is_written(
@@ -115,18 +118,47 @@ def test_invalid_answers_exit_2_before_anything_is_written(
     assert list(tmp_path.iterdir()) == []
 
 
-def test_missing_eval_owner_is_reported(
+def test_without_git_email_the_eval_owner_defaults_to_the_login_and_says_so(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(tmp_path / "empty-gitconfig"))
+    monkeypatch.setenv("LOGNAME", "sam.lee")
     from platform_cli.scaffold import gitrepo
 
     gitrepo.git_user_email.cache_clear()
-    code = run(["scaffold", "new-ai-feature", str(tmp_path / "out"), "--defaults", "--data", "name=X"])
-    gitrepo.git_user_email.cache_clear()
-    assert code == 2
-    assert "eval_owner" in capsys.readouterr().err
-    assert not (tmp_path / "out").exists()
+    try:
+        code = run(["scaffold", "new-ai-feature", str(tmp_path / "out"), "--defaults", "--data", "name=X"])
+    finally:
+        gitrepo.git_user_email.cache_clear()
+    assert code == 0
+    assert "eval_owner defaulted to @sam.lee" in capsys.readouterr().out
+    manifest = yaml.safe_load((tmp_path / "out" / "ai-feature.yaml").read_text())
+    assert manifest["metadata"]["eval_owner"] == "@sam.lee"
+
+
+def test_dry_run_runs_no_template_code_and_creates_no_parents(
+    tmp_path: Path, copier_template_with_tasks: Path
+) -> None:
+    dest = tmp_path / "a" / "b" / "svc"
+    code = run(
+        ["scaffold", "from", str(copier_template_with_tasks), str(dest), "--defaults", "--trust", "--dry-run"]
+    )
+    assert code == 0
+    out = capsys.readouterr().out
+    assert "README.md" in out and "task-ran.txt" not in out  # the listing is real; the task did not run
+    assert not (tmp_path / "a").exists()
+
+
+def test_a_failure_removes_the_parents_it_created(tmp_path: Path) -> None:
+    dest = tmp_path / "new" / "deeper" / "out"
+    assert _new(dest, "--data", "monthly_budget_usd=-1") == 2
+    assert not (tmp_path / "new").exists()
+
+
+def test_a_destination_under_a_file_is_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "file.txt").write_text("x")
+    assert _new(tmp_path / "file.txt" / "out") == 2
+    assert "file.txt" in capsys.readouterr().err
 
 
 def test_answers_file_is_used(tmp_path: Path) -> None:
