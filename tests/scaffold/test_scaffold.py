@@ -137,7 +137,7 @@ def test_without_git_email_the_eval_owner_defaults_to_the_login_and_says_so(
 
 
 def test_dry_run_runs_no_template_code_and_creates_no_parents(
-    tmp_path: Path, copier_template_with_tasks: Path
+    tmp_path: Path, copier_template_with_tasks: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     dest = tmp_path / "a" / "b" / "svc"
     code = run(
