@@ -35,9 +35,10 @@ def list_rules(fmt: str, policies: tuple[Path, ...]) -> int:
       platform policies list --policies ./company-rules --format json
     """
     from platform_cli.readiness.model import LEVELS
-    from platform_cli.readiness.rules import load_rules, rule_to_dict
+    from platform_cli.readiness.rules import installed_fact_names, load_rules, rule_to_dict
 
-    rules = sorted(load_rules(policies), key=lambda r: (LEVELS.index(r.level), r.id))
+    loaded = load_rules(policies, known_facts=installed_fact_names())
+    rules = sorted(loaded, key=lambda r: (LEVELS.index(r.level), r.id))
     if fmt == "json":
         echo_json([rule_to_dict(r) for r in rules])
         return ExitCode.OK
@@ -60,7 +61,8 @@ def test_rules(paths: tuple[Path, ...], fmt: str) -> int:
 
     Each `examples.pass` value must pass, each `examples.fail` value must fail, and the rule's message
     templates must render for them. PATHS are rule files or pack directories (default: the shipped
-    and configured packs). Exits 1 when any rule fails, 2 when a rule file is invalid.
+    and configured packs). Exits 1 when any rule fails, 2 when a rule file is invalid (including a
+    `fact:` that no installed collector provides) or a PATH holds no rule file.
 
     \b
     Example:
@@ -69,9 +71,13 @@ def test_rules(paths: tuple[Path, ...], fmt: str) -> int:
       platform policies test ./company-rules --format json
     """
     from platform_cli.readiness.evaluate import example_failures
-    from platform_cli.readiness.rules import load_rule_files, load_rules, rule_files
+    from platform_cli.readiness.rules import installed_fact_names, load_rule_files, load_rules, rule_files
 
-    rules = load_rule_files([f for p in paths for f in rule_files(p)]) if paths else load_rules()
+    known = installed_fact_names()
+    if paths:
+        rules = load_rule_files([f for p in paths for f in rule_files(p)], known_facts=known)
+    else:
+        rules = load_rules(known_facts=known)
     results = [(rule, example_failures(rule)) for rule in rules]
     failed = sum(1 for _, failures in results if failures)
     if fmt == "json":

@@ -10,7 +10,7 @@ from platform_cli.readiness.evaluate import evaluate_rule, reached_level, requir
 from platform_cli.readiness.facts.base import Fact, FactCollector, RepoContext
 from platform_cli.readiness.facts.registry import installed_collectors
 from platform_cli.readiness.model import Level, Report, Rule
-from platform_cli.readiness.rules import load_rules
+from platform_cli.readiness.rules import load_rules, unknown_fact_reason
 from platform_cli.readiness.waivers import apply_waivers, load_waivers
 
 __all__ = ["check_repo", "collect_facts", "repo_display"]
@@ -70,10 +70,7 @@ def collect_facts(
     for name in sorted(names):
         collector = table.get(name)
         if collector is None:
-            known = ", ".join(sorted(table)) or "none"
-            facts[name] = Fact.missing(
-                name, f"no fact collector named '{name}' is installed (installed: {known})"
-            )
+            facts[name] = Fact.missing(name, unknown_fact_reason(name, table))
             continue
         try:
             fact = collector.collect(ctx)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -59,11 +60,18 @@ def rule_files(location: Path) -> list[Path]:
     return sorted(found)
 
 
-def load_rules(extra: Sequence[Path] = (), *, shipped: bool = True, configured: bool = True) -> list[Rule]:
+def load_rules(
+    extra: Sequence[Path] = (),
+    *,
+    shipped: bool = True,
+    configured: bool = True,
+    known_facts: Collection[str] | None = None,
+) -> list[Rule]:
     """The shipped pack, configured packs and `extra` packs (files or directories), in that order.
 
     Raises InvalidFile (exit 2) listing every problem in every file: schema errors, conditions that are
-    not valid JSON Schemas, templates that do not parse, rule ids defined twice.
+    not valid JSON Schemas, templates that do not parse, rule ids defined twice, and (when `known_facts`
+    is given) a `fact:` that no installed collector provides.
     """
     locations: list[Path] = []
     if shipped:
@@ -76,11 +84,31 @@ def load_rules(extra: Sequence[Path] = (), *, shipped: bool = True, configured: 
         for path in rule_files(location):
             if path.resolve() not in {f.resolve() for f in files}:
                 files.append(path)
-    return load_rule_files(files)
+    return load_rule_files(files, known_facts=known_facts)
 
 
-def load_rule_files(files: Iterable[Path]) -> list[Rule]:
-    """Rules from exactly these files, checked as one set (ids must be unique across them)."""
+def installed_fact_names() -> set[str]:
+    """Every fact some installed collector provides: the built-ins and plugins (a broken plugin counts:
+    its rules then fail at check time with the plugin's load error)."""
+    from platform_cli.readiness.facts.registry import installed_collectors
+
+    return set(installed_collectors())
+
+
+def unknown_fact_reason(name: str, known: Collection[str]) -> str:
+    """Why a rule's fact cannot be collected: no collector of that name; the closest names first."""
+    close = difflib.get_close_matches(name, sorted(known), n=3, cutoff=0.6)
+    hint = f"did you mean {' or '.join(repr(c) for c in close)}? " if close else ""
+    installed = ", ".join(sorted(known)) or "none"
+    return f"no installed fact collector provides '{name}' ({hint}installed: {installed})"
+
+
+def load_rule_files(files: Iterable[Path], *, known_facts: Collection[str] | None = None) -> list[Rule]:
+    """Rules from exactly these files, checked as one set (ids must be unique across them).
+
+    With `known_facts`, a rule whose `fact:` is not among them is a problem located at its `fact:` key
+    (`policies list|test` pass the installed collectors; a check instead reports such a rule as unknown).
+    """
     rules: list[Rule] = []
     problems: list[Problem] = []
     first_bad: str | None = None
@@ -93,6 +121,9 @@ def load_rule_files(files: Iterable[Path]) -> list[Rule]:
             first_bad = first_bad or error.file
             continue
         for rule in loaded_rules:
+            if known_facts is not None and rule.fact not in known_facts:
+                problems.append(_unknown_fact(path, rule, known_facts))
+                first_bad = first_bad or (rule.source.file if rule.source else str(path))
             if rule.id in seen:
                 problems.append(_duplicate(rule, seen[rule.id]))
                 first_bad = first_bad or (rule.source.file if rule.source else str(path))
@@ -110,6 +141,28 @@ def _stamp(path: Path) -> tuple[int, int]:
     except OSError:
         return (0, 0)  # load_yaml then reports the file as unreadable
     return (stat.st_mtime_ns, stat.st_size)
+
+
+def _unknown_fact(path: Path, rule: Rule, known: Collection[str]) -> Problem:
+    """The problem for a `fact:` no collector provides, at that key (the file is read again: errors only)."""
+    loaded = load_yaml(path, what=WHAT)
+    where: JsonPath = ()
+    if isinstance(loaded.data, dict) and isinstance(loaded.data.get("rules"), list):
+        ids = [r.get("id") if isinstance(r, dict) else None for r in loaded.data["rules"]]
+        where = ("rules", ids.index(rule.id)) if rule.id in ids else ()
+    found = loaded.key_position((*where, "fact")) or loaded.locate((*where, "fact"))
+    line, column = found if found else (None, None)
+    from platform_cli.readiness.facts.registry import ENTRY_POINT_GROUP
+
+    return Problem(
+        loaded.display,
+        line,
+        column,
+        render_path((*where, "fact")),
+        f"rule '{rule.id}': {unknown_fact_reason(rule.fact, known)}",
+        "name a fact an installed collector provides; a company's own facts come from a plugin package "
+        f"registering a collector under the '{ENTRY_POINT_GROUP}' entry-point group",
+    )
 
 
 def _duplicate(rule: Rule, first: Rule) -> Problem:

@@ -216,7 +216,7 @@ def test_missing_collector_and_wrong_return_are_unknown(tmp_path: Path) -> None:
 
     facts = collect_facts(ctx, {"nothing", "gamma"}, {"gamma": WrongName()})
     assert facts["nothing"].unknown is not None
-    assert "no fact collector named 'nothing'" in facts["nothing"].unknown
+    assert "no installed fact collector provides 'nothing'" in facts["nothing"].unknown
     assert (
         facts["gamma"].unknown
         == "the 'gamma' collector returned a Fact named 'delta' instead of the 'gamma' fact"
@@ -242,3 +242,18 @@ def test_waivers_apply_and_bad_waivers_are_invalid_input(tmp_path: Path, rules: 
     (repo / "waivers.yaml").write_text(waiver + "    expires: 2026-03-31\n")
     with pytest.raises(InvalidFile, match=r"waivers\.yaml:5:.*more than 90 days ahead"):
         check_repo(repo, rules=rules, today=TODAY)
+
+
+def test_rule_with_a_misspelled_fact_fails_as_unknown_with_a_suggestion(tmp_path: Path) -> None:
+    path = tmp_path / "pack" / "typo.yaml"
+    path.parent.mkdir()
+    path.write_text(yaml.safe_dump(rule_doc("owner-typo", "bronze", "manifst", {"type": "object"})))
+    report = check_repo(make_repo(tmp_path / "repo"), rules=load_rule_files([path]), today=TODAY)
+    [finding] = report.findings
+    assert finding.status == "unknown"
+    assert finding.failed
+    [message] = finding.messages
+    assert message.startswith("cannot check: no installed fact collector provides 'manifst'")
+    assert "did you mean 'manifest'?" in message
+    assert report.reached is None
+    assert not report.passed

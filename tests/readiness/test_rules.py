@@ -275,3 +275,39 @@ def test_configured_pack_without_rule_files_is_a_user_error(
     monkeypatch.setenv("PLATFORM_POLICIES", str(tmp_path / "empty"))
     with pytest.raises(UserError, match="PLATFORM_POLICIES"):
         load_rules()
+
+
+KNOWN_FACTS = {"ownership", "providers", "manifest"}
+
+
+def test_unknown_fact_is_located_at_its_key_with_a_suggestion(tmp_path: Path) -> None:
+    path = tmp_path / "owner.yaml"
+    path.write_text("# comment\n" + yaml.safe_dump(rule(fact="ownrship"), sort_keys=False))
+    assert load_rule_files([path])[0].fact == "ownrship"  # without known facts: a check reports it
+    with pytest.raises(InvalidFile) as excinfo:
+        load_rule_files([path], known_facts=KNOWN_FACTS)
+    [problem] = excinfo.value.problems
+    lines = path.read_text().splitlines()
+    assert problem.line == lines.index("fact: ownrship") + 1
+    assert problem.column == 1
+    assert problem.path == "$.fact"
+    assert "no installed fact collector provides 'ownrship'" in problem.message
+    assert "did you mean 'ownership'?" in problem.message
+    assert "platform_cli.fact_collectors" in problem.hint
+    assert excinfo.value.exit_code == 2
+
+
+def test_unknown_fact_in_a_rules_list_names_its_entry(tmp_path: Path) -> None:
+    path = write(tmp_path / "pack.yaml", {"rules": [rule("a-rule"), rule("b-rule", fact="providrs")]})
+    with pytest.raises(InvalidFile) as excinfo:
+        load_rules([path], shipped=False, known_facts=KNOWN_FACTS)
+    [problem] = excinfo.value.problems
+    assert problem.path == "$.rules[1].fact"
+    assert problem.line == path.read_text().splitlines().index("  fact: providrs") + 1
+    assert "did you mean 'providers'?" in problem.message
+
+
+def test_shipped_pack_reads_only_installed_facts() -> None:
+    from platform_cli.readiness.rules import installed_fact_names
+
+    assert load_rules(known_facts=installed_fact_names())
