@@ -166,7 +166,8 @@ def list_command(fmt: str) -> int:
         return 0
     width = max((len(t.name) for t in templates), default=4)
     for t in templates:
-        click.echo(f"{t.name:<{width}}  {t.engine:<12} v{t.version:<8} {t.description}")
+        version = f"v{t.version}" if t.version else "-"
+        click.echo(f"{t.name:<{width}}  {t.engine:<12} {version:<9} {t.description}")
     return 0
 
 

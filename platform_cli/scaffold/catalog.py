@@ -65,7 +65,7 @@ def _read_info(directory: Path, shipped: bool) -> TemplateInfo | None:
         source=str(directory.resolve()),
         engine=engine,
         description=str(meta.get("description", "")).strip(),
-        version=str(meta.get("version", "0.0.0")),
+        version=str(meta.get("version", "")),  # unknown without template.yaml; git refs speak for themselves
         shipped=shipped,
     )
 
