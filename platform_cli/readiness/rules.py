@@ -13,6 +13,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 from platform_cli.errors import InvalidFile, Problem, UserError
+from platform_cli.readiness.condition_regexes import regex_problems
 from platform_cli.readiness.evaluate import template_problem
 from platform_cli.readiness.model import Location, Rule
 from platform_cli.resources import policies_dir
@@ -190,6 +191,11 @@ def _load_file_cached(path: str, mtime_ns: int, size: int) -> tuple[Rule, ...]:
     return tuple(load_rule_file(Path(path)))
 
 
+# Part of the validated-rules marker: bump it when load-time validation learns a new check, so a pack
+# remembered as valid by an older check is validated again (the package version alone may not change).
+_VALIDATION_REVISION = 2
+
+
 def _validated_marker(text: str) -> Path:
     """A file in the user cache whose presence says this exact rule text already validated cleanly.
 
@@ -198,7 +204,7 @@ def _validated_marker(text: str) -> Path:
     """
     from platform_cli import __version__
 
-    digest = hashlib.sha256(f"{__version__}\0{text}".encode()).hexdigest()
+    digest = hashlib.sha256(f"{__version__}\0{_VALIDATION_REVISION}\0{text}".encode()).hexdigest()
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "platform-cli" / "validated-rules" / digest
 
@@ -266,6 +272,7 @@ def _rule_problems(loaded: LoadedYaml, where: JsonPath, raw: dict[str, Any]) -> 
                 "write the condition as a JSON Schema (Draft 2020-12) over the fact's value",
             )
         )
+    problems.extend(regex_problems(loaded, (*where, "condition"), condition))
     for key in ("pass", "fail"):
         problem = template_problem(raw[key])
         if problem:

@@ -104,3 +104,13 @@ def test_plugin_collectors_count_as_known_facts(
     typo = pack(tmp_path, rule_doc("cost-center-set", fact="cost_centre"))
     assert run(["policies", "test", str(typo)]) == 2
     assert "did you mean 'cost_center'?" in capsys.readouterr().err
+
+
+def test_bad_regex_exits_2_at_the_pattern_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = rule_doc("regex-rule", condition={"properties": {"model": {"pattern": "(["}}})
+    extra = pack(tmp_path, bad)
+    assert run(["policies", "test", str(extra)]) == 2
+    err = capsys.readouterr().err
+    assert f"rules.yaml:{line_of(extra / 'rules.yaml', 'pattern: ([')}:" in err
+    assert "$.rules[0].condition.properties.model.pattern" in err
+    assert "is not a valid regular expression" in err

@@ -311,3 +311,53 @@ def test_shipped_pack_reads_only_installed_facts() -> None:
     from platform_cli.readiness.rules import installed_fact_names
 
     assert load_rules(known_facts=installed_fact_names())
+
+
+def test_bad_regex_in_a_condition_pattern_is_located(tmp_path: Path) -> None:
+    condition = {
+        "type": "object",
+        "properties": {
+            "model": {"type": "string", "pattern": "(["},
+            "pattern": {"type": "string"},  # a property named "pattern" is not a regex
+        },
+        "not": {"const": {"pattern": "(["}},  # data, not a schema
+    }
+    path = write(tmp_path / "regex.yaml", rule(condition=condition))
+    with pytest.raises(InvalidFile) as excinfo:
+        load_rule_file(path)
+    [problem] = excinfo.value.problems
+    assert problem.path == "$.condition.properties.model.pattern"
+    assert problem.line == path.read_text().splitlines().index("      pattern: ([") + 1
+    assert "pattern '([' is not a valid regular expression" in problem.message
+    assert excinfo.value.exit_code == 2
+
+
+def test_bad_regex_as_a_pattern_properties_key_is_located(tmp_path: Path) -> None:
+    condition = {
+        "type": "object",
+        "prefixItems": [{"patternProperties": {"^ok-[a-z]+$": {}, "bad(": {"type": "string"}}}],
+    }
+    path = write(tmp_path / "regex.yaml", rule(condition=condition))
+    with pytest.raises(InvalidFile) as excinfo:
+        load_rule_file(path)
+    [problem] = excinfo.value.problems
+    assert problem.path == "$.condition.prefixItems[0].patternProperties['bad(']"
+    lines = path.read_text().splitlines()
+    assert problem.line == next(i for i, line in enumerate(lines, 1) if "bad(" in line)
+    assert "patternProperties key 'bad(' is not a valid regular expression" in problem.message
+
+
+def test_bad_regex_is_reported_even_when_an_older_validation_remembered_the_text(tmp_path: Path) -> None:
+    import hashlib
+
+    from platform_cli import __version__
+    from platform_cli.readiness import rules as rules_module
+
+    path = write(tmp_path / "regex.yaml", rule(condition={"properties": {"a": {"pattern": "(["}}}))
+    # The marker an earlier validation (without the regex check) left for this exact text.
+    digest = hashlib.sha256(f"{__version__}\0{path.read_text()}".encode()).hexdigest()
+    old_marker = rules_module._validated_marker("").parent / digest
+    old_marker.parent.mkdir(parents=True, exist_ok=True)
+    old_marker.touch()
+    with pytest.raises(InvalidFile, match="not a valid regular expression"):
+        load_rule_file(path)
