@@ -63,7 +63,13 @@ class AwsBackend:
             raise UserError(
                 f"secret {name} is in aws, which needs boto3: pip install 'platform-cli[aws]'"
             ) from None
-        session = boto3.session.Session()
+        credentials = {
+            "aws_access_key_id": env.get("AWS_ACCESS_KEY_ID"),
+            "aws_secret_access_key": env.get("AWS_SECRET_ACCESS_KEY"),
+            "aws_session_token": env.get("AWS_SESSION_TOKEN"),
+            "profile_name": env.get("AWS_PROFILE"),
+        }
+        session = boto3.session.Session(**{k: v for k, v in credentials.items() if v})
         region = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or session.region_name
         if not region:
             # checked before any call, so nothing reaches for instance metadata without a configured region
