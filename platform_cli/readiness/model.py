@@ -108,7 +108,10 @@ class Report:
         ]
 
     def counts(self) -> dict[str, int]:
+        """What the summary line of every format says. An expired waiver fails the check with its own
+        finding, so it counts as one failure (as in JUnit, where it is a failing testcase)."""
         passed = sum(1 for f in self.findings if f.status == "pass")
         failed = sum(1 for f in self.findings if f.failed)
+        failed += sum(1 for n in self.waiver_notes if n.kind == "expired")
         waived = sum(1 for f in self.findings if f.status == "waived")
         return {"passed": passed, "failed": failed, "waived": waived}

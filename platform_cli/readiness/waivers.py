@@ -150,16 +150,12 @@ def apply_waivers(
     notes: list[WaiverNote] = []
     for waiver in waivers:
         if is_expired(waiver, today):
-            state = "still fails" if waiver.rule_id in failed else "passes now"
-            notes.append(
-                WaiverNote(
-                    waiver,
-                    "expired",
-                    f"waiver for {waiver.rule_id} expired on {waiver.expires} (approved by "
-                    f"{waiver.approver}); the rule {state}: fix it and remove the waiver, or get it "
-                    "renewed with a new expiry date",
-                )
-            )
+            head = f"waiver for {waiver.rule_id} expired on {waiver.expires}"
+            if waiver.rule_id in failed:
+                what = f"renew it or fix the rule (it still fails; approved by {waiver.approver})"
+            else:
+                what = f"remove it from {WAIVERS_FILE} (the rule passes now)"
+            notes.append(WaiverNote(waiver, "expired", f"{head}: {what}"))
         elif waiver.rule_id not in failed:
             notes.append(
                 WaiverNote(

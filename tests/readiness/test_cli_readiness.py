@@ -285,3 +285,38 @@ def test_pack_that_does_not_exist_exits_2(
     assert "0 rules" not in captured.out
     assert str(missing) in captured.err
     assert "does not exist" in captured.err
+
+
+def test_expired_waiver_for_a_passing_rule_is_counted_as_a_failure_in_every_format(
+    repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert check(repo, "--format", "json") == 0
+    before = json.loads(capsys.readouterr().out)
+    passing = next(f["rule_id"] for f in before["findings"] if f["status"] == "pass")
+    (repo / "waivers.yaml").write_text(
+        f"waivers:\n  - rule: {passing}\n    reason: r\n    approver: jane\n    expires: 2020-01-01\n"
+    )
+    passed, failed = before["counts"]["passed"], before["counts"]["failed"] + 1
+    summary = f"{passed} passed, {failed} failed, 0 waived"
+    message = f"waiver for {passing} expired on 2020-01-01: remove it from waivers.yaml (the rule passes now)"
+
+    assert check(repo) == 1
+    text = capsys.readouterr().out
+    assert "NOT READY" in text
+    assert text.rstrip().splitlines()[-1] == summary
+    assert message in text
+
+    assert check(repo, "--format", "json") == 1
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["counts"] == {"passed": passed, "failed": failed, "waived": 0}
+    assert doc["passed"] is False
+
+    for fmt in ("junit", "markdown", "github"):
+        assert check(repo, "--format", fmt) == 1
+        out = capsys.readouterr().out
+        assert summary in out, fmt
+        assert "expired on 2020-01-01" in out, fmt
+
+    assert check(repo, "--format", "sarif") == 1
+    run_props = json.loads(capsys.readouterr().out)["runs"][0]["properties"]
+    assert run_props["counts"] == {"passed": passed, "failed": failed, "waived": 0}

@@ -161,9 +161,13 @@ def test_expired_waiver_does_not_waive_and_fails_the_report() -> None:
     assert findings[0].status == "fail"
     assert findings[0].waiver is None
     assert [n.kind for n in notes] == ["expired"]
-    assert "expired on 2025-02-28" in notes[0].message
+    assert notes[0].message == (
+        "waiver for model-pinned expired on 2025-02-28: renew it or fix the rule "
+        f"(it still fails; approved by {w.approver})"
+    )
     report = Report("r", "f", "experimental", "bronze", findings, notes, reached="bronze")
     assert not report.passed
+    assert report.counts() == {"passed": 0, "failed": 2, "waived": 0}  # the rule, and its expired waiver
 
 
 def test_waiver_for_a_passing_rule_is_unused_and_informational() -> None:
@@ -180,5 +184,10 @@ def test_expired_waiver_for_a_rule_that_now_passes_still_says_expired() -> None:
         [make_finding("soak-window", "pass")], [waiver("soak-window", "2025-01-01")], today=TODAY
     )
     assert [n.kind for n in notes] == ["expired"]
-    assert "passes now" in notes[0].message
+    assert notes[0].message == (
+        "waiver for soak-window expired on 2025-01-01: remove it from waivers.yaml (the rule passes now)"
+    )
     assert findings[0].status == "pass"
+    report = Report("r", "f", "experimental", "bronze", findings, notes, reached=None)
+    assert not report.passed
+    assert report.counts() == {"passed": 1, "failed": 1, "waived": 0}  # never "0 failed" on a failed check

@@ -9,7 +9,7 @@ there too; renaming or removing one bumps `schema_version`.
       "repo": "services/support-summarizer", "feature": "support-summarizer", "lifecycle": "production",
       "required_level": "silver", "reached": "bronze" | null, "passed": false,
       "next_level": "silver" | null,
-      "counts": {"passed": 7, "failed": 2, "waived": 1},
+      "counts": {"passed": 7, "failed": 2, "waived": 1},   # failed includes each expired waiver
       "findings": [{
         "rule_id": "model-pinned", "title": "...", "level": "bronze", "severity": "error",
         "status": "pass" | "fail" | "waived" | "unknown", "failed": true,

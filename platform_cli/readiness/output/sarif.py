@@ -183,6 +183,7 @@ def report_to_sarif(
             "reached": report.reached,
             "nextLevel": next_level(report),
             "passed": report.passed,
+            "counts": report.counts(),
         },
     }
     if Path(report.repo).is_absolute():
