@@ -54,15 +54,16 @@ def group() -> None:
     "formats",
     multiple=True,
     type=click.Choice(REPORT_FORMATS),
-    help="Output format; repeat for several (each goes to the matching --output, else stdout). "
-    "[default: text]",
+    help="Output format; repeat for several (each goes to the matching --output, else stdout; "
+    "at most one may go to stdout). [default: text]",
 )
 @click.option(
     "--output",
     "outputs",
     multiple=True,
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Write the matching --format to FILE instead of stdout; repeatable, in --format order.",
+    help="Write the matching --format to FILE instead of stdout ('-' is stdout); repeatable, in "
+    "--format order.",
 )
 @policies_option
 @click.pass_context
@@ -90,16 +91,38 @@ def check(
     from platform_cli.readiness.output import render
 
     chosen = formats or ("text",)
-    if len(outputs) > len(chosen):
-        raise click.UsageError(
-            f"{len(outputs)} --output given for {len(chosen)} --format; add a --format each"
-        )
+    targets = _output_targets(chosen, outputs)
     report = check_repo(ctx.obj.repo(), level=cast("Level | None", level), extra_policy_dirs=policies)
-    for index, fmt in enumerate(chosen):
-        output = outputs[index] if index < len(outputs) else None
+    for fmt, output in zip(chosen, targets, strict=True):
         color = fmt == "text" and output is None and ctx.obj.color and sys.stdout.isatty()
         write_output(render(report, fmt, color=color), output)
     return ExitCode.OK if report.passed else ExitCode.CHECK_FAILED
+
+
+def _output_targets(formats: tuple[str, ...], outputs: tuple[Path, ...]) -> list[Path | None]:
+    """Where each --format goes (None: stdout), pairing --output with --format in order.
+
+    Two documents glued together on stdout parse as neither, so at most one format may go there
+    (no --output, or `--output -`); two formats into one file would overwrite each other.
+    """
+    if len(outputs) > len(formats):
+        raise click.UsageError(
+            f"{len(outputs)} --output given for {len(formats)} --format; add a --format each"
+        )
+    targets = [
+        None if i >= len(outputs) or str(outputs[i]) == "-" else outputs[i] for i in range(len(formats))
+    ]
+    to_stdout = [fmt for fmt, target in zip(formats, targets, strict=True) if target is None]
+    if len(to_stdout) > 1:
+        raise click.UsageError(
+            f"{len(to_stdout)} formats would go to stdout ({', '.join(to_stdout)}): give each extra "
+            "--format an --output FILE, or '-' for the one that goes to stdout"
+        )
+    files = [t.resolve() for t in targets if t is not None]
+    twice = sorted({str(f) for f in files if files.count(f) > 1})
+    if twice:
+        raise click.UsageError(f"--output {twice[0]} is given for two formats: give each its own file")
+    return targets
 
 
 @contextmanager

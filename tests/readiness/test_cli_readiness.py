@@ -320,3 +320,38 @@ def test_expired_waiver_for_a_passing_rule_is_counted_as_a_failure_in_every_form
     assert check(repo, "--format", "sarif") == 1
     run_props = json.loads(capsys.readouterr().out)["runs"][0]["properties"]
     assert run_props["counts"] == {"passed": passed, "failed": failed, "waived": 0}
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("--format", "sarif", "--format", "junit"),
+        ("--format", "json", "--output", "-", "--format", "text"),
+        ("--format", "json", "--output", "-", "--format", "junit", "--output", "-"),
+    ],
+)
+def test_two_formats_to_stdout_is_a_usage_error(
+    args: tuple[str, ...], repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert check(repo, *args) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""  # nothing glued together, nothing checked
+    assert "2 formats would go to stdout" in captured.err
+    assert "give each extra --format an --output FILE, or '-' for the one that goes to stdout" in captured.err
+
+
+def test_exactly_one_format_may_go_to_stdout(
+    repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    junit = tmp_path / "r.xml"
+    assert check(repo, "--format", "junit", "--output", str(junit), "--format", "sarif") == 0
+    assert json.loads(capsys.readouterr().out)["version"] == "2.1.0"
+    assert junit.read_text().startswith("<?xml")
+    assert check(repo, "--format", "sarif", "--output", "-", "--format", "junit", "--output", str(junit)) == 0
+    assert json.loads(capsys.readouterr().out)["version"] == "2.1.0"
+
+
+def test_two_formats_into_one_file_is_a_usage_error(repo: Path, tmp_path: Path) -> None:
+    out = str(tmp_path / "report")
+    assert check(repo, "--format", "json", "--output", out, "--format", "junit", "--output", out) == 2
+    assert not Path(out).exists()
