@@ -12,6 +12,7 @@ leaves no other way (e.g. 50/50 between two variants becoming 0/100).
 from __future__ import annotations
 
 import bisect
+import functools
 import hashlib
 import json
 import re
@@ -32,10 +33,11 @@ _NAME = re.compile(r"^[a-z][a-z0-9_-]*$")
 
 def bucket_of(salt: str, key: str) -> int:
     """The key's bucket in [0, 10,000): stable for a given salt and key."""
-    digest = hashlib.sha256(f"{salt}:{key}".encode()).digest()
+    digest = hashlib.sha256(f"{salt}:{key}".encode()).digest()  # what the docs promise: sha256(salt:key)
     return int.from_bytes(digest[:8], "big") % BUCKETS
 
 
+@functools.lru_cache(maxsize=1024)
 def pinned_version(variant: str) -> int | None:
     """`v3` -> 3 (the variant pins published version 3); any other name is a label it follows."""
     match = _VERSION_VARIANT.match(variant)

@@ -36,7 +36,7 @@ Source = Literal["store", "cache", "last-known-good", "file"]
 FIRST_USE = "published on first use"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ResolvedPrompt:
     """What was resolved: the exact version, how it was chosen (label / variant) and where it came from."""
 
@@ -118,7 +118,11 @@ class PromptResolver:
             base = self._by_version(name, pinned)
         else:
             base = self._by_label(name, label if variant == CONTROL else variant)
-        return replace(base, variant=variant, bucket=bucket, segment=cohorts.used)
+        # Built directly, not with dataclasses.replace: this is the hot path of keyed resolves.
+        return ResolvedPrompt(
+            base.name, base.version, base.content_hash, variant, base.label, base.source, base.prompt,
+            bucket, cohorts.used, base.detail,
+        )  # fmt: skip
 
     def invalidate(self) -> None:
         """Forget cached label and allocation lookups (published versions stay cached: they never change)."""
