@@ -227,10 +227,14 @@ def _blocks(finding: Finding) -> bool:
 def reached_level(
     findings: Sequence[Finding], waiver_notes: Sequence[WaiverNote] = (), rules: Sequence[Rule] = ()
 ) -> Level | None:
-    """Highest level whose rules, and all rules below, pass or are waived, with no expired waiver there.
+    """Highest level that has rules and whose rules, and all rules below, pass or are waived, with no
+    expired waiver there.
 
-    Warning-severity failures never block. An expired waiver blocks the level of the rule it names
-    (looked up in `findings`, then `rules`; an expired waiver for a rule not known blocks bronze).
+    A level no finding belongs to is never reached: with no gold rules in force, passing everything
+    reaches silver, not gold (a level nothing checked cannot be claimed). An empty level in between
+    does not block a level above it. Warning-severity failures never block. An expired waiver blocks
+    the level of the rule it names (looked up in `findings`, then `rules`; an expired waiver for a rule
+    not known blocks bronze).
     """
     level_of: dict[str, Level] = {r.id: r.level for r in rules}
     level_of.update({f.rule.id: f.rule.level for f in findings})
@@ -242,7 +246,9 @@ def reached_level(
         if note.kind == "expired":
             rank = LEVELS.index(level_of.get(note.waiver.rule_id, LEVELS[0]))
             lowest_block = min(lowest_block, rank)
-    return None if lowest_block == 0 else LEVELS[lowest_block - 1]
+    in_force = {LEVELS.index(f.rule.level) for f in findings}
+    reachable = [rank for rank in in_force if rank < lowest_block]
+    return LEVELS[max(reachable)] if reachable else None
 
 
 def example_failures(rule: Rule) -> list[str]:

@@ -355,3 +355,30 @@ def test_two_formats_into_one_file_is_a_usage_error(repo: Path, tmp_path: Path) 
     out = str(tmp_path / "report")
     assert check(repo, "--format", "json", "--output", out, "--format", "junit", "--output", out) == 2
     assert not Path(out).exists()
+
+
+def test_level_without_rules_is_not_reached_and_text_and_json_agree(
+    repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert check(repo, "--format", "json") == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert not any(f["level"] == "gold" for f in doc["findings"])  # the shipped pack has no gold rule
+    assert doc["reached"] != "gold"
+    assert check(repo) == 0
+    text = capsys.readouterr().out
+    assert f"Level reached: {doc['reached']}, required: bronze (ready)" in text
+
+    assert check(repo, "--level", "gold") == 1
+    text = capsys.readouterr().out
+    assert "Level reached: gold" not in text
+    assert "no gold rules are in force, and a level without rules cannot be reached" in text
+    assert check(repo, "--level", "gold", "--format", "json") == 1
+    gold = json.loads(capsys.readouterr().out)
+    assert (gold["reached"], gold["passed"]) == (doc["reached"], False)
+
+    # With a gold rule in force that passes, gold is reached exactly when nothing below blocks.
+    passes = rule_doc("gold-rule", "gold", condition={"type": "object"}, examples={"pass": [{}], "fail": [3]})
+    blocked = any(f["failed"] and f["severity"] == "error" for f in doc["findings"])
+    check(repo, "--level", "gold", "--format", "json", "--policies", str(pack(tmp_path, passes)))
+    with_gold = json.loads(capsys.readouterr().out)
+    assert with_gold["reached"] == (doc["reached"] if blocked else "gold")

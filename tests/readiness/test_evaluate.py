@@ -242,16 +242,25 @@ def finding(level: Level, status: str, severity: Severity = "error", rule_id: st
 
 
 def test_levels_reached() -> None:
-    assert reached_level([]) == "gold"
-    assert reached_level([finding("bronze", "pass"), finding("silver", "pass")]) == "gold"
+    every = [finding("bronze", "pass"), finding("silver", "pass"), finding("gold", "pass")]
+    assert reached_level(every) == "gold"
     assert reached_level([finding("bronze", "pass"), finding("silver", "fail")]) == "bronze"
     assert reached_level([finding("bronze", "fail"), finding("silver", "pass")]) is None
     assert reached_level([finding("bronze", "unknown")]) is None
-    assert reached_level([finding("bronze", "waived"), finding("gold", "fail")]) == "silver"
+
+
+def test_a_level_without_rules_is_never_reached() -> None:
+    assert reached_level([]) is None
+    assert reached_level([finding("bronze", "pass"), finding("silver", "pass")]) == "silver"
+    assert reached_level([finding("bronze", "pass")]) == "bronze"
+    assert reached_level([finding("bronze", "waived"), finding("gold", "fail")]) == "bronze"
+    # An empty level in between does not block the one above it, which has rules and passes.
+    assert reached_level([finding("bronze", "pass"), finding("gold", "pass")]) == "gold"
+    assert reached_level([finding("silver", "pass")]) == "silver"
 
 
 def test_warning_failure_does_not_block_a_level() -> None:
-    assert reached_level([finding("bronze", "fail", "warning"), finding("silver", "pass")]) == "gold"
+    assert reached_level([finding("bronze", "fail", "warning"), finding("silver", "pass")]) == "silver"
 
 
 def test_expired_waiver_blocks_the_level_of_its_rule() -> None:
@@ -261,7 +270,7 @@ def test_expired_waiver_blocks_the_level_of_its_rule() -> None:
     assert reached_level(findings, [expired, unused]) == "bronze"
     findings[1] = finding("silver", "pass", rule_id="silver-rule")
     assert reached_level(findings, [expired]) == "bronze"
-    assert reached_level(findings, [unused]) == "gold"
+    assert reached_level(findings, [unused]) == "silver"
 
 
 def test_required_level_follows_lifecycle_unless_overridden() -> None:

@@ -57,6 +57,11 @@ def render_text(report: Report, *, color: bool = False) -> str:
             out.extend(_finding_lines(finding, width, color))
 
     for level in levels_to_show(report):
+        if not any(f.rule.level == level for f in report.findings):
+            out.append("")
+            out.append(paint(f"Standing between this repo and {level}:", "bold", enabled=color))
+            out.append(f"  no {level} rules are in force, and a level without rules cannot be reached")
+            continue
         blocking = [f for f in blockers(report, level) if f.rule.level == level]
         if not blocking:
             continue
