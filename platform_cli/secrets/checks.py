@@ -76,7 +76,7 @@ class CommandCheck:
 
     @property
     def description(self) -> str:
-        return f"test command with ${self.env_name} set"
+        return f"--test-command (key in ${self.env_name})"
 
     def run(self, value: str) -> CheckResult:
         env = {**os.environ, self.env_name: value}
@@ -85,15 +85,13 @@ class CommandCheck:
                 self.command, shell=True, env=env, capture_output=True, timeout=self.timeout_s, check=False
             )
         except subprocess.TimeoutExpired:
-            return CheckResult(False, f"test command timed out after {self.timeout_s:g}s")
+            return CheckResult(False, f"timed out after {self.timeout_s:g}s")
         except OSError as exc:
-            return CheckResult(False, f"test command could not run ({type(exc).__name__})")
+            return CheckResult(False, f"could not run ({type(exc).__name__})")
         if proc.returncode == 0:
-            return CheckResult(True, "test command exited 0")
+            return CheckResult(True, "exited 0")
         # its output is not shown: it may contain the key
-        return CheckResult(
-            False, f"test command exited {proc.returncode} (output hidden: it may hold the key)"
-        )
+        return CheckResult(False, f"exited {proc.returncode} (output hidden: it may hold the key)")
 
 
 @dataclass(frozen=True)

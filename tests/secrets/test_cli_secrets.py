@@ -1,0 +1,90 @@
+"""`platform secrets` commands in process: exit codes, usage errors that say what to do, JSON shapes."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+from secrets_support import write_repo
+
+from platform_cli.cli.main import run
+
+SPEC = {"name": "API_KEY", "backend": "env-file", "path": ".env", "rotation_days": 90, "owner": "team-demo"}
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    return write_repo(tmp_path / "repo", secrets_=[SPEC], kind="fake")
+
+
+def _run(root: Path, *args: str) -> int:
+    return run(["--repo", str(root), "secrets", *args])
+
+
+def test_rotate_usage_errors(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert _run(repo, "rotate", "API_KEY", "--generate", "--stdin") == 2
+    assert "choose one of --generate, --stdin" in capsys.readouterr().err
+    assert _run(repo, "rotate", "OTHER_KEY", "--generate") == 2
+    assert "OTHER_KEY is not declared in spec.secrets (declared: API_KEY)" in capsys.readouterr().err
+    assert _run(repo, "rotate", "API_KEY") == 2
+    assert "--generate, --stdin or --command CMD" in capsys.readouterr().err
+    assert _run(repo, "rotate", "API_KEY", "--abort") == 2
+    assert "no rotation of API_KEY is in progress" in capsys.readouterr().err
+    assert _run(repo, "rotate", "API_KEY", "--generate", "--token", "x") == 2
+    assert not (repo / ".env").exists()
+
+
+def test_dry_run_then_rotate_from_stdin_then_status_and_verify(
+    repo: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert _run(repo, "rotate", "API_KEY", "--stdin", "--dry-run") == 0
+    assert "dry run: nothing was changed" in capsys.readouterr().out
+    assert not (repo / ".env").exists()
+
+    assert _run(repo, "status", "--format", "json") == 1
+    assert json.loads(capsys.readouterr().out)["failing"] == ["API_KEY"]
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("sk-from-stdin-0123456789\n"))
+    assert _run(repo, "rotate", "API_KEY", "--stdin") == 0
+    out = capsys.readouterr().out
+    assert "rotated API_KEY: version 1 is current" in out and "sk-from-stdin" not in out
+    assert (repo / ".env").read_text(encoding="utf-8") == "API_KEY=sk-from-stdin-0123456789\n"
+
+    assert _run(repo, "status") == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[1].split() == [
+        "API_KEY",
+        "env-file",
+        "0d",
+        "90d",
+        out.split()[-3],
+        "ok",
+        "team-demo",
+    ]
+    assert _run(repo, "verify", "--format", "json") == 0
+    (result,) = json.loads(capsys.readouterr().out)["results"]
+    assert result["ok"] and result["detail"].startswith("no test: only the offline fake provider")
+    assert _run(repo, "verify", "--test-command", "false") == 1
+    assert (
+        "FAIL  API_KEY (env-file): --test-command (key in $API_KEY): exited 1 (output hidden"
+        in capsys.readouterr().out
+    )
+
+
+def test_empty_stdin_changes_nothing(
+    repo: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO("\n"))
+    assert _run(repo, "rotate", "API_KEY", "--stdin") == 2
+    assert "stdin gave an empty value" in capsys.readouterr().err
+    assert _run(repo, "rotate", "API_KEY", "--generate", "--format", "json") == 0  # resumes, new value
+    report = json.loads(capsys.readouterr().out)
+    assert (report["outcome"], report["resumed"]) == ("rotated", True)
+
+
+def test_status_without_declared_secrets(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = write_repo(tmp_path / "repo", secrets_=[], kind="fake")
+    assert _run(root, "status") == 0
+    assert "no secrets declared" in capsys.readouterr().out
