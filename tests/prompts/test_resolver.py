@@ -238,3 +238,22 @@ def test_a_variant_can_follow_a_label(repo: Path, store: Store, state: str) -> N
     allocate(store, "summarize", {"canary": 10_000}, author="jane")
     resolved = _resolver(state, repo).resolve("summarize", key="user-1")
     assert (resolved.variant, resolved.label, resolved.version) == ("canary", "canary", 2)
+
+
+def test_threads_sharing_a_resolver_each_get_their_own_connection(repo: Path, state: str) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    resolver = _resolver(state, repo, ttl_s=0.0)  # no cache: every resolve queries the store
+    resolver.resolve("summarize")
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        served = list(pool.map(lambda i: resolver.resolve("summarize", key=str(i)), range(300)))
+    assert {(r.version, r.source) for r in served} == {(1, "store")}
+    assert resolver.down_reason is None
+
+
+def test_last_known_good_copies_are_whole_files_with_no_temporary_leftovers(repo: Path, state: str) -> None:
+    _resolver(state, repo).resolve("summarize", key="user-1", segment="billing")
+    saved = sorted(p.name for p in (repo / ".platform" / "lkg" / "summarize").iterdir())
+    assert saved == ["allocation.billing.json", "label.production.json"]
+    copy = json.loads((repo / ".platform" / "lkg" / "summarize" / "label.production.json").read_text())
+    assert (copy["name"], copy["label"], copy["version"]) == ("summarize", "production", 1)
