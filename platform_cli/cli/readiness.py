@@ -167,7 +167,8 @@ def scan(
 
     The scorecard lists per repo its level and failing rules, per rule how many repos fail it, and the
     level distribution. A repo whose files are invalid is listed with the error; the scan goes on.
-    Exits 1 when any repo is below its required level or could not be checked.
+    Exits 1 when any repo is below its required level or could not be checked, 2 when a DIR does not
+    exist or no ai-feature.yaml is found below DIRS.
 
     \b
     Example:

@@ -32,6 +32,8 @@ def find_repos(dirs: Iterable[Path]) -> list[Path]:
     """
     found: set[Path] = set()
     for top in dirs:
+        if not top.exists():
+            raise UserError(f"{top}: no such directory (scan takes directories that contain feature repos)")
         if not top.is_dir():
             raise UserError(f"{top}: not a directory (scan takes directories that contain feature repos)")
         for current, subdirs, files in os.walk(top):
@@ -61,8 +63,16 @@ def scan(
     A repo that cannot be checked (bad manifest or waivers, unreadable files) becomes a result carrying
     the error text.
     `progress(done, total)` is called after each repo.
+    Raises UserError (exit 2) when a directory does not exist or no repo is found below them: a scan
+    of nothing is a wrong path, not an org where every repo is ready.
     """
     repos = find_repos(dirs)
+    if not repos:
+        where = ", ".join(str(d) for d in dirs)
+        raise UserError(
+            f"no {MANIFEST_NAME} found below {where} (give the directories that hold the feature repos; "
+            f"{', '.join(sorted(SKIP_DIRS))} are not searched)"
+        )
     active = tuple(rules) if rules is not None else tuple(load_rules(extra_policy_dirs))
     total = len(repos)
     if progress is not None:

@@ -382,3 +382,19 @@ def test_level_without_rules_is_not_reached_and_text_and_json_agree(
     check(repo, "--level", "gold", "--format", "json", "--policies", str(pack(tmp_path, passes)))
     with_gold = json.loads(capsys.readouterr().out)
     assert with_gold["reached"] == (doc["reached"] if blocked else "gold")
+
+
+def test_scan_of_a_dir_without_repos_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    empty = tmp_path / "emptyorg"
+    (empty / "team-a" / "docs").mkdir(parents=True)
+    assert run(["readiness", "scan", str(empty)]) == 2
+    captured = capsys.readouterr()
+    assert "0 repos" not in captured.out
+    assert captured.out == ""
+    assert f"no ai-feature.yaml found below {empty}" in captured.err
+
+
+def test_scan_of_a_dir_that_does_not_exist_exits_2(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    missing = repo.parent / "no-such-team"
+    assert run(["readiness", "scan", str(repo.parent), str(missing)]) == 2
+    assert f"{missing}: no such directory" in capsys.readouterr().err

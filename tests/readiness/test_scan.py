@@ -87,9 +87,12 @@ def test_find_repos_skips_tool_directories_and_a_repos_platform_dir(tmp_path: Pa
     ]
 
 
-def test_find_repos_rejects_a_missing_directory(tmp_path: Path) -> None:
-    with pytest.raises(UserError, match="not a directory"):
+def test_find_repos_rejects_a_missing_directory_or_a_file(tmp_path: Path) -> None:
+    with pytest.raises(UserError, match="missing: no such directory"):
         find_repos([tmp_path / "missing"])
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(UserError, match="file: not a directory"):
+        find_repos([tmp_path / "file"])
 
 
 @pytest.mark.parametrize("workers", [1, 3])
@@ -124,10 +127,15 @@ def test_scan_applies_a_required_level_to_every_repo(tmp_path: Path, rules: list
     assert result.report is not None and result.report.required_level == "gold"
 
 
-def test_scan_of_nothing_is_empty(tmp_path: Path, rules: list[Rule]) -> None:
+def test_scan_that_finds_no_repo_is_a_user_error_naming_the_dirs(tmp_path: Path, rules: list[Rule]) -> None:
+    (tmp_path / "org" / "team-a").mkdir(parents=True)
+    (tmp_path / "other").mkdir()
     calls: list[tuple[int, int]] = []
-    assert scan([tmp_path], rules=rules, progress=lambda d, t: calls.append((d, t))) == []
-    assert calls == [(0, 0)]
+    with pytest.raises(UserError) as excinfo:
+        scan([tmp_path / "org", tmp_path / "other"], rules=rules, progress=lambda d, t: calls.append((d, t)))
+    assert excinfo.value.exit_code == 2
+    assert f"no ai-feature.yaml found below {tmp_path / 'org'}, {tmp_path / 'other'}" in str(excinfo.value)
+    assert calls == []
 
 
 def test_bad_rule_pack_stops_the_scan(tmp_path: Path) -> None:
