@@ -12,12 +12,12 @@ import datetime as dt
 import json
 import os
 import re
+import secrets
 import stat
 from pathlib import Path
 from typing import Any
 
 from platform_cli.errors import UserError
-from platform_cli.fsutil import atomic_write_text
 from platform_cli.secrets.faults import crash_point
 from platform_cli.secrets.model import (
     Journal,
@@ -35,6 +35,23 @@ PENDING_SUFFIX = "__PENDING"
 PREVIOUS_SUFFIX = "__PREVIOUS"
 _LINE = re.compile(r"^\s*(?:export\s+)?(?P<key>[A-Za-z_][A-Za-z0-9_]*)\s*=\s*(?P<value>.*)$")
 _BARE = re.compile(r"^[A-Za-z0-9_\-.:/+=@~,%^]*$")
+
+
+def write_private(path: Path, text: str) -> None:
+    """Atomically replace `path` with `text`; the temp file is created 0600, so no moment exposes it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o600)  # in case the umask was stricter than needed or odd
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def parse_env(text: str) -> dict[str, str]:
@@ -111,7 +128,7 @@ class EnvFileBackend:
             prefix = "export " if line.lstrip().startswith("export ") else ""
             out.append(f"{prefix}{key}={_quote(updates[key] or '')}")
         out.extend(f"{k}={_quote(v)}" for k, v in updates.items() if k not in seen and v is not None)
-        atomic_write_text(self.path, "\n".join(out) + "\n" if out else "", mode=0o600)
+        write_private(self.path, "\n".join(out) + "\n" if out else "")
 
     def _all_records(self) -> dict[str, Any]:
         try:
@@ -134,7 +151,7 @@ class EnvFileBackend:
     def _save_record(self, record: dict[str, Any]) -> None:
         data = self._all_records()
         data["secrets"][self.name] = record
-        atomic_write_text(self.meta_path, json.dumps(data, indent=2, sort_keys=True) + "\n", mode=0o600)
+        write_private(self.meta_path, json.dumps(data, indent=2, sort_keys=True) + "\n")
 
     def _journal(self, record: dict[str, Any], token: str) -> dict[str, Any]:
         rotation = record.get("rotation")
@@ -247,11 +264,3 @@ class EnvFileBackend:
         record["version"] = int(record.get("version", 1)) + 1
         record["grace_until"] = iso(now)  # the rolled-back key is not served as a fallback
         self._save_record(record)
-
-
-def env_file_mode(path: Path) -> int | None:
-    """Permission bits of `path` (None when it does not exist); used by tests and `status`."""
-    try:
-        return stat.S_IMODE(os.stat(path).st_mode)
-    except FileNotFoundError:
-        return None
