@@ -1,0 +1,175 @@
+"""Store queries of the feature runtime: response cache, conversation turns, usage events."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import astuple, dataclass, fields
+
+from platform_cli.store import sql
+from platform_cli.store.engine import Engine, Row
+
+MAX_USAGE_ROWS = 100_000
+
+
+@dataclass(frozen=True)
+class CachedResponse:
+    """A cached answer: `response` is JSON text (text, finish reason, usage, ...); valid until expires_at."""
+
+    cache_key: str
+    feature: str
+    prompt: str
+    prompt_version: int
+    prompt_hash: str
+    provider: str
+    model: str
+    response: str
+    created_at: str
+    expires_at: str
+
+
+@dataclass(frozen=True)
+class TurnRecord:
+    """One conversation turn, tagged with the prompt version, provider and model of its exchange."""
+
+    conversation_id: str
+    exchange_id: str
+    role: str  # user | assistant
+    content: str
+    feature: str
+    prompt: str
+    prompt_version: int
+    prompt_hash: str
+    variant: str | None
+    provider: str
+    model: str
+    user_hash: str | None
+    created_at: str
+    id: int = 0  # assigned by the store
+    quarantined_at: str | None = None
+    quarantine_reason: str | None = None
+
+    def values(self) -> tuple[object, ...]:
+        """The INSERT_TURN parameters (everything but the store-assigned fields)."""
+        return astuple(self)[:13]
+
+
+@dataclass(frozen=True)
+class UsageEvent:
+    """One runtime call: what served it, every token bucket, latency, outcome. Costs come later (cost_usd)."""
+
+    at: str
+    feature: str
+    operation: str  # complete | chat
+    prompt: str
+    prompt_version: int | None
+    prompt_hash: str | None
+    label: str | None
+    variant: str | None
+    segment: str | None
+    user_hash: str | None
+    conversation_id: str | None
+    provider: str | None
+    model: str | None
+    input_tokens: int
+    output_tokens: int
+    cache_read_tokens: int
+    cache_write_tokens: int
+    reasoning_tokens: int
+    latency_ms: float
+    finish_reason: str | None
+    refusal: bool
+    cache_hit: bool
+    fallback_used: bool
+    attempts: int
+    error: str | None
+    cost_usd: float | None = None
+    id: int = 0  # assigned by the store
+
+    def values(self) -> tuple[object, ...]:
+        row = astuple(self)[:-1]
+        # booleans as INTEGER 0/1 on both engines
+        return tuple(int(v) if isinstance(v, bool) else v for v in row)
+
+
+_USAGE_FIELDS = [f.name for f in fields(UsageEvent)]
+_BOOLEAN_FIELDS = {"refusal", "cache_hit", "fallback_used"}
+
+
+def _turn(row: Row) -> TurnRecord:
+    (id_, conversation, exchange, role, content, feature, prompt, version, digest, variant, provider,
+     model, user_hash, created, quarantined_at, reason) = row  # fmt: skip
+    return TurnRecord(
+        str(conversation), str(exchange), str(role), str(content), str(feature), str(prompt), int(version),
+        str(digest), variant, str(provider), str(model), user_hash, str(created), int(id_),
+        quarantined_at, reason,
+    )  # fmt: skip
+
+
+def _usage(row: Row) -> UsageEvent:
+    values = dict(zip(["id", *_USAGE_FIELDS[:-1]], row, strict=True))
+    for name in _BOOLEAN_FIELDS:
+        values[name] = bool(values[name])
+    return UsageEvent(**values)
+
+
+class RuntimeQueries:
+    """Mixed into `Store`."""
+
+    _db: Engine
+
+    # --- response cache -----------------------------------------------------------------------------------
+    def cached_response(self, cache_key: str, now: str) -> CachedResponse | None:
+        """The entry for `cache_key` unless it expired at or before `now` (a store timestamp)."""
+        row = self._db.fetchone(sql.SELECT_CACHED_RESPONSE, (cache_key, now))
+        if row is None:
+            return None
+        key, feature, prompt, version, digest, provider, model, response, created, expires = row
+        return CachedResponse(
+            str(key), str(feature), str(prompt), int(version), str(digest), str(provider), str(model),
+            str(response), str(created), str(expires),
+        )  # fmt: skip
+
+    def put_cached_response(self, entry: CachedResponse) -> None:
+        self._db.execute(sql.UPSERT_CACHED_RESPONSE, astuple(entry))
+
+    def purge_cached_responses(self, prompt: str, version: int) -> int:
+        """Delete every cached answer produced with `prompt` v`version` (a rollback's cache purge)."""
+        return self._db.execute(sql.DELETE_CACHED_RESPONSES_OF_VERSION, (prompt, version)).rowcount
+
+    def count_cached_responses(self, prompt: str, version: int) -> int:
+        row = self._db.fetchone(sql.COUNT_CACHED_RESPONSES_OF_VERSION, (prompt, version))
+        return 0 if row is None else int(row[0])
+
+    def purge_expired_responses(self, now: str) -> int:
+        return self._db.execute(sql.DELETE_EXPIRED_RESPONSES, (now,)).rowcount
+
+    # --- conversation turns -------------------------------------------------------------------------------
+    def add_turns(self, turns: Sequence[TurnRecord]) -> None:
+        """Append turns (one exchange) atomically, in order."""
+        with self._db.transaction():
+            for turn in turns:
+                self._db.execute(sql.INSERT_TURN, turn.values())
+
+    def live_turns(self, conversation_id: str, limit: int) -> list[TurnRecord]:
+        """The last `limit` turns not quarantined, oldest first. Use runtime.conversation_history()."""
+        return [_turn(row) for row in self._db.fetchall(sql.SELECT_LIVE_TURNS, (conversation_id, limit))]
+
+    def all_turns(self, conversation_id: str) -> list[TurnRecord]:
+        """Every turn, quarantined ones included (for audits and rollback plans)."""
+        return [_turn(row) for row in self._db.fetchall(sql.SELECT_ALL_TURNS, (conversation_id,))]
+
+    def quarantine_turns(self, prompt: str, version: int, reason: str, at: str) -> int:
+        """Mark every live turn produced with `prompt` v`version` quarantined; return how many."""
+        return self._db.execute(sql.QUARANTINE_TURNS_OF_VERSION, (at, reason, prompt, version)).rowcount
+
+    # --- usage events -------------------------------------------------------------------------------------
+    def add_usage_events(self, events: Sequence[UsageEvent]) -> None:
+        """Insert a batch of usage events in one transaction."""
+        if not events:
+            return
+        with self._db.transaction():
+            self._db.executemany(sql.INSERT_USAGE_EVENT, [event.values() for event in events])
+
+    def usage_events(self, feature: str, *, since: str = "", limit: int = MAX_USAGE_ROWS) -> list[UsageEvent]:
+        """A feature's usage events at or after `since` (a store timestamp), oldest first."""
+        return [_usage(row) for row in self._db.fetchall(sql.SELECT_USAGE_EVENTS, (feature, since, limit))]
