@@ -3,22 +3,46 @@
 from __future__ import annotations
 
 import os
-import tempfile
+import secrets
+import stat
 from pathlib import Path
 
 
 def atomic_write_text(path: Path, text: str, mode: int | None = None) -> None:
-    """Write `text` to `path` via a temporary file in the same directory and an atomic rename."""
+    """Write `text` to `path` via a temporary file in the same directory and an atomic rename.
+
+    `mode` None gives what a plain open() would: an existing file keeps its mode, a new one gets
+    0o666 minus the umask (0o644 usually), so CI can upload it as an artifact. Pass e.g. 0o600 for
+    anything secret.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = _create_temp(path)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
-        if mode is not None:
+        if mode is None and path.exists():
+            mode = stat.S_IMODE(path.stat().st_mode)
+        if mode is not None:  # else keep 0o666 minus the umask, which the kernel applied at creation
             os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
+
+
+def _create_temp(path: Path) -> tuple[int, Path]:
+    """A new, exclusively created temp file next to `path`.
+
+    Not tempfile.mkstemp: that always creates 0o600. Created with 0o666 here, the kernel applies the
+    umask itself (reading the umask would mean changing it, which races with other threads).
+    """
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0)
+    for _ in range(100):
+        tmp = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
+        try:
+            return os.open(tmp, flags, 0o666), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"{path.parent}: could not create a temporary file for {path.name}")

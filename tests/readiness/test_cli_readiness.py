@@ -5,7 +5,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import shutil
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -113,21 +115,27 @@ def test_several_formats_each_to_its_output(
 ) -> None:
     report_json, junit = tmp_path / "out" / "r.json", tmp_path / "out" / "r.xml"
     junit.parent.mkdir()
-    code = check(
-        repo,
-        "--format",
-        "json",
-        "--output",
-        str(report_json),
-        "--format",
-        "junit",
-        "--output",
-        str(junit),
-        "--format",
-        "text",
-    )
+    umask = os.umask(0o022)  # what CI runners use
+    try:
+        code = check(
+            repo,
+            "--format",
+            "json",
+            "--output",
+            str(report_json),
+            "--format",
+            "junit",
+            "--output",
+            str(junit),
+            "--format",
+            "text",
+        )
+    finally:
+        os.umask(umask)
     assert code == 0
     assert json.loads(report_json.read_text())["feature"] == "support-summarizer"
+    for written in (report_json, junit):  # readable by CI artifact upload, like any file the job writes
+        assert stat.S_IMODE(written.stat().st_mode) == 0o644
     assert junit.read_text().lstrip().startswith("<?xml")
     captured = capsys.readouterr()
     assert "passed," in captured.out
