@@ -196,6 +196,12 @@ class Vendor:
         with self.lock:
             self.valid.discard(key)
 
+    def mint(self) -> str:
+        """Mint a key over HTTP, as the --command script does."""
+        response = requests.post(f"{self.base_url}/mint", timeout=5)
+        response.raise_for_status()
+        return response.text
+
     def works(self, key: str) -> bool:
         response = requests.get(
             f"{self.base_url}/models", headers={"Authorization": f"Bearer {key}"}, timeout=5

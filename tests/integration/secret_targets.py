@@ -3,6 +3,7 @@ that inspects the backend through its own API (OpenBao HTTP, boto3 by VersionSta
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -12,7 +13,12 @@ from typing import Any
 import pytest
 from secrets_support import BaoServer, MotoServer
 
+from platform_cli.manifest import load_manifest
+from platform_cli.secrets import open_backend, rotation
+from platform_cli.secrets.checks import NoCheck
 from platform_cli.secrets.envfile import parse_env
+from platform_cli.secrets.model import RotationMeta
+from platform_cli.secrets.status import SecretStatus, secrets_status
 
 NAME = "PRIMARY_API_KEY"
 BACKEND_KINDS = ["env-file", "vault", "aws"]
@@ -83,3 +89,21 @@ def make_target(request: pytest.FixtureRequest, kind: str) -> Target:
         return sum(1 for labels_ in stages.values() if "AWSCURRENT" in labels_)
 
     return Target(kind, spec, moto.env(), read_aws, count_aws)
+
+
+def env_for(target: Target) -> dict[str, str]:
+    return {**os.environ, **target.env}
+
+
+def seed(root: Path, target: Target, mint: Callable[[], str]) -> None:
+    """A first rotation done in process (faster than the CLI), for tests about what happens next."""
+    manifest = load_manifest(root / "ai-feature.yaml")
+    backend = open_backend(manifest.secrets[0], root, env_for(target))
+    meta = RotationMeta("team-demo", 90)
+    report = rotation.rotate(backend, name=NAME, source=mint, check=NoCheck("seed"), meta=meta)
+    assert report.outcome == "rotated"
+
+
+def status_of(root: Path, target: Target) -> SecretStatus:
+    (row,) = secrets_status(load_manifest(root / "ai-feature.yaml"), env=env_for(target))
+    return row

@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
-from secret_targets import BACKEND_KINDS, NAME, make_target
+from secret_targets import BACKEND_KINDS, NAME, make_target, seed, status_of
 from secrets_support import Vendor, run_cli, write_repo
 
 from platform_cli.secrets.faults import CRASH_ENV, CRASH_EXIT_CODE, CRASH_POINTS
@@ -21,8 +21,7 @@ def test_killed_after_each_step_then_rerun_converges(
 ) -> None:
     target = make_target(request, kind)
     root = write_repo(tmp_path / "repo", secrets_=[target.spec], base_url=vendor.base_url)
-    first = run_cli(root, "secrets", "rotate", NAME, "--command", vendor.mint_command, env=target.env)
-    assert first.returncode == 0, first.stderr
+    seed(root, target, vendor.mint)
     old = vendor.minted[0]
 
     command = ["secrets", "rotate", NAME, "--command", vendor.mint_command, "--token", f"rotation-{point}"]
@@ -45,9 +44,8 @@ def test_killed_after_each_step_then_rerun_converges(
     assert vendor.works(new)
     assert target.read(root, "previous") == old
     assert target.read(root, "pending") is None
-    status = json.loads(run_cli(root, "secrets", "status", "--format", "json", env=target.env).stdout)
-    assert status["secrets"][0]["state"] == "ok"
-    assert status["secrets"][0]["rotation_in_progress"] is None
+    status = status_of(root, target)
+    assert (status.state, status.rotation_in_progress) == ("ok", None)
 
 
 @pytest.mark.parametrize("kind", BACKEND_KINDS)
@@ -59,8 +57,7 @@ def test_killed_first_rotation_resumes_and_abort_leaves_current_alone(
     rotate = ["secrets", "rotate", NAME, "--command", vendor.mint_command]
     crashed = run_cli(root, *rotate, env={**target.env, CRASH_ENV: "set"})
     assert crashed.returncode == CRASH_EXIT_CODE
-    status = json.loads(run_cli(root, "secrets", "status", "--format", "json", env=target.env).stdout)
-    assert status["secrets"][0]["state"] == "missing"  # not current until it is tested and finished
+    assert status_of(root, target).state == "missing"  # not current until it is tested and finished
     resumed = run_cli(root, "secrets", "rotate", NAME, env=target.env)  # no source needed to resume
     assert resumed.returncode == 0, resumed.stderr
     assert "resuming rotation" in resumed.stdout
