@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bench import manifest_load, prompts_resolve, readiness_check, readiness_scan, scaffold, store_overhead
+from bench import (
+    manifest_load,
+    prompts_resolve,
+    readiness_check,
+    readiness_scan,
+    runtime_overhead,
+    scaffold,
+    store_overhead,
+)
 from bench.harness import BenchContext, Measurement
 
 __all__ = ["BENCHMARKS", "BenchContext", "Benchmark", "Measurement"]
@@ -19,4 +27,5 @@ BENCHMARKS: dict[str, Benchmark] = {
     manifest_load.NAME: manifest_load.run,
     store_overhead.NAME: store_overhead.run,
     prompts_resolve.NAME: prompts_resolve.run,
+    runtime_overhead.NAME: runtime_overhead.run,
 }

@@ -22,11 +22,9 @@ FailureKind = Literal[
     "auth",  # HTTP 401/403, or the API key could not be read
     "client",  # other HTTP 4xx: the request itself was refused
     "breaker_open",  # the circuit breaker is open: not called at all
-    "injected",  # fault injection (fake provider, tests)
+    "injected",  # fault injection (`fail=True`): deterministic, so never retried
 ]
-RETRYABLE: frozenset[str] = frozenset(
-    {"timeout", "connection", "rate_limit", "server", "malformed", "injected"}
-)
+RETRYABLE: frozenset[str] = frozenset({"timeout", "connection", "rate_limit", "server", "malformed"})
 
 
 @dataclass(frozen=True)

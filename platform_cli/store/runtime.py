@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import astuple, dataclass, fields
+from dataclasses import dataclass, fields
 
 from platform_cli.store import sql
 from platform_cli.store.engine import Engine, Row
@@ -50,7 +50,7 @@ class TurnRecord:
 
     def values(self) -> tuple[object, ...]:
         """The INSERT_TURN parameters (everything but the store-assigned fields)."""
-        return astuple(self)[:13]
+        return tuple(getattr(self, name) for name in _TURN_INSERTED)
 
 
 @dataclass(frozen=True)
@@ -86,11 +86,13 @@ class UsageEvent:
     id: int = 0  # assigned by the store
 
     def values(self) -> tuple[object, ...]:
-        row = astuple(self)[:-1]
-        # booleans as INTEGER 0/1 on both engines
+        """The INSERT_USAGE_EVENT parameters; booleans as INTEGER 0/1 on both engines."""
+        row = (getattr(self, name) for name in _USAGE_FIELDS[:-1])  # not astuple(): it deep-copies
         return tuple(int(v) if isinstance(v, bool) else v for v in row)
 
 
+_CACHE_FIELDS = [f.name for f in fields(CachedResponse)]
+_TURN_INSERTED = [f.name for f in fields(TurnRecord)][:13]
 _USAGE_FIELDS = [f.name for f in fields(UsageEvent)]
 _BOOLEAN_FIELDS = {"refusal", "cache_hit", "fallback_used"}
 
@@ -130,7 +132,13 @@ class RuntimeQueries:
         )  # fmt: skip
 
     def put_cached_response(self, entry: CachedResponse) -> None:
-        self._db.execute(sql.UPSERT_CACHED_RESPONSE, astuple(entry))
+        self._db.execute(sql.UPSERT_CACHED_RESPONSE, [getattr(entry, name) for name in _CACHE_FIELDS])
+
+    def put_cached_responses(self, entries: Sequence[CachedResponse]) -> None:
+        """Insert or replace several entries (one statement per entry, in the caller's transaction)."""
+        if entries:
+            rows = [[getattr(entry, name) for name in _CACHE_FIELDS] for entry in entries]
+            self._db.executemany(sql.UPSERT_CACHED_RESPONSE, rows)
 
     def purge_cached_responses(self, prompt: str, version: int) -> int:
         """Delete every cached answer produced with `prompt` v`version` (a rollback's cache purge)."""

@@ -1,0 +1,117 @@
+"""The response cache: keyed by (prompt content hash, provider, model, rendered input, params), with a TTL.
+
+Entries carry the prompt name and version that produced them, so a rollback purges exactly those
+(`Store.purge_cached_responses(prompt, version)`). Only complete, non-refused answers are cached.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from platform_cli.providers import Completion, Usage
+from platform_cli.providers.base import FINISH_STOP
+from platform_cli.store import Store
+from platform_cli.store.engine import utc_timestamp
+from platform_cli.store.runtime import CachedResponse
+
+DEFAULT_TTL_S = 3600.0
+
+
+def cache_key(
+    feature: str,
+    prompt_hash: str,
+    provider: str,
+    model: str,
+    messages: Sequence[Mapping[str, str]],
+    params: Mapping[str, Any],
+) -> str:
+    """sha256 over everything that determines the answer; the same on every process and engine."""
+    material = json.dumps(
+        [feature, prompt_hash, provider, model, list(messages), dict(params)],
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+        default=str,
+    )
+    return hashlib.sha256(material.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class CachedAnswer:
+    """A cache hit: the answer and what originally produced it (`usage` is what that call consumed)."""
+
+    text: str
+    finish_reason: str
+    refusal: bool
+    usage: Usage
+    provider: str
+    model: str
+    prompt_version: int
+    system_fingerprint: str | None
+    created_at: str
+
+
+def cacheable(completion: Completion) -> bool:
+    return completion.finish_reason == FINISH_STOP and not completion.refusal
+
+
+class ResponseCache:
+    """Reads and writes cache entries of one feature through a Store; `ttl_s <= 0` turns it off."""
+
+    def __init__(self, feature: str, ttl_s: float = DEFAULT_TTL_S) -> None:
+        self.feature = feature
+        self.ttl_s = ttl_s
+
+    @property
+    def enabled(self) -> bool:
+        return self.ttl_s > 0
+
+    def get(self, store: Store, key: str) -> CachedAnswer | None:
+        entry = store.cached_response(key, utc_timestamp())
+        if entry is None:
+            return None
+        data = json.loads(entry.response)
+        return CachedAnswer(
+            text=str(data["text"]),
+            finish_reason=str(data["finish_reason"]),
+            refusal=bool(data.get("refusal", False)),
+            usage=Usage.from_dict(data.get("usage", {})),
+            provider=entry.provider,
+            model=entry.model,
+            prompt_version=entry.prompt_version,
+            system_fingerprint=data.get("system_fingerprint"),
+            created_at=entry.created_at,
+        )
+
+    def entry(
+        self,
+        key: str,
+        *,
+        prompt: str,
+        version: int,
+        prompt_hash: str,
+        provider: str,
+        completion: Completion,
+    ) -> CachedResponse:
+        """The row to write for `completion` (the runtime queues it on its background writer)."""
+        now = dt.datetime.now(dt.timezone.utc)
+        response = json.dumps(
+            {
+                "text": completion.text,
+                "finish_reason": completion.finish_reason,
+                "refusal": completion.refusal,
+                "usage": completion.usage.as_dict(),
+                "system_fingerprint": completion.system_fingerprint,
+            },
+            separators=(",", ":"),
+            ensure_ascii=False,
+        )
+        return CachedResponse(
+            key, self.feature, prompt, version, prompt_hash, provider, completion.model, response,
+            utc_timestamp(now), utc_timestamp(now + dt.timedelta(seconds=self.ttl_s)),
+        )  # fmt: skip

@@ -1,0 +1,190 @@
+"""Writes that need not hold up a call (usage events, response-cache entries), batched by a thread.
+
+A call appends its rows; a writer thread with its own store connection writes everything pending in ONE
+transaction when `batch_size` rows are waiting or the oldest has waited `max_delay_s`, so a call pays
+for a list append instead of a commit. `flush()` waits for everything queued so far; `close()` (and
+interpreter exit) flushes and stops the thread. While the store is unreachable rows stay pending (at
+most `max_pending`; beyond that the oldest are dropped and counted in `dropped`) and the writer retries.
+Conversation turns are NOT written here: the next message may need them at once, in any process.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import os
+import threading
+import time
+import weakref
+
+from platform_cli.store import Store, StoreError, open_store
+from platform_cli.store.runtime import CachedResponse, UsageEvent
+
+Row = UsageEvent | CachedResponse
+
+log = logging.getLogger("platform_cli.runtime")
+RETRY_S = 1.0
+_LIVE: weakref.WeakSet[BackgroundWriter] = weakref.WeakSet()
+
+
+class BackgroundWriter:
+    def __init__(
+        self,
+        url: str,
+        *,
+        batch_size: int = 64,
+        max_delay_s: float = 0.5,
+        max_pending: int = 50_000,
+    ) -> None:
+        self.url = url
+        self.batch_size = batch_size
+        self.max_delay_s = max_delay_s
+        self.max_pending = max_pending
+        self.dropped = 0
+        self.last_error: str | None = None
+        self._reset()
+        _LIVE.add(self)
+
+    def _reset(self) -> None:
+        """Fresh state (also in a forked child, which inherits the lists but not the writer thread)."""
+        self._pid = os.getpid()
+        self._cond = threading.Condition()
+        self._pending: list[Row] = []
+        self._oldest = 0.0
+        self._recorded = 0
+        self._settled = 0  # written or dropped
+        self._flushing = False
+        self._closing = False
+        self._thread: threading.Thread | None = None
+
+    # --- the caller's side --------------------------------------------------------------------------------
+    def record(self, event: UsageEvent) -> None:
+        """Queue a usage event."""
+        self._queue(event)
+
+    def cache(self, entry: CachedResponse) -> None:
+        """Queue a response-cache entry (visible to every process once written)."""
+        self._queue(entry)
+
+    def _queue(self, event: Row) -> None:
+        if self._pid != os.getpid():
+            self._reset()
+        with self._cond:
+            if not self._pending:
+                self._oldest = time.monotonic()
+            self._pending.append(event)
+            self._recorded += 1
+            if len(self._pending) > self.max_pending:
+                del self._pending[0]
+                self.dropped += 1
+                self._settled += 1
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="platform-runtime-writer", daemon=True)
+                self._thread.start()
+            elif len(self._pending) >= self.batch_size:
+                self._cond.notify_all()
+
+    def flush(self, timeout_s: float = 10.0) -> bool:
+        """Wait until every event recorded so far is in the store; False if that took over timeout_s."""
+        if self._pid != os.getpid():
+            return True
+        deadline = time.monotonic() + timeout_s
+        with self._cond:
+            target = self._recorded
+            self._flushing = True
+            self._cond.notify_all()
+            while self._settled < target:
+                left = deadline - time.monotonic()
+                if left <= 0 or self._thread is None:
+                    return self._settled >= target
+                self._cond.wait(left)
+            return True
+
+    def close(self, timeout_s: float = 5.0) -> None:
+        """Flush and stop the writer thread."""
+        if self._pid != os.getpid() or self._thread is None:
+            return
+        self.flush(timeout_s)
+        with self._cond:
+            self._closing = True
+            self._cond.notify_all()
+            thread = self._thread
+        thread.join(timeout_s)
+        with self._cond:
+            self._thread = None
+            self._closing = False
+
+    @property
+    def pending(self) -> int:
+        with self._cond:
+            return len(self._pending)
+
+    # --- the writer thread --------------------------------------------------------------------------------
+    def _take(self) -> list[Row] | None:
+        """Wait for a batch (or flush/close); None when closing with nothing left."""
+        with self._cond:
+            while True:
+                if self._pending:
+                    due = self._oldest + self.max_delay_s
+                    full = len(self._pending) >= self.batch_size
+                    if full or self._flushing or self._closing or time.monotonic() >= due:
+                        batch, self._pending = self._pending, []
+                        return batch
+                    self._cond.wait(max(0.0, due - time.monotonic()))
+                elif self._closing:
+                    return None
+                else:
+                    self._flushing = False
+                    self._cond.wait()
+
+    def _run(self) -> None:
+        store: Store | None = None
+        try:
+            while (batch := self._take()) is not None:
+                try:
+                    if store is None:
+                        store = open_store(self.url)
+                    _write(store, batch)
+                except StoreError as error:
+                    self._failed(batch, error)
+                    if store is not None:
+                        store.close()
+                        store = None
+                    continue
+                with self._cond:
+                    self._settled += len(batch)
+                    self.last_error = None
+                    self._cond.notify_all()
+        finally:
+            if store is not None:
+                store.close()
+
+    def _failed(self, batch: list[Row], error: StoreError) -> None:
+        self.last_error = str(error)
+        log.warning("usage/cache rows not written yet (%d pending), retrying: %s", len(batch), error)
+        with self._cond:
+            self._pending[:0] = batch
+            if not self._closing:
+                self._cond.wait(RETRY_S)
+            elif self._pending:  # closing and the store is down: give up rather than hang exit
+                self.dropped += len(self._pending)
+                self._settled += len(self._pending)
+                self._pending = []
+                self._cond.notify_all()
+
+
+def _write(store: Store, batch: list[Row]) -> None:
+    events = [row for row in batch if isinstance(row, UsageEvent)]
+    latest: dict[str, CachedResponse] = {}
+    for row in batch:
+        if isinstance(row, CachedResponse):
+            latest[row.cache_key] = row
+    with store.transaction():
+        store.add_usage_events(events)
+        store.put_cached_responses(list(latest.values()))
+
+
+@atexit.register
+def _flush_at_exit() -> None:
+    for recorder in list(_LIVE):
+        recorder.close(timeout_s=5.0)
