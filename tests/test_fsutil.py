@@ -66,3 +66,19 @@ def test_failure_leaves_no_temp_file(tmp_path: Path) -> None:
     with pytest.raises(OSError):
         atomic_write_text(target, "cannot replace a non-empty directory")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a-directory"]
+
+
+def test_a_secret_is_never_written_to_a_more_readable_temp_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, umask_022: None
+) -> None:
+    seen: list[int] = []
+    real_fdopen = os.fdopen
+
+    def spying_fdopen(fd: int, *args: object, **kwargs: object) -> object:
+        seen.append(stat.S_IMODE(os.fstat(fd).st_mode))  # the temp file's mode before any text is in it
+        return real_fdopen(fd, *args, **kwargs)  # type: ignore[call-overload]
+
+    # A spy, not a mock: the real fdopen runs; only the mode at that moment is recorded.
+    monkeypatch.setattr(os, "fdopen", spying_fdopen)
+    atomic_write_text(tmp_path / ".env", "KEY=value\n", mode=0o600)
+    assert seen == [0o600]
