@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from platform_cli.prompts.cohorts import ALL_SEGMENTS, Allocation
-from platform_cli.prompts.diff import SECTIONS, section_text
-from platform_cli.prompts.files import PromptFile
-from platform_cli.prompts.overview import PromptStatus
-from platform_cli.store.prompts import AllocationRecord, LabelMove, LabelRecord, PromptVersionRecord
+
+if TYPE_CHECKING:  # annotations only: keeps Jinja and jsonschema out of CLI start-up
+    from platform_cli.prompts.files import PromptFile
+    from platform_cli.prompts.overview import PromptStatus
+    from platform_cli.store.prompts import AllocationRecord, LabelMove, LabelRecord, PromptVersionRecord
 
 
 def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
@@ -75,6 +77,8 @@ def allocation_line(name: str | None, segment: str | None, allocation: Allocatio
 
 
 def show_text(prompt: PromptFile, record: PromptVersionRecord | None, labels: Sequence[str]) -> str:
+    from platform_cli.prompts.diff import SECTIONS, section_text
+
     if record is None:
         head = [f"{prompt.name} (working copy, not published)", f"sha256 {prompt.content_hash}"]
     else:

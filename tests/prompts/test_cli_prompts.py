@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import edit_prompt, write_prompt
+from prompt_helpers import edit_prompt, write_prompt
 
 from platform_cli.cli.main import run
 from platform_cli.store import open_store

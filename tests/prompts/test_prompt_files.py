@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import SUMMARIZE, edit_prompt, write_prompt
+from prompt_helpers import SUMMARIZE, edit_prompt, write_prompt
 
 from platform_cli.errors import InvalidFile
 from platform_cli.prompts.errors import RenderError, UnknownPrompt

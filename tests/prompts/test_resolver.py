@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import edit_prompt
+from prompt_helpers import edit_prompt
 
 from platform_cli.prompts import PromptResolver
 from platform_cli.prompts.errors import PromptUnavailable, UnknownLabel

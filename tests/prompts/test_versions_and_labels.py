@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import edit_prompt
+from prompt_helpers import edit_prompt
 
 from platform_cli.errors import UserError
 from platform_cli.prompts.errors import UnknownLabel, UnknownPrompt, UnknownVersion
