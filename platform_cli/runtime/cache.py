@@ -71,8 +71,12 @@ class ResponseCache:
     def enabled(self) -> bool:
         return self.ttl_s > 0
 
-    def get(self, store: Store, key: str) -> CachedAnswer | None:
-        entry = store.cached_response(key, utc_timestamp())
+    def get(self, store: Store, key: str, unwritten: CachedResponse | None = None) -> CachedAnswer | None:
+        """The live entry for `key`: `unwritten` (queued here, not yet in the store) or the store's."""
+        now = utc_timestamp()
+        entry = unwritten if unwritten is not None and unwritten.expires_at > now else None
+        if entry is None:
+            entry = store.cached_response(key, now)
         if entry is None:
             return None
         data = json.loads(entry.response)

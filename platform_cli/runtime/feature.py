@@ -331,7 +331,7 @@ class Feature:
         started: float,
     ) -> Result | None:
         try:
-            hit = self.cache.get(store, key)
+            hit = self.cache.get(store, key, self.writer.unwritten(key))
         except StoreError as error:
             log.warning("response cache unavailable, calling the provider: %s", error)
             return None

@@ -50,6 +50,7 @@ class BackgroundWriter:
         self._pid = os.getpid()
         self._cond = threading.Condition()
         self._pending: list[Row] = []
+        self._unwritten_cache: dict[str, CachedResponse] = {}  # queued cache entries, by key
         self._oldest = 0.0
         self._recorded = 0
         self._settled = 0  # written or dropped
@@ -63,8 +64,17 @@ class BackgroundWriter:
         self._queue(event)
 
     def cache(self, entry: CachedResponse) -> None:
-        """Queue a response-cache entry (visible to every process once written)."""
+        """Queue a response-cache entry: this process sees it at once (`unwritten`), others once written."""
+        with self._cond:
+            self._unwritten_cache[entry.cache_key] = entry
         self._queue(entry)
+
+    def unwritten(self, cache_key: str) -> CachedResponse | None:
+        """A cache entry queued by this process and not written yet (so a repeat right away still hits)."""
+        if not self._unwritten_cache:
+            return None
+        with self._cond:
+            return self._unwritten_cache.get(cache_key)
 
     def _queue(self, event: Row) -> None:
         if self._pid != os.getpid():
@@ -75,7 +85,7 @@ class BackgroundWriter:
             self._pending.append(event)
             self._recorded += 1
             if len(self._pending) > self.max_pending:
-                del self._pending[0]
+                self._forget(self._pending.pop(0))
                 self.dropped += 1
                 self._settled += 1
             if self._thread is None:
@@ -119,6 +129,11 @@ class BackgroundWriter:
         with self._cond:
             return len(self._pending)
 
+    def _forget(self, row: Row) -> None:
+        """`row` is written or dropped: stop serving it from memory (call with the lock held)."""
+        if isinstance(row, CachedResponse) and self._unwritten_cache.get(row.cache_key) is row:
+            del self._unwritten_cache[row.cache_key]
+
     # --- the writer thread --------------------------------------------------------------------------------
     def _take(self) -> list[Row] | None:
         """Wait for a batch (or flush/close); None when closing with nothing left."""
@@ -152,6 +167,8 @@ class BackgroundWriter:
                         store = None
                     continue
                 with self._cond:
+                    for row in batch:
+                        self._forget(row)
                     self._settled += len(batch)
                     self.last_error = None
                     self._cond.notify_all()
@@ -167,6 +184,7 @@ class BackgroundWriter:
             if not self._closing:
                 self._cond.wait(RETRY_S)
             elif self._pending:  # closing and the store is down: give up rather than hang exit
+                self._unwritten_cache.clear()
                 self.dropped += len(self._pending)
                 self._settled += len(self._pending)
                 self._pending = []
