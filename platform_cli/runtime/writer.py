@@ -111,10 +111,9 @@ class BackgroundWriter:
             return True
 
     def close(self, timeout_s: float = 5.0) -> None:
-        """Flush and stop the writer thread."""
+        """Write what is pending (one attempt: with the store down it is dropped) and stop the thread."""
         if self._pid != os.getpid() or self._thread is None:
             return
-        self.flush(timeout_s)
         with self._cond:
             self._closing = True
             self._cond.notify_all()
