@@ -43,7 +43,7 @@ from platform_cli.runtime.history import DEFAULT_MAX_TURNS, ExchangeTags, conver
 from platform_cli.runtime.result import AllProvidersFailed, Result
 from platform_cli.runtime.usage import CallContext
 from platform_cli.runtime.writer import BackgroundWriter
-from platform_cli.secrets import SecretReader
+from platform_cli.secrets import Secret, SecretReader
 from platform_cli.store import Store, StoreError, open_store
 
 log = logging.getLogger("platform_cli.runtime")
@@ -102,7 +102,7 @@ class Feature:
         state_url: str | None = None,
         cache_ttl_s: float = DEFAULT_TTL_S,
         max_history_turns: int = DEFAULT_MAX_TURNS,
-        secrets: Callable[[str], Any] | None = None,
+        secrets: Callable[[str], Secret] | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> Feature:
         """Load the feature at `repo` (a directory, its ai-feature.yaml, or a loaded Manifest).
