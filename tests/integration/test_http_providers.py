@@ -309,7 +309,14 @@ def test_a_prompt_cannot_choose_its_own_model(tmp_path: Path) -> None:
 
 def test_a_401_during_rotation_is_retried_once_with_the_previous_key(server: LLMServer) -> None:
     rotated = Secret("API_KEY", "sk-new-key-not-live-yet-000000", previous=Secret("API_KEY", KEY))
-    spec = ProviderSpec("primary", "openai", "gpt-4o-2024-08-06", base_url=server.base_url, max_retries=0)
+    spec = ProviderSpec(
+        "primary",
+        "openai",
+        "gpt-4o-2024-08-06",
+        base_url=server.base_url,
+        api_key_secret="API_KEY",
+        max_retries=0,
+    )
     raw = build_provider(spec, BuildContext(Path("."), keys=lambda name: rotated))
     server.script(
         OPENAI_PATH, Reply(401, {"error": {"message": "invalid key"}}), Reply(body=openai_body("ok"))
