@@ -159,7 +159,7 @@ class BackgroundWriter:
                     if store is None:
                         store = open_store(self.url)
                     _write(store, batch)
-                except StoreError as error:
+                except Exception as error:  # StoreError, or a bug: never let the thread die with rows held
                     self._failed(batch, error)
                     if store is not None:
                         store.close()
@@ -175,14 +175,17 @@ class BackgroundWriter:
             if store is not None:
                 store.close()
 
-    def _failed(self, batch: list[Row], error: StoreError) -> None:
-        self.last_error = str(error)
-        log.warning("usage/cache rows not written yet (%d pending), retrying: %s", len(batch), error)
+    def _failed(self, batch: list[Row], error: Exception) -> None:
+        self.last_error = str(error) if isinstance(error, StoreError) else f"{type(error).__name__}: {error}"
+        log.warning(
+            "usage/cache rows not written yet (%d pending), retrying: %s", len(batch), self.last_error
+        )
         with self._cond:
             self._pending[:0] = batch
-            if not self._closing:
-                self._cond.wait(RETRY_S)
-            elif self._pending:  # closing and the store is down: give up rather than hang exit
+            retry_at = time.monotonic() + RETRY_S  # new rows and flush() calls do not cut the pause short
+            while not self._closing and (left := retry_at - time.monotonic()) > 0:
+                self._cond.wait(left)
+            if self._closing and self._pending:  # the store is down: give up rather than hang the exit
                 self._unwritten_cache.clear()
                 self.dropped += len(self._pending)
                 self._settled += len(self._pending)
