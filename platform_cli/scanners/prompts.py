@@ -28,6 +28,8 @@ __all__ = [
 ]
 
 RUNTIME_CALLS = frozenset({"complete", "chat", "acomplete", "achat", "stream_complete"})
+CHAT_CALLS = frozenset({"chat", "achat"})
+DEFAULT_CHAT_PROMPT = "chat"  # Feature.chat's default prompt name (prompts/chat.yaml)
 SDK_CALLS = frozenset(
     {
         "create",
@@ -201,12 +203,21 @@ class _PythonScan(ast.NodeVisitor):
 
     def visit_Call(self, node: ast.Call) -> None:
         name = _call_name(node)
-        if name in RUNTIME_CALLS and isinstance(node.func, ast.Attribute):
+        if name in CHAT_CALLS and isinstance(node.func, ast.Attribute):
+            # Feature.chat(conversation_id, message, prompt="chat"): the prompt is a keyword, never positional
+            first = next((kw.value for kw in node.keywords if kw.arg == "prompt"), None)
+            if first is None:
+                where = (node.lineno, node.col_offset + 1)
+                self.refs.append(PromptRef(DEFAULT_CHAT_PROMPT, self.path, *where, name))
+        elif name in RUNTIME_CALLS and isinstance(node.func, ast.Attribute):
             first = (
                 node.args[0]
                 if node.args
                 else next((kw.value for kw in node.keywords if kw.arg in ("prompt", "name")), None)
             )
+        else:
+            first = None
+        if name in RUNTIME_CALLS and isinstance(node.func, ast.Attribute):
             text = _literal_text(first) if first is not None else None
             if first is not None and text is not None:
                 if isinstance(first, ast.Constant) and _PROMPT_NAME.match(text):

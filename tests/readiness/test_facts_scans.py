@@ -23,7 +23,7 @@ def run(ticket: str) -> str:
     feature = Feature.load(".")
     a = feature.complete("summarize", {"ticket": ticket})
     b = feature.complete("triage", {"ticket": ticket})
-    c = feature.chat("You are a helpful agent. Answer the customer's question politely.", {})
+    c = feature.chat("c-1", "hi", prompt="You are a helpful agent. Answer the customer's question politely.")
     return a.text + b.text + c.text
 '''
 

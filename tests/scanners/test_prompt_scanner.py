@@ -17,7 +17,7 @@ def summarize(ticket: str) -> str:
     """You are a helpful function: this docstring reads like a prompt but documents code."""
     feature = Feature.load(".")
     result = feature.complete("summarize", {"ticket": ticket}, user=None)
-    chat = feature.chat("support/triage@production", {"ticket": ticket})
+    chat = feature.chat("conv-42", "and what about March?", prompt="support/triage@production")
     print("You are not authorized")  # short UI text
     raise ValueError("could not complete the request: the provider returned an error for this ticket")
     return result.text + chat.text
@@ -31,6 +31,9 @@ def test_clean_feature_has_refs_and_no_inline_prompts() -> None:
         ("summarize", 10, "complete"),
         ("support/triage", 11, "chat"),
     ]
+    # Feature.chat(conversation_id, message, prompt=...): the positional arguments are never prompt names
+    _, chat_refs = scan_python("f.chat('conv-1', 'hi there')\nf.chat(cid, msg, prompt='triage')\n", "a.py")
+    assert [(r.name, r.line) for r in chat_refs] == [("chat", 1), ("triage", 2)]
     assert refs[0].column == CLEAN_FEATURE.splitlines()[9].index('"summarize"') + 1
 
 
