@@ -24,6 +24,7 @@ demo: $(STAMP)
 	cd $(DEMO) && ../$(BIN)/python -m pytest -q -p no:cacheprovider
 	cd $(DEMO) && ../$(BIN)/platform readiness check
 	@echo
+	@echo "The demo feature is in ./$(DEMO) (cd $(DEMO); the venv is ../.venv)."
 	@cat $(DEMO)/NEXT_STEPS.txt
 
 ## make test: install with test extras and run the whole suite
