@@ -239,5 +239,3 @@ def test_load_validated_raises_with_every_problem(tmp_path: Path, monkeypatch: p
     assert caught.value.file == "ai-feature.yaml"
     assert len(caught.value.problems) >= 3  # bad apiVersion, missing metadata, missing spec
     assert "problems in AIFeature manifest" in str(caught.value)
-
-
