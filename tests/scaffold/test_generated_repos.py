@@ -82,3 +82,18 @@ def test_generated_repo_passes_its_own_tests_and_readiness_fails_only_for_missin
     # the gate's own outputs stay clean in git: nothing the tests or the check wrote is untracked
     status = subprocess.run(["git", "status", "--porcelain"], cwd=dest, capture_output=True, text=True)
     assert status.stdout == "", status.stdout
+
+
+def test_the_template_also_renders_with_plain_copier(tmp_path: Path) -> None:
+    """`copier copy`/`copier update` run without platform-cli's extra context; the template must not need it."""
+    from copier import run_copy
+
+    run_copy(
+        str(templates_dir() / "ai-feature"),
+        tmp_path / "plain",
+        data={"name": "Plain Copier", "eval_owner": "jane@example.com"},
+        defaults=True,
+        quiet=True,
+    )
+    assert "platform-cli>=" in (tmp_path / "plain" / "pyproject.toml").read_text()
+    assert "template-version" in (tmp_path / "plain" / "catalog-info.yaml").read_text()
