@@ -49,3 +49,10 @@ def test_unknown_benchmark_name_is_a_usage_error(capsys: pytest.CaptureFixture[s
         bench_main.main(["no-such-benchmark"])
     assert exit_.value.code == 2
     assert "unknown benchmark no-such-benchmark" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name", ["scaffold", "store-overhead", "prompts-resolve"])
+def test_quick_benchmarks_still_run(tmp_path: Path, name: str) -> None:
+    """Each benchmark's code keeps working (one run each); the numbers themselves are not asserted."""
+    measurements = bench.BENCHMARKS[name](bench.BenchContext(tmp_path, runs=1))
+    assert measurements and all(m.benchmark == name and math.isfinite(m.median_s) for m in measurements)
