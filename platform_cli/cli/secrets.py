@@ -287,11 +287,11 @@ def rollback_command(
 
 
 @group.command(name="scan")
-@click.argument("path", required=False, type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("path", required=False, type=click.Path(exists=True, path_type=Path))
 @click.option("--history", is_flag=True, help="Scan every blob in git history, not just the working tree.")
 @format_option()
 def scan_command(path: Path | None, history: bool, fmt: str) -> int:
-    """Find API keys and other secrets in PATH (default: the current directory). Exit 1 on any finding.
+    """Find API keys and other secrets in PATH (a directory, default `.`, or one file). Exit 1 on any finding.
 
     Uses the scanner of the `no-committed-secrets` readiness rule; findings show a redacted preview
     only. With --history, every blob reachable from any ref is scanned, with the commit that added it.
@@ -301,10 +301,15 @@ def scan_command(path: Path | None, history: bool, fmt: str) -> int:
       platform secrets scan
       platform secrets scan path/to/repo --history --format json
     """
-    from platform_cli.secrets.history import scan_history, scan_worktree
+    from platform_cli.secrets.history import scan_file, scan_history, scan_worktree
 
     root = (path or Path.cwd()).resolve()
-    scanned, findings = scan_history(root) if history else scan_worktree(root)
+    if root.is_file():
+        if history:
+            raise UserError(f"{root} is a file; --history scans a repository (pass its directory)")
+        scanned, findings = scan_file(root)
+    else:
+        scanned, findings = scan_history(root) if history else scan_worktree(root)
     what = "blobs in history" if history else "files"
     if fmt == "json":
         echo_json(

@@ -14,7 +14,7 @@ from typing import Any
 from platform_cli.errors import UserError
 from platform_cli.readiness.facts.files import list_repo_files
 from platform_cli.scanners.secrets import Hit, scan_text, scan_tree
-from platform_cli.scanners.textfiles import MAX_TEXT_BYTES
+from platform_cli.scanners.textfiles import MAX_TEXT_BYTES, read_text
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,13 @@ def scan_worktree(root: Path) -> tuple[int, list[Finding]]:
     """(files scanned, findings) over the files git lists (tracked plus untracked, not ignored)."""
     files = list_repo_files(root)
     return len(files), [Finding(hit) for hit in scan_tree(root, files)]
+
+
+def scan_file(path: Path) -> tuple[int, list[Finding]]:
+    """(1, findings) for one file, each hit naming `path` as given; a binary or oversized file has none."""
+    text = read_text(path)
+    hits = scan_text(text, str(path)) if text is not None else []
+    return 1, [Finding(hit) for hit in hits]
 
 
 def _git(root: Path, *args: str, stdin: bytes | None = None) -> bytes:

@@ -68,3 +68,31 @@ def test_scan_command_exit_codes_and_no_value(
 def test_history_needs_a_git_repository(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert run(["secrets", "scan", str(tmp_path), "--history"]) == 2
     assert "is not a git repository" in capsys.readouterr().err
+
+
+def test_scan_a_missing_path_is_bad_input_naming_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "no-such-dir"
+    assert run(["secrets", "scan", str(missing)]) == 2
+    captured = capsys.readouterr()
+    assert str(missing) in captured.err and "does not exist" in captured.err
+    assert "findings" not in captured.out
+
+
+def test_scan_a_file_path_scans_that_file(
+    repo: tuple[Path, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _root, key = repo
+    leaked = tmp_path / "leaked.py"
+    leaked.write_text(f'\nAPI_KEY = "{key}"\n', encoding="utf-8")
+    assert run(["secrets", "scan", str(leaked)]) == 1
+    out = capsys.readouterr().out
+    assert f"{leaked}:2:" in out and "1 finding in 1 files" in out and key[8:-4] not in out
+    clean = tmp_path / "clean.py"
+    clean.write_text("print('hello')\n", encoding="utf-8")
+    assert run(["secrets", "scan", str(clean), "--format", "json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert (report["root"], report["scanned"], report["count"]) == (str(clean), 1, 0)
+    assert run(["secrets", "scan", str(clean), "--history"]) == 2
+    assert "--history scans a repository" in capsys.readouterr().err
