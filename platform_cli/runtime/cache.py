@@ -1,4 +1,4 @@
-"""The response cache: keyed by (prompt content hash, provider, model, rendered input, params), with a TTL.
+"""The response cache: keyed by (prompt hash, provider, serving kind, model, input, params), with a TTL.
 
 Entries carry the prompt name and version that produced them, so a rollback purges exactly those
 (`Store.purge_cached_responses(prompt, version)`). Only complete, non-refused answers are cached.
@@ -29,10 +29,15 @@ def cache_key(
     model: str,
     messages: Sequence[Mapping[str, str]],
     params: Mapping[str, Any],
+    kind: str,
 ) -> str:
-    """sha256 over everything that determines the answer; the same on every process and engine."""
+    """sha256 over everything that determines the answer; the same on every process and engine.
+
+    `kind` is the kind of provider actually serving (e.g. 'fake' when an openai entry is served offline),
+    so an offline answer is never served later as the real provider's.
+    """
     material = json.dumps(
-        [feature, prompt_hash, provider, model, list(messages), dict(params)],
+        [feature, prompt_hash, provider, kind, model, list(messages), dict(params)],
         sort_keys=True,
         separators=(",", ":"),
         ensure_ascii=False,

@@ -319,7 +319,9 @@ class Feature:
         messages: Sequence[Mapping[str, str]],
         params: Mapping[str, Any],
     ) -> str:
-        return cache_key(self.name, resolved.content_hash, provider.name, provider.model, messages, params)
+        return cache_key(
+            self.name, resolved.content_hash, provider.name, provider.model, messages, params, provider.kind
+        )
 
     def _cache_hit(
         self,
@@ -342,7 +344,7 @@ class Feature:
             call.event(
                 provider=hit.provider, model=hit.model, usage=Usage(), latency_s=latency,
                 finish_reason=hit.finish_reason, refusal=hit.refusal, cache_hit=True,
-                fallback_used=index > 0, attempts=0,
+                fallback_used=index > 0, attempts=0, provider_kind=self.providers[index].kind,
             )
         )  # fmt: skip
         return Result(
@@ -369,6 +371,7 @@ class Feature:
                 provider=served.provider.name, model=completion.model, usage=completion.usage,
                 latency_s=latency, finish_reason=completion.finish_reason, refusal=completion.refusal,
                 cache_hit=False, fallback_used=served.index > 0, attempts=served.attempts,
+                provider_kind=served.provider.kind,
             )
         )  # fmt: skip
         return Result(

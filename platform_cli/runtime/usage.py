@@ -37,6 +37,7 @@ class CallContext:
         fallback_used: bool,
         attempts: int,
         error: str | None = None,
+        provider_kind: str | None = None,
     ) -> UsageEvent:
         return UsageEvent(
             at=utc_timestamp(),
@@ -64,4 +65,5 @@ class CallContext:
             fallback_used=fallback_used,
             attempts=attempts,
             error=error,
+            provider_kind=provider_kind,
         )

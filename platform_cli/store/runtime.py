@@ -83,6 +83,7 @@ class UsageEvent:
     attempts: int
     error: str | None
     cost_usd: float | None = None
+    provider_kind: str | None = None  # the kind that answered: 'fake' when served offline
     id: int = 0  # assigned by the store
 
     def values(self) -> tuple[object, ...]:

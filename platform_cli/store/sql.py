@@ -270,6 +270,9 @@ MIGRATIONS: tuple[Migration, ...] = (
     ),
     PROMPT_REGISTRY_MIGRATION,
     RUNTIME_MIGRATION,
+    # Which kind of provider actually answered (e.g. 'fake' for an openai entry served offline), so cost
+    # reports can leave out answers that no real provider produced.
+    Migration(4, "usage events: provider kind", ("ALTER TABLE usage_events ADD COLUMN provider_kind TEXT",)),
 )
 
 # --- prompt registry (issue 4): queries ----------------------------------------------------------------
@@ -379,7 +382,7 @@ _USAGE_COLUMNS = (
     "at, feature, operation, prompt, prompt_version, prompt_hash, label, variant, segment, user_hash,"
     " conversation_id, provider, model, input_tokens, output_tokens, cache_read_tokens,"
     " cache_write_tokens, reasoning_tokens, latency_ms, finish_reason, refusal, cache_hit, fallback_used,"
-    " attempts, error, cost_usd"
+    " attempts, error, cost_usd, provider_kind"
 )
 INSERT_USAGE_EVENT = f"INSERT INTO usage_events ({_USAGE_COLUMNS}) VALUES ({_marks(_USAGE_COLUMNS)})"
 SELECT_USAGE_EVENTS = (
