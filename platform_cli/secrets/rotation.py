@@ -10,6 +10,7 @@ that worked before a crash may have been revoked since.
 from __future__ import annotations
 
 import datetime as dt
+import hmac
 import re
 import uuid
 from collections.abc import Callable
@@ -166,7 +167,11 @@ def rotate(
                     f"--generate, --stdin or --command CMD, or abort it with "
                     f"`platform secrets rotate {name} --abort`"
                 )
-            backend.put_pending(tok, source())
+            value = source()
+            if state.exists:
+                _refuse_unchanged(run, tok, value)
+            backend.put_pending(tok, value)
+            del value
             run.step("create", "done", "pending version stored")
         backend.mark(tok, "created")
         crash_point("create")
@@ -204,6 +209,27 @@ def rotate(
     run.step("finish", "done", f"pending version is now current{until}")
     crash_point("finish")
     return run.finish("rotated")
+
+
+def _refuse_unchanged(run: _Run, token: str, value: str) -> None:
+    """Refuse a new value equal to the current one: promoting it would push the genuine previous key out.
+
+    The rotation just begun (nothing stored yet) is discarded, so current and previous stay as they were.
+    """
+    backend, name = run.backend, run.report.name
+    current = backend.read("current")
+    same = current is not None and hmac.compare_digest(current.encode(), value.encode())
+    del current
+    if not same:
+        return
+    backend.mark(token, "aborting")
+    backend.discard(token)
+    run.step("create", "failed", "the new value equals the current one; current and previous untouched")
+    raise UserError(
+        f"the new value of {name} is the same as its current value in {backend.location}; rotating to it "
+        "would replace the previous key with a copy of the current one. Mint a new key at the vendor (or "
+        "use --generate) and rotate again; nothing was changed"
+    )
 
 
 def _plan(

@@ -98,3 +98,20 @@ def test_a_finished_token_is_not_rotated_twice(tmp_path: Path, target: Target, v
     assert json.loads(again.stdout)["outcome"] == "already-done"
     assert len(vendor.minted) == 1
     assert target.read(root, "current") == vendor.minted[0]
+
+
+def test_rotating_to_the_current_value_is_refused_and_keeps_the_previous_key(
+    tmp_path: Path, target: Target, vendor: Vendor
+) -> None:
+    root = _repo(tmp_path, target, vendor)
+    _ok(run_cli(root, "secrets", "rotate", NAME, "--command", vendor.mint_command, env=target.env))
+    _ok(run_cli(root, "secrets", "rotate", NAME, "--command", vendor.mint_command, env=target.env))
+    first, second = vendor.minted
+    same = run_cli(root, "secrets", "rotate", NAME, "--stdin", env=target.env, stdin=f"{second}\n")
+    assert same.returncode == 2, (same.stdout, same.stderr)
+    assert "the new value of PRIMARY_API_KEY is the same as its current value" in same.stderr
+    assert second not in same.stdout + same.stderr and first not in same.stdout + same.stderr
+    assert (target.read(root, "current"), target.read(root, "previous")) == (second, first)
+    assert target.read(root, "pending") is None
+    status = json.loads(run_cli(root, "secrets", "status", "--format", "json", env=target.env).stdout)
+    assert status["secrets"][0]["rotation_in_progress"] is None
