@@ -1,7 +1,9 @@
 """Last-known-good copies on disk: what the resolver served last, so a cold start without the store serves.
 
-One small JSON file per label, pinned version and allocation, under `<repo>/.platform/lkg/<prompt>/`,
-written atomically (temporary file + rename), so a crash never leaves a half-written copy. A copy whose
+One small JSON file per label, pinned version and allocation, under `<repo>/.platform/lkg/<store>/<prompt>/`,
+where `<store>` is a short hash of the store's identity (`store_key`): a repo used with several stores (its
+tests' temporary ones, the live one) keeps one copy per store, and never serves another store's. Written
+atomically (temporary file + rename), so a crash never leaves a half-written copy. A copy whose
 content no longer matches its recorded hash is ignored.
 """
 
@@ -14,7 +16,23 @@ from typing import Any
 from urllib.parse import quote
 
 from platform_cli.fsutil import atomic_write_text
+from platform_cli.store import StoreError
 from platform_cli.store.engine import utc_timestamp
+from platform_cli.store.urls import parse_url, redact_url
+
+
+def store_key(url: str) -> str:
+    """A short, stable name for the store at `url` that needs no connection (a cold start has none).
+
+    SQLite: the database file's absolute path; PostgreSQL: the URL with its password redacted (a rotated
+    password is still the same store). No secret reaches the name: it is a hash of the redacted form.
+    """
+    try:
+        parsed = parse_url(url)
+        identity = f"sqlite:{parsed.target}" if parsed.dialect == "sqlite" else parsed.redacted
+    except StoreError:
+        identity = redact_url(url.strip())
+    return hashlib.sha256(identity.encode("utf-8")).hexdigest()[:12]
 
 
 class LastKnownGood:

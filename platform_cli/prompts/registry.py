@@ -26,7 +26,7 @@ from platform_cli.prompts.errors import PromptUnavailable
 from platform_cli.prompts.files import PromptFile, load_prompt
 from platform_cli.prompts.identity import current_author
 from platform_cli.prompts.labels import unknown_label
-from platform_cli.prompts.lkg import LastKnownGood
+from platform_cli.prompts.lkg import LastKnownGood, store_key
 from platform_cli.prompts.versions import as_prompt, publish
 from platform_cli.store import Store, StoreError, open_store
 from platform_cli.store.engine import utc_timestamp
@@ -70,7 +70,7 @@ class PromptResolver:
     """Resolve prompts against a state store, with a TTL cache and a last-known-good copy on disk.
 
     `store` is a Store, or a URL: then each thread opens its own connection, reopened after failures.
-    Thread-safe when given a URL.
+    Thread-safe when given a URL. Last-known-good copies go under `lkg_dir/<store_key(url)>/`.
     """
 
     def __init__(
@@ -87,7 +87,8 @@ class PromptResolver:
         self.prompts_dir = Path(prompts_dir)
         self.ttl_s = ttl_s
         self.retry_s = min(ttl_s, 5.0) if retry_s is None else retry_s
-        self.lkg = LastKnownGood(lkg_dir if lkg_dir is not None else self.prompts_dir.parent / LKG_DIR)
+        base = lkg_dir if lkg_dir is not None else self.prompts_dir.parent / LKG_DIR
+        self.lkg = LastKnownGood(base / store_key(store.url if isinstance(store, Store) else store))
         self._author = author
         self._clock = clock
         self._shared = store if isinstance(store, Store) else None

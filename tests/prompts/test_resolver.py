@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import time
@@ -17,13 +18,12 @@ from platform_cli.prompts import PromptResolver
 from platform_cli.prompts.errors import PromptUnavailable, UnknownLabel
 from platform_cli.prompts.files import load_prompt
 from platform_cli.prompts.labels import promote
+from platform_cli.prompts.lkg import store_key
 from platform_cli.prompts.portfolio import allocate
 from platform_cli.prompts.versions import publish
 from platform_cli.store import Store, open_store
 
 WORKER = Path(__file__).with_name("resolver_worker.py")
-# Nothing listens on port 1; SQLite cannot create a database below a regular file.
-UNREACHABLE_POSTGRES = "postgresql://app:s3cret-pw@127.0.0.1:1/state?connect_timeout=2"
 
 
 class FakeClock:
@@ -45,11 +45,14 @@ def _resolver(state: str, repo: Path, **kwargs: object) -> PromptResolver:
 
 
 def _unreachable(tmp_path: Path, store_url: str) -> str:
+    """Take the store at `store_url` down and return the same URL (the last-known-good copy is per store)."""
     if store_url.startswith("sqlite"):
-        blocker = tmp_path / "not-a-directory"
-        blocker.write_text("a file", encoding="utf-8")
-        return f"sqlite:///{blocker}/state.db"
-    return UNREACHABLE_POSTGRES
+        database = Path(store_url[len("sqlite:///") :])
+        if database.exists():
+            database.replace(database.with_name(database.name + ".away"))
+        database.mkdir()  # SQLite cannot open a directory as its database
+        return store_url
+    return re.sub(r"(://[^:/@]+:)[^@]*@", r"\1wrong-password@", store_url)  # authentication fails
 
 
 def test_first_use_publishes_the_file_as_v1_and_points_production_at_it(repo: Path, state: str) -> None:
@@ -169,7 +172,7 @@ def test_a_cold_start_with_the_store_down_serves_the_last_known_good_version(
     served = cold.resolve("summarize")
     assert (served.version, served.source, served.label) == (2, "last-known-good", "production")
     assert "state store unreachable" in served.detail and "copy saved" in served.detail
-    assert "s3cret-pw" not in served.detail
+    assert "wrong-password" not in served.detail
     assert served.render({"ticket": "t"})[0]["content"].endswith("in three sentences.")
     assert cold.resolve("summarize").source == "last-known-good"  # says so on every call, not just the first
 
@@ -182,17 +185,33 @@ def test_a_cold_start_with_the_store_down_and_no_copy_is_a_clear_error(
         PromptUnavailable, match=r"state store is unreachable .* no last-known-good copy"
     ) as e:
         cold.resolve("summarize")
-    assert "s3cret-pw" not in str(e.value)
+    assert "wrong-password" not in str(e.value)
 
 
 def test_a_tampered_copy_is_not_served(repo: Path, state: str, store_url: str, tmp_path: Path) -> None:
     _resolver(state, repo).resolve("summarize")
-    copy = repo / ".platform" / "lkg" / "summarize" / "label.production.json"
+    copy = repo / ".platform" / "lkg" / store_key(state) / "summarize" / "label.production.json"
     data = json.loads(copy.read_text(encoding="utf-8"))
     data["content"] = data["content"].replace("two sentences", "ten sentences")
     copy.write_text(json.dumps(data), encoding="utf-8")
     with pytest.raises(PromptUnavailable):
         _resolver(_unreachable(tmp_path, store_url), repo).resolve("summarize")
+
+
+def test_two_stores_sharing_a_repo_keep_their_own_copies(repo: Path, state: str, tmp_path: Path) -> None:
+    # The live store serves v2; the repo's tests use a temporary store, where first use publishes the file.
+    with open_store(state) as live:
+        _publish_two_versions(live, repo)
+        promote(live, "summarize", 2, "production", author="jane", reason="two sentences were too few")
+    _resolver(state, repo).resolve("summarize")
+    temporary = f"sqlite:///{tmp_path / 'test-run.db'}"
+    edit_prompt(repo, "summarize", "in three sentences", "in four sentences")
+    assert _resolver(temporary, repo).resolve("summarize").version == 1  # the edited file, as v1 there
+    assert store_key(temporary) != store_key(state)
+
+    served = _resolver(_unreachable(tmp_path, state), repo).resolve("summarize")
+    assert (served.version, served.source) == (2, "last-known-good")
+    assert served.render({"ticket": "t"})[0]["content"].endswith("in three sentences.")
 
 
 def test_a_store_that_fails_mid_run_keeps_serving_what_was_resolved(repo: Path, state: str) -> None:
@@ -253,7 +272,8 @@ def test_threads_sharing_a_resolver_each_get_their_own_connection(repo: Path, st
 
 def test_last_known_good_copies_are_whole_files_with_no_temporary_leftovers(repo: Path, state: str) -> None:
     _resolver(state, repo).resolve("summarize", key="user-1", segment="billing")
-    saved = sorted(p.name for p in (repo / ".platform" / "lkg" / "summarize").iterdir())
+    directory = repo / ".platform" / "lkg" / store_key(state) / "summarize"
+    saved = sorted(p.name for p in directory.iterdir())
     assert saved == ["allocation.billing.json", "label.production.json"]
-    copy = json.loads((repo / ".platform" / "lkg" / "summarize" / "label.production.json").read_text())
+    copy = json.loads((directory / "label.production.json").read_text())
     assert (copy["name"], copy["label"], copy["version"]) == ("summarize", "production", 1)

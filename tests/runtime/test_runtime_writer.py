@@ -80,8 +80,9 @@ def test_calls_are_served_while_the_store_is_down(tmp_path: Path) -> None:
     good = f"sqlite:///{tmp_path / 'state.db'}"
     with Feature.load(repo, state_url=good) as feature:
         feature.complete("summarize", {"ticket": "warm up"})  # saves the last-known-good prompt
-    (tmp_path / "down").write_text("blocks the store directory")
-    with Feature.load(repo, state_url=f"sqlite:///{tmp_path / 'down' / 'state.db'}") as feature:
+    (tmp_path / "state.db").replace(tmp_path / "state.db.away")
+    (tmp_path / "state.db").mkdir()  # the same store, down: SQLite cannot open a directory
+    with Feature.load(repo, state_url=good) as feature:
         result = feature.complete("summarize", {"ticket": "served anyway"})
         assert result.text and result.prompt_version == 1 and result.prompt_source == "last-known-good"
         assert result.cache_hit is False
