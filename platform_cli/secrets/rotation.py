@@ -167,11 +167,11 @@ def rotate(
                     f"--generate, --stdin or --command CMD, or abort it with "
                     f"`platform secrets rotate {name} --abort`"
                 )
-            value = source()
+            new_value = source()
             if state.exists:
-                _refuse_unchanged(run, tok, value)
-            backend.put_pending(tok, value)
-            del value
+                _refuse_unchanged(run, tok, new_value)
+            backend.put_pending(tok, new_value)
+            del new_value
             run.step("create", "done", "pending version stored")
         backend.mark(tok, "created")
         crash_point("create")
