@@ -15,17 +15,19 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
+from platform_cli.errors import InvalidFile, UserError
 from platform_cli.prompts.cohorts import ALL_SEGMENTS, CONTROL, Allocation, bucket_of, pinned_version
-from platform_cli.prompts.config import DEFAULT_LABEL, LKG_DIR
+from platform_cli.prompts.config import DEFAULT_LABEL, LKG_DIR, load_settings
 from platform_cli.prompts.errors import PromptUnavailable
 from platform_cli.prompts.files import PromptFile, load_prompt
 from platform_cli.prompts.identity import current_author
 from platform_cli.prompts.labels import unknown_label
+from platform_cli.prompts.lint import lint_prompt
 from platform_cli.prompts.lkg import LastKnownGood, store_key
 from platform_cli.prompts.versions import as_prompt, publish
 from platform_cli.store import Store, StoreError, open_store
@@ -71,6 +73,8 @@ class PromptResolver:
 
     `store` is a Store, or a URL: then each thread opens its own connection, reopened after failures.
     Thread-safe when given a URL. Last-known-good copies go under `lkg_dir/<store_key(url)>/`.
+    `providers`: the manifest's provider names, for the checks publishing on first use runs (default: read
+    from the ai-feature.yaml next to `prompts_dir`, when there is one).
     """
 
     def __init__(
@@ -83,8 +87,10 @@ class PromptResolver:
         author: str | None = None,
         retry_s: float | None = None,
         clock: Callable[[], float] = time.monotonic,
+        providers: Sequence[str] | None = None,
     ) -> None:
         self.prompts_dir = Path(prompts_dir)
+        self.providers = tuple(providers) if providers is not None else None
         self.ttl_s = ttl_s
         self.retry_s = min(ttl_s, 5.0) if retry_s is None else retry_s
         base = lkg_dir if lkg_dir is not None else self.prompts_dir.parent / LKG_DIR
@@ -191,6 +197,7 @@ class PromptResolver:
     def _first_use(self, store: Store, name: str, label: str) -> ResolvedPrompt:
         if label != DEFAULT_LABEL or store.latest_prompt_version(name) is not None:
             raise unknown_label(store, name, label)
+        self._check_before_publishing(name)
         prompt = load_prompt(self.prompts_dir, name)
         author = self._author or current_author(repo=self.prompts_dir.parent)
         with store.transaction():
@@ -203,6 +210,20 @@ class PromptResolver:
             version = published.version if current is None else current
         prompt = self._content(store, name, version)
         return ResolvedPrompt(name, version, prompt.content_hash, None, label, "file", prompt)
+
+    def _check_before_publishing(self, name: str) -> None:
+        """The checks `platform prompts publish` runs: first use never publishes what publish would refuse."""
+        providers = self.providers
+        if providers is None:
+            try:
+                providers = load_settings(self.prompts_dir.parent).providers
+            except UserError:
+                providers = None  # no manifest here (a bare prompts directory): check the variables only
+        problems = lint_prompt(self.prompts_dir, name, providers=providers)
+        if problems:
+            raise InvalidFile(
+                problems[0].file, problems, "prompt files (fix them, or see `platform prompts lint`)"
+            )
 
     def _remember(self, name: str, label: str, resolved: ResolvedPrompt, ttl: float) -> None:
         if ttl > 0:

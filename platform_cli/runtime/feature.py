@@ -136,7 +136,9 @@ class Feature:
         for extra in fallbacks:
             chain.append(extra if isinstance(extra, Resilient) else make_resilient(extra, None, sleep=sleep))
         url = state_url or resolve_state_url(manifest)
-        resolver = PromptResolver(url, manifest.root / "prompts")
+        resolver = PromptResolver(
+            url, manifest.root / "prompts", providers=[p.name for p in manifest.providers]
+        )
         return cls(
             manifest,
             chain,

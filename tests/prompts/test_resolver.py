@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from prompt_helpers import edit_prompt
 
+from platform_cli.errors import InvalidFile
 from platform_cli.prompts import PromptResolver
 from platform_cli.prompts.errors import PromptUnavailable, UnknownLabel
 from platform_cli.prompts.files import load_prompt
@@ -196,6 +197,23 @@ def test_a_tampered_copy_is_not_served(repo: Path, state: str, store_url: str, t
     copy.write_text(json.dumps(data), encoding="utf-8")
     with pytest.raises(PromptUnavailable):
         _resolver(_unreachable(tmp_path, store_url), repo).resolve("summarize")
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        ("{{ segment }} queue", "support queue", r"yaml:8:\d+: \$\.variables\.segment: .*declared but no"),
+        ("provider: primary", "provider: secondary", r"summarize\.yaml:4:\d+: .*'secondary' is not declared"),
+    ],
+)
+def test_first_use_refuses_what_publish_would_refuse(
+    repo: Path, state: str, store: Store, old: str, new: str, expected: str
+) -> None:
+    edit_prompt(repo, "summarize", old, new)
+    with pytest.raises(InvalidFile, match=expected) as caught:
+        _resolver(state, repo).resolve("summarize")
+    assert caught.value.exit_code == 2 and "platform prompts lint" in str(caught.value)
+    assert store.latest_prompt_version("summarize") is None  # nothing was published
 
 
 def test_two_stores_sharing_a_repo_keep_their_own_copies(repo: Path, state: str, tmp_path: Path) -> None:
