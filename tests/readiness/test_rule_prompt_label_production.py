@@ -49,15 +49,20 @@ def _failed(report: Report) -> set[str]:
     return {f.rule.id for f in report.findings if f.failed}
 
 
-def _publish(root: Path, store_url: str) -> int:
+def _publish(root: Path, store_url: str, name: str = "summarize") -> int:
     with open_store(store_url) as store:
-        prompt = load_prompt(root / "prompts", "summarize")
+        prompt = load_prompt(root / "prompts", name)
         return publish(store, prompt, author="jane").version
 
 
-def _promote(store_url: str, version: int) -> None:
+def _promote(store_url: str, version: int, name: str = "summarize") -> None:
     with open_store(store_url) as store:
-        promote(store, "summarize", version, "production", author="jane", reason="evaluated")
+        promote(store, name, version, "production", author="jane", reason="evaluated")
+
+
+def _release_chat(root: Path, store_url: str) -> None:
+    """The template's second prompt, released as is, so the findings below are about summarize."""
+    _promote(store_url, _publish(root, store_url, "chat"), "chat")
 
 
 def _edit(root: Path, old: str, new: str) -> None:
@@ -69,10 +74,11 @@ def test_a_fresh_repo_is_told_exactly_what_to_run(repo: Path) -> None:
     report, finding = _check(repo)
     assert finding.rule.level == "silver" and finding.status == "fail"
     assert list(finding.messages) == [
-        "prompt 'summarize' has no production label in the state store: run `platform prompts publish "
-        'summarize`, then `platform prompts promote summarize 1 --label production --reason "..."`'
+        f"prompt '{name}' has no production label in the state store: run `platform prompts publish "
+        f'{name}`, then `platform prompts promote {name} 1 --label production --reason "..."`'
+        for name in ("chat", "summarize")
     ]
-    assert [(loc.file, loc.line) for loc in finding.locations] == [(PROMPT, 1)]
+    assert [(loc.file, loc.line) for loc in finding.locations] == [("prompts/chat.yaml", 1), (PROMPT, 1)]
     assert report.blocking("bronze") == []  # silver: a fresh repo still reaches bronze
     assert not (repo / ".platform").exists()  # the check never creates the store
 
@@ -80,10 +86,13 @@ def test_a_fresh_repo_is_told_exactly_what_to_run(repo: Path) -> None:
 def test_production_on_the_files_version_passes_and_an_unpublished_edit_fails_only_this_rule(
     repo: Path, store_url: str
 ) -> None:
+    _release_chat(repo, store_url)
     _promote(store_url, _publish(repo, store_url))
     baseline, finding = _check(repo)
     assert finding.status == "pass"
-    assert list(finding.messages) == ["production serves a published version for 1 prompt(s): summarize v1"]
+    assert list(finding.messages) == [
+        "production serves a published version for 2 prompt(s): chat v1, summarize v1"
+    ]
 
     _edit(repo, "Answer in at most two sentences.", "Answer in at most three sentences.")
     subprocess.run(["git", "commit", "-qam", "edit the prompt"], cwd=repo, check=True, capture_output=True)
@@ -100,6 +109,7 @@ def test_production_on_the_files_version_passes_and_an_unpublished_edit_fails_on
 
 
 def test_production_newer_than_the_file_fails(repo: Path, store_url: str) -> None:
+    _release_chat(repo, store_url)
     _publish(repo, store_url)
     _edit(repo, "Answer in at most two sentences.", "Answer in at most three sentences.")
     _promote(store_url, _publish(repo, store_url))
@@ -112,6 +122,7 @@ def test_production_newer_than_the_file_fails(repo: Path, store_url: str) -> Non
 
 
 def test_an_invalid_prompt_file_fails_with_its_problem(repo: Path, store_url: str) -> None:
+    _release_chat(repo, store_url)
     _promote(store_url, _publish(repo, store_url))
     _edit(repo, "temperature: 0.2", "temperature: warm")
     _, finding = _check(repo)
