@@ -257,15 +257,27 @@ def verify_command(ctx: click.Context, names: tuple[str, ...], test_command: str
 @click.argument("name")
 @click.option("--no-test", is_flag=True, help="Do not test the previous key before restoring it.")
 @click.option("--test-command", metavar="CMD", help="Test the previous key with CMD (key in $NAME) instead.")
+@click.option(
+    "--to-rolled-back",
+    is_flag=True,
+    help="Right after a rollback, restore the key that rollback took out of service (refused otherwise).",
+)
 @dry_run_option
 @format_option()
 @click.pass_context
 def rollback_command(
-    ctx: click.Context, name: str, no_test: bool, test_command: str | None, dry_run: bool, fmt: str
+    ctx: click.Context,
+    name: str,
+    no_test: bool,
+    test_command: str | None,
+    to_rolled_back: bool,
+    dry_run: bool,
+    fmt: str,
 ) -> int:
     """Make the previous version of NAME current again (after testing that it still works).
 
-    Exit 1, changing nothing, when the previous key fails its test (it was revoked?).
+    Exit 1, changing nothing, when the previous key fails its test (it was revoked?). A second rollback
+    in a row would restore the key the first one took out of service: it exits 2 unless --to-rolled-back.
 
     \b
     Example:
@@ -281,7 +293,14 @@ def rollback_command(
     if fmt != "json":
         click.echo(f"{'dry run: ' if dry_run else ''}{name} in {backend.kind} ({backend.location})")
     check = None if no_test else default_check(manifest, name, test_command)
-    report = rotation.rollback(backend, name=name, check=check, dry_run=dry_run, progress=_progress(fmt))
+    report = rotation.rollback(
+        backend,
+        name=name,
+        check=check,
+        dry_run=dry_run,
+        progress=_progress(fmt),
+        to_rolled_back=to_rolled_back,
+    )
     _render_report(report, fmt)
     return ExitCode.CHECK_FAILED if report.failed else ExitCode.OK
 

@@ -166,6 +166,7 @@ class AwsBackend:
             last_rotated=parse_iso(tags.get("last-rotated")),
             grace_until=parse_iso(tags.get("grace-until")),
             last_token=tags.get("last-rotation"),
+            rolled_back=parse_iso(tags.get("rolled-back-at")),
             journal=journal,
         )
 
@@ -249,7 +250,7 @@ class AwsBackend:
         if tags.get("rotation-initial") != "true":
             done["grace-until"] = iso(grace_until) or ""
         self._tag(done)
-        self._untag(_JOURNAL_TAGS)
+        self._untag((*_JOURNAL_TAGS, "rolled-back-at"))
 
     def discard(self, token: str) -> None:
         found = self._describe()
@@ -277,4 +278,5 @@ class AwsBackend:
             MoveToVersionId=previous,
             RemoveFromVersionId=current,
         )
-        self._tag({"grace-until": iso(now) or ""})  # the rolled-back key is not served as a fallback
+        # the rolled-back key is not served as a fallback, and a second rollback must not restore it
+        self._tag({"grace-until": iso(now) or "", "rolled-back-at": iso(now) or ""})

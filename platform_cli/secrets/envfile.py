@@ -195,6 +195,7 @@ class EnvFileBackend:
             last_rotated=parse_iso(record.get("last_rotated")),
             grace_until=parse_iso(record.get("grace_until")),
             last_token=record.get("last_rotation"),
+            rolled_back=parse_iso(record.get("rolled_back_at")),
             journal=journal,
             warnings=warnings,
         )
@@ -240,6 +241,7 @@ class EnvFileBackend:
         record["grace_until"] = iso(grace_until) if had_current else None
         record["last_rotation"] = token
         record.pop("rotation", None)
+        record.pop("rolled_back_at", None)
         self._save_record(record)
 
     def discard(self, token: str) -> None:
@@ -263,4 +265,5 @@ class EnvFileBackend:
         )
         record["version"] = int(record.get("version", 1)) + 1
         record["grace_until"] = iso(now)  # the rolled-back key is not served as a fallback
+        record["rolled_back_at"] = iso(now)
         self._save_record(record)

@@ -101,6 +101,9 @@ class SecretState:
     last_rotated: dt.datetime | None = None
     grace_until: dt.datetime | None = None  # the previous version stays valid until then
     last_token: str | None = None  # token of the last finished rotation (re-running it is a no-op)
+    rolled_back: dt.datetime | None = (
+        None  # when a rollback made `previous` the rolled-back key (until a rotation)
+    )
     journal: Journal | None = None
     warnings: tuple[str, ...] = field(default_factory=tuple)
 

@@ -279,8 +279,13 @@ def rollback(
     check: KeyCheck | None,
     dry_run: bool = False,
     progress: Progress | None = None,
+    to_rolled_back: bool = False,
 ) -> RotationReport:
-    """Make the previous version current again, after testing that the previous key still works."""
+    """Make the previous version current again, after testing that the previous key still works.
+
+    Right after a rollback, `previous` is the key that was just rolled back; restoring it needs
+    `to_rolled_back=True` (rotating to a new key is almost always what is meant).
+    """
     run = _Run(backend, name, progress)
     state = backend.describe()
     if state.journal is not None:
@@ -291,6 +296,13 @@ def rollback(
         )
     if state.previous is None:
         raise UserError(f"{name} has no previous version in {backend.location} to roll back to")
+    if state.rolled_back is not None and not to_rolled_back:
+        raise UserError(
+            f"{name} was rolled back at {iso(state.rolled_back)}: its previous version in {backend.location} "
+            "is the key that rollback took out of service, so a second rollback would bring it back. "
+            f"Rotate to a new key instead (`platform secrets rotate {name} --command CMD`), or pass "
+            "--to-rolled-back if you really mean to restore it"
+        )
     if check is not None:
         value = backend.read("previous")
         result = check.run(value) if value is not None else None

@@ -195,6 +195,7 @@ class VaultBackend:
             last_rotated=parse_iso(custom.get("last_rotated")),
             grace_until=parse_iso(custom.get("grace_until")),
             last_token=custom.get("last_rotation"),
+            rolled_back=parse_iso(custom.get("rolled_back_at")),
             journal=journal,
         )
 
@@ -272,7 +273,7 @@ class VaultBackend:
         had_current = from_version > 0 and custom.get("rotation_initial") != "true"
         for key in _JOURNAL_KEYS:
             custom.pop(key, None)
-        for key in ("previous_version", "previous_created", "grace_until"):
+        for key in ("previous_version", "previous_created", "grace_until", "rolled_back_at"):
             custom.pop(key, None)
         if had_current:
             old = _version(versions, from_version)
@@ -319,6 +320,7 @@ class VaultBackend:
             custom.get("previous_created") or iso(state.previous.created) or "",
         )
         custom["grace_until"] = iso(now) or ""  # the rolled-back key is not served as a fallback
+        custom["rolled_back_at"] = iso(now) or ""
         self._write_metadata(self.path, custom)
 
 

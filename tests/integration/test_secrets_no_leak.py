@@ -44,7 +44,7 @@ def test_a_planted_key_never_leaks(
         (["verify", "--format", "json"], None, {}),
         (["verify", "--test-command", leaky_test], None, {}),
         (["rollback", NAME, "--format", "json"], None, {}),
-        (["rollback", NAME, "--dry-run"], None, {}),
+        (["rollback", NAME, "--dry-run", "--to-rolled-back"], None, {}),  # right after a rollback
         (["scan", str(root), "--format", "json"], None, {}),
     ]:
         result = run_cli(root, "secrets", *args, env={**env, **extra}, stdin=stdin)

@@ -69,7 +69,7 @@ def test_full_rotation_test_failure_and_rollback(tmp_path: Path, target: Target,
 
     # a previous key that was revoked is not restored
     vendor.revoke(second)
-    refused = run_cli(root, "secrets", "rollback", NAME, env=env)
+    refused = run_cli(root, "secrets", "rollback", NAME, "--to-rolled-back", env=env)
     assert refused.returncode == 1
     assert "the previous key does not work (key rejected (HTTP 401))" in refused.stdout
     assert target.read(root, "current") == first
@@ -115,3 +115,34 @@ def test_rotating_to_the_current_value_is_refused_and_keeps_the_previous_key(
     assert target.read(root, "pending") is None
     status = json.loads(run_cli(root, "secrets", "status", "--format", "json", env=target.env).stdout)
     assert status["secrets"][0]["rotation_in_progress"] is None
+
+
+def test_a_second_rollback_needs_an_explicit_flag(tmp_path: Path, target: Target, vendor: Vendor) -> None:
+    root = _repo(tmp_path, target, vendor)
+    logs = tmp_path / "logs"
+    env = {**target.env, "PLATFORM_LOG_DIR": str(logs)}
+    _ok(run_cli(root, "secrets", "rotate", NAME, "--command", vendor.mint_command, env=env))
+    _ok(run_cli(root, "secrets", "rotate", NAME, "--command", vendor.mint_command, env=env))
+    first, second = vendor.minted
+    _ok(run_cli(root, "secrets", "rollback", NAME, env=env))
+    assert (target.read(root, "current"), target.read(root, "previous")) == (first, second)
+
+    for extra in ((), ("--dry-run",)):
+        again = run_cli(root, "secrets", "rollback", NAME, *extra, env=env)
+        assert again.returncode == 2, (again.stdout, again.stderr)
+        assert "a second rollback would bring it back" in again.stderr
+        assert (
+            "platform secrets rotate PRIMARY_API_KEY" in again.stderr and "--to-rolled-back" in again.stderr
+        )
+        assert (target.read(root, "current"), target.read(root, "previous")) == (first, second)
+
+    _ok(run_cli(root, "secrets", "rollback", NAME, "--to-rolled-back", env=env))
+    assert (target.read(root, "current"), target.read(root, "previous")) == (second, first)
+    events = [json.loads(line) for line in (logs / "secrets-audit.jsonl").read_text().splitlines()]
+    done = [e for e in events if e["event"] == "secret.rollback" and e["status"] == "done"]
+    assert len(done) == 2
+
+    # a rotation clears the mark: the next rollback (to the key it replaced) needs no flag
+    _ok(run_cli(root, "secrets", "rotate", NAME, "--command", vendor.mint_command, env=env))
+    _ok(run_cli(root, "secrets", "rollback", NAME, env=env))
+    assert (target.read(root, "current"), target.read(root, "previous")) == (second, vendor.minted[2])
