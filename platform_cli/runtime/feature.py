@@ -203,6 +203,8 @@ class Feature:
 
         The prompt version is sticky per conversation. History comes from `conversation_history()` (so
         quarantined turns are never sent); both turns are saved tagged with version, provider and model.
+        With the store unreachable it still answers, with no history and nothing saved, and says so
+        (`history_source="unavailable"`, `history_turns=0`), as complete() serves without its cache.
         """
         started = time.perf_counter()
         self._check_segment(segment)
@@ -211,17 +213,44 @@ class Feature:
         )
         prefix = resolved.render(variables or {})
         params = self._params(resolved)
-        store = self._store()
-        history = conversation_history(store, conversation_id, max_turns=self.max_history_turns)
-        messages = [*prefix, *history, {"role": "user", "content": message}]
+        store = self._store_or_none()
+        history = self._history_or_none(store, conversation_id)
+        if history is None:
+            store = None  # served like complete() without a store: no history, nothing saved
+        messages = [*prefix, *(history or []), {"role": "user", "content": message}]
         call = self._context("chat", resolved, segment, user, store, conversation_id)
         served = self._call(messages, params, call, started)
         tags = ExchangeTags(
             self.name, resolved.name, resolved.version, resolved.content_hash, resolved.variant,
             served.provider.name, served.completion.model, call.user_hash,
         )  # fmt: skip
-        save_exchange(store, conversation_id, message, served.completion.text, tags)
-        return self._finish(call, resolved, served, started, conversation_id, len(history))
+        saved = store is not None and self._save_exchange(store, conversation_id, message, served, tags)
+        return self._finish(
+            call, resolved, served, started, conversation_id, len(history or []),
+            history_source="store" if saved else "unavailable",
+        )  # fmt: skip
+
+    def _history_or_none(self, store: Store | None, conversation_id: str) -> list[dict[str, str]] | None:
+        """The conversation's history, or None while the store is unreachable (chat serves without it)."""
+        if store is None:
+            return None
+        try:
+            return conversation_history(store, conversation_id, max_turns=self.max_history_turns)
+        except StoreError as error:
+            log.warning("conversation history unavailable, answering without it: %s", error)
+            self._store_down_until = time.monotonic() + STORE_RETRY_S
+            return None
+
+    def _save_exchange(
+        self, store: Store, conversation_id: str, message: str, served: Served, tags: ExchangeTags
+    ) -> bool:
+        try:
+            save_exchange(store, conversation_id, message, served.completion.text, tags)
+        except StoreError as error:
+            log.warning("could not save the chat exchange of %s: %s", conversation_id, error)
+            self._store_down_until = time.monotonic() + STORE_RETRY_S
+            return False
+        return True
 
     def history(self, conversation_id: str) -> list[dict[str, str]]:
         """The history the next chat() in this conversation will send (quarantined turns left out)."""
@@ -365,6 +394,7 @@ class Feature:
         started: float,
         conversation_id: str | None = None,
         history_turns: int = 0,
+        history_source: str | None = None,
     ) -> Result:
         completion = served.completion
         latency = time.perf_counter() - started
@@ -383,7 +413,7 @@ class Feature:
             refusal=completion.refusal, prompt_hash=resolved.content_hash, label=resolved.label,
             variant=resolved.variant, cohort=resolved.bucket, prompt_source=resolved.source,
             attempts=served.attempts, system_fingerprint=completion.system_fingerprint,
-            conversation_id=conversation_id, history_turns=history_turns,
+            conversation_id=conversation_id, history_turns=history_turns, history_source=history_source,
         )  # fmt: skip
 
     # --- state --------------------------------------------------------------------------------------------

@@ -37,6 +37,9 @@ class Result:
     system_fingerprint: str | None = None
     conversation_id: str | None = None
     history_turns: int = 0  # earlier turns sent with a chat message
+    # chat only: "store" (history read and this exchange saved), or "unavailable" (the store was down: sent
+    # with no history, and this exchange was not saved)
+    history_source: str | None = None
     cost_usd: float | None = None
 
     @property
