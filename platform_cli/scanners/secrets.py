@@ -29,6 +29,11 @@ KIND_LABELS = {
     "openai-api-key": "OpenAI API key",
     "anthropic-api-key": "Anthropic API key",
     "aws-access-key-id": "AWS access key id",
+    "github-token": "GitHub token",
+    "slack-token": "Slack token",
+    "google-api-key": "Google API key",
+    "stripe-live-key": "Stripe live key",
+    "private-key": "PEM private key block",
     "high-entropy-secret": "high-entropy secret value",
 }
 
@@ -76,7 +81,24 @@ _VENDOR_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
         "aws-access-key-id",
         re.compile(r"(?<![A-Za-z0-9])(?P<prefix>AKIA|ASIA)(?P<body>[0-9A-Z]{16})(?![0-9A-Za-z])"),
     ),
+    (
+        "github-token",
+        re.compile(
+            r"(?<![A-Za-z0-9_])(?P<prefix>gh[pousr]_|github_pat_)(?P<body>[A-Za-z0-9_]{36,255})(?![A-Za-z0-9_])"
+        ),
+    ),
+    ("slack-token", re.compile(r"(?<![A-Za-z0-9_-])(?P<prefix>xox[abprs]-)(?P<body>[A-Za-z0-9-]{10,})")),
+    (
+        "google-api-key",
+        re.compile(r"(?<![A-Za-z0-9_-])(?P<prefix>AIza)(?P<body>[0-9A-Za-z_-]{35})(?![0-9A-Za-z_-])"),
+    ),
+    (
+        "stripe-live-key",
+        re.compile(r"(?<![A-Za-z0-9_])(?P<prefix>[sr]k_live_)(?P<body>[0-9A-Za-z]{20,})(?![0-9A-Za-z_])"),
+    ),
 )
+# The header alone is the finding: the base64 body on the next lines is never read into a preview.
+_PRIVATE_KEY = re.compile(r"-----BEGIN (?:RSA |EC |OPENSSH |DSA |ENCRYPTED )?PRIVATE KEY-----")
 
 # NAME = value, NAME: value, "name": "value", export NAME=value, name := value, name => value
 _ASSIGNMENT = re.compile(
@@ -205,11 +227,14 @@ def _generic_mode(path: str) -> str | None:
     return None
 
 
-_VENDOR_HINTS = ("sk-", "AKIA", "ASIA")
+_VENDOR_HINTS = ("sk-", "AKIA", "ASIA", "gh", "github_pat_", "xox", "AIza", "_live_", "PRIVATE KEY-----")
 _NAME_HINTS = ("key", "token", "secret", "passw")
 
 
 def _vendor_hits(path: str, lineno: int, line: str, taken: list[tuple[int, int]]) -> Iterable[Hit]:
+    for match in _PRIVATE_KEY.finditer(line):
+        taken.append(match.span())
+        yield Hit(path, lineno, match.start() + 1, "private-key", match.group(0))
     for kind, pattern in _VENDOR_PATTERNS:
         for match in pattern.finditer(line):
             start, end = match.span()

@@ -27,6 +27,12 @@ BODIES = {
     "aws": _random(16, string.ascii_uppercase + string.digits),
     "generic": _random(32),
     "hex": _random(40, "0123456789abcdef"),
+    "github": _random(36),
+    "github_pat": _random(22) + "_" + _random(59),
+    "slack": "-".join((_random(12, string.digits), _random(13, string.digits), _random(24))),
+    "google": _random(35, _ALNUM + "_-"),
+    "stripe": _random(99),
+    "pem": _random(64, _ALNUM + "+/"),
 }
 OPENAI_PROJECT = "sk-" + "proj-" + BODIES["openai_project"]
 OPENAI_LEGACY = "sk-" + BODIES["openai_legacy"]
@@ -150,3 +156,62 @@ def test_scan_tree_reads_text_files_and_skips_binaries_and_big_files(tmp_path: P
     (tmp_path / "dump.txt").write_text(OPENAI_LEGACY + "\n" + "x" * 1_100_000)
     hits = scan_tree(tmp_path, ["src/settings.py", "blob.bin", "dump.txt", "missing.py"])
     assert [(h.file, h.line, h.kind) for h in hits] == [("src/settings.py", 3, "openai-api-key")]
+
+
+# New vendor formats; each prefix is split so that no literal key shape sits in this file.
+NEW_VENDOR_KEYS = [
+    ("github-token", "gh" + "p_", "gh" + "p_" + BODIES["github"]),
+    ("github-token", "gh" + "o_", "gh" + "o_" + BODIES["github"]),
+    ("github-token", "gh" + "u_", "gh" + "u_" + BODIES["github"]),
+    ("github-token", "gh" + "s_", "gh" + "s_" + BODIES["github"]),
+    ("github-token", "gh" + "r_", "gh" + "r_" + BODIES["github"]),
+    ("github-token", "github" + "_pat_", "github" + "_pat_" + BODIES["github_pat"]),
+    ("slack-token", "xo" + "xb-", "xo" + "xb-" + BODIES["slack"]),
+    ("slack-token", "xo" + "xp-", "xo" + "xp-" + BODIES["slack"]),
+    ("google-api-key", "AI" + "za", "AI" + "za" + BODIES["google"]),
+    ("stripe-live-key", "sk" + "_live_", "sk" + "_live_" + BODIES["stripe"]),
+    ("stripe-live-key", "rk" + "_live_", "rk" + "_live_" + BODIES["stripe"]),
+]
+
+
+@pytest.mark.parametrize(("kind", "prefix", "key"), NEW_VENDOR_KEYS)
+@pytest.mark.parametrize("path", ["src/app.py", "README.md", ".env", "notes.txt"])
+def test_more_vendor_tokens_are_found_with_a_redacted_preview(
+    kind: str, prefix: str, key: str, path: str
+) -> None:
+    text = f"first line\nconfig = {{'token': '{key}'}}\n"
+    hits = scan_text(text, path)
+    assert [(h.line, h.kind) for h in hits] == [(2, kind)], hits
+    assert hits[0].column == text.splitlines()[1].index(key) + 1
+    assert hits[0].preview == f"{prefix}…{key[-4:]}"
+    assert hits[0].label != kind  # a human-readable label
+    _assert_no_value(hits)
+
+
+@pytest.mark.parametrize("algorithm", ["", "RSA ", "EC ", "OPENSSH ", "DSA ", "ENCRYPTED "])
+def test_pem_private_key_blocks_are_found_without_their_body(algorithm: str) -> None:
+    dashes = "-" * 5
+    header = f"{dashes}BEGIN {algorithm}PRIVATE KEY{dashes}"
+    text = f'KEY = """\n{header}\n{BODIES["pem"]}\n{dashes}END {algorithm}PRIVATE KEY{dashes}\n"""\n'
+    hits = scan_text(text, "deploy/key.txt")
+    assert [(h.line, h.column, h.kind, h.preview) for h in hits] == [(2, 1, "private-key", header)]
+    _assert_no_value(hits)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "token = 'gh" + "p_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx'",
+        "GITHUB_TOKEN=gh" + "p_your_personal_access_token_goes_here",
+        "SLACK_BOT_TOKEN=xo" + "xb-your-bot-token",
+        "STRIPE_KEY=sk" + "_live_" + "0" * 24,
+        "GOOGLE_API_KEY=AI" + "za" + "X" * 35,
+        "-" * 5 + "BEGIN PUBLIC KEY" + "-" * 5,
+        "-" * 5 + "BEGIN CERTIFICATE" + "-" * 5,
+        "sk" + "_test_" + BODIES["stripe"][:24],  # a Stripe test key is not a live secret
+        "pattern = r'gh[pousr]_[A-Za-z0-9]{36}'",
+    ],
+)
+def test_new_formats_skip_placeholders_and_neighbours(line: str) -> None:
+    for path in ("settings.py", ".env", "README.md"):
+        assert scan_text(line + "\n", path) == [], (path, line)
