@@ -48,8 +48,11 @@ def labels_command(ctx: click.Context, name: str, fmt: str) -> int:
     Example:
       platform prompts labels summarize
     """
+    from platform_cli.prompts.versions import check_known
+
     settings = registry_settings(ctx)
     with registry_store(settings, write=False) as store:
+        check_known(store, settings.prompts_dir, name)
         records = store.prompt_labels(name) if store else []
     if fmt == "json":
         echo_json({"prompt": name, "labels": [r.__dict__ for r in records]})
@@ -76,10 +79,12 @@ def history_command(ctx: click.Context, name: str, label: str | None, at: str | 
     """
     from platform_cli.prompts.labels import labels_at, move_dict, parse_time
     from platform_cli.prompts.portfolio import current_allocations
+    from platform_cli.prompts.versions import check_known
 
     settings = registry_settings(ctx)
     when = parse_time(at) if at else None
     with registry_store(settings, write=False) as store:
+        check_known(store, settings.prompts_dir, name)
         if when is not None:
             state = labels_at(store, name, when) if store else {}
             if label is not None:

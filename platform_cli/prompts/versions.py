@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from platform_cli.prompts.errors import UnknownPrompt, UnknownVersion
-from platform_cli.prompts.files import PromptFile, load_prompt
+from platform_cli.prompts.files import PromptFile, load_prompt, prompt_path
 from platform_cli.store import Store
 from platform_cli.store.engine import utc_timestamp
 from platform_cli.store.prompts import PromptVersionRecord
@@ -91,13 +91,35 @@ def version_number(selector: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def resolve_ref(store: Store | None, name: str, selector: str | None) -> PromptVersionRecord:
-    """The published version `selector` names: a number, a label, or (None) the latest version."""
-    if store is None:
-        raise UnknownPrompt(
-            f"prompt '{name}' has no published version (the state store is empty); "
-            f"run `platform prompts publish {name}`"
+def unpublished(name: str, prompts_dir: Path | None, why: str = "") -> UnknownPrompt:
+    """The error for a prompt with no published version: publish its file, or, with no file, list them."""
+    if prompts_dir is not None and prompt_path(prompts_dir, name) is None:
+        return UnknownPrompt(
+            f"no prompt named '{name}': there is no {prompts_dir.name}/{name}.yaml and nothing is published "
+            "under that name; `platform prompts list` shows the prompts"
         )
+    return UnknownPrompt(
+        f"prompt '{name}' has no published version{why}; run `platform prompts publish {name}`"
+    )
+
+
+def check_known(store: Store | None, prompts_dir: Path, name: str) -> None:
+    """Raise UnknownPrompt (exit 2) when `name` has neither a file nor a published version."""
+    if prompt_path(prompts_dir, name) is not None:
+        return
+    if store is None or store.latest_prompt_version(name) is None:
+        raise unpublished(name, prompts_dir)
+
+
+def resolve_ref(
+    store: Store | None, name: str, selector: str | None, prompts_dir: Path | None = None
+) -> PromptVersionRecord:
+    """The published version `selector` names: a number, a label, or (None) the latest version.
+
+    `prompts_dir` lets the error for a prompt that does not exist at all say so (not "publish it").
+    """
+    if store is None:
+        raise unpublished(name, prompts_dir, " (the state store is empty)")
     number = version_number(selector) if selector is not None else None
     if selector is None:
         record = store.latest_prompt_version(name)
@@ -111,9 +133,7 @@ def resolve_ref(store: Store | None, name: str, selector: str | None) -> PromptV
         return record
     latest = store.latest_prompt_version(name)
     if latest is None:
-        raise UnknownPrompt(
-            f"prompt '{name}' has no published version; run `platform prompts publish {name}`"
-        )
+        raise unpublished(name, prompts_dir)
     raise UnknownVersion(
         f"prompt '{name}' has no version {number}: published versions are 1..{latest.version} "
         f"(`platform prompts list` shows them)"
@@ -129,5 +149,6 @@ def load_ref(
         prompt = load_prompt(prompts_dir, name)
         same = store.prompt_version_by_hash(name, prompt.content_hash) if store else None
         return prompt, same
-    record = resolve_ref(store, name, selector)
+    check_known(store, prompts_dir, name)
+    record = resolve_ref(store, name, selector, prompts_dir)
     return as_prompt(record), record

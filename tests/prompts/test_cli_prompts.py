@@ -160,7 +160,7 @@ def test_bad_files_unknown_labels_and_versions_exit_2_with_clear_messages(
     code, _, err = _run(repo, capsys, "history", "summarize", "--at", "soon")
     assert code == 2 and "--at 'soon': not a time" in err
     code, _, err = _run(repo, capsys, "show", "nosuch")
-    assert code == 2 and "prompt 'nosuch' has no published version" in err
+    assert code == 2 and "no prompt named 'nosuch'" in err and "`platform prompts list`" in err
 
 
 def test_protected_labels_come_from_the_manifest(
@@ -174,3 +174,34 @@ def test_protected_labels_come_from_the_manifest(
     manifest.write_text(manifest.read_text().replace("[production, canary]", "production"))
     code, _, err = _run(repo, capsys, "promote", "summarize", "1", "--label", "canary")
     assert code == 2 and "ai-feature.yaml:10:" in err and "expected a list of label names" in err
+
+
+@pytest.mark.parametrize(
+    "command", [["labels", "nope"], ["history", "nope"], ["history", "nope", "--at", "2025-01-01"]]
+)
+@pytest.mark.parametrize("published", [False, True], ids=["empty-store", "other-prompt-published"])
+def test_reading_a_prompt_that_does_not_exist_exits_2(
+    repo: Path, state: str, capsys: pytest.CaptureFixture[str], command: list[str], published: bool
+) -> None:
+    if published:
+        assert _run(repo, capsys, "publish", "--author", "jane")[0] == 0
+    code, out, err = _run(repo, capsys, *command)
+    assert (code, out) == (2, "")
+    assert "no prompt named 'nope'" in err and "`platform prompts list`" in err
+
+
+@pytest.mark.parametrize("ref", ["nope", "nope@production", "nope@2"])
+def test_show_of_a_prompt_with_no_file_suggests_list_not_publish(
+    repo: Path, state: str, capsys: pytest.CaptureFixture[str], ref: str
+) -> None:
+    assert _run(repo, capsys, "publish", "--author", "jane")[0] == 0
+    code, _, err = _run(repo, capsys, "show", ref)
+    assert code == 2 and "`platform prompts list`" in err and "publish nope" not in err
+
+
+def test_show_of_an_unpublished_file_suggests_publishing_it(
+    repo: Path, state: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = _run(repo, capsys, "show", "summarize")
+    assert code == 2 and "run `platform prompts publish summarize`" in err
+    assert _run(repo, capsys, "labels", "summarize")[0] == 0  # a file with no versions yet is a known prompt
