@@ -34,6 +34,12 @@ def _manifest(ctx: click.Context) -> Any:
     return load_manifest(ctx.obj.repo() / MANIFEST_NAME)
 
 
+def _where(manifest: Any) -> Any:
+    from platform_cli.secrets.audit import Where
+
+    return Where(repo=manifest.root.resolve(), feature=manifest.name)
+
+
 def _declared(manifest: Any, name: str) -> Any:
     spec = manifest.secret(name)
     if spec is None:
@@ -125,6 +131,9 @@ def rotate_command(
     run it again: it resumes the same rotation from the backend's journal.
 
     \b
+    Audit log (each step, repo, feature; never a value): ~/.cache/platform-cli/logs/secrets-audit.jsonl
+
+    \b
     Example:
       platform secrets rotate OPENAI_API_KEY --stdin < new-key.txt
       platform secrets rotate PRIMARY_API_KEY --generate --test-command './check-key.sh'
@@ -150,7 +159,9 @@ def rotate_command(
     if fmt != "json":
         click.echo(f"{'dry run: ' if dry_run else ''}{name} in {backend.kind} ({backend.location})")
     if abort:
-        report = rotation.abort(backend, name=name, dry_run=dry_run, progress=progress)
+        report = rotation.abort(
+            backend, name=name, dry_run=dry_run, progress=progress, where=_where(manifest)
+        )
         _render_report(report, fmt)
         return ExitCode.OK
     source = None
@@ -170,6 +181,7 @@ def rotate_command(
         grace=dt.timedelta(hours=grace_hours),
         dry_run=dry_run,
         progress=progress,
+        where=_where(manifest),
     )
     _render_report(report, fmt)
     return ExitCode.CHECK_FAILED if report.failed else ExitCode.OK
@@ -280,6 +292,9 @@ def rollback_command(
     in a row would restore the key the first one took out of service: it exits 2 unless --to-rolled-back.
 
     \b
+    Audit log (each step, repo, feature; never a value): ~/.cache/platform-cli/logs/secrets-audit.jsonl
+
+    \b
     Example:
       platform secrets rollback OPENAI_API_KEY --dry-run
       platform secrets rollback OPENAI_API_KEY
@@ -300,6 +315,7 @@ def rollback_command(
         dry_run=dry_run,
         progress=_progress(fmt),
         to_rolled_back=to_rolled_back,
+        where=_where(manifest),
     )
     _render_report(report, fmt)
     return ExitCode.CHECK_FAILED if report.failed else ExitCode.OK

@@ -5,6 +5,7 @@ from __future__ import annotations
 import getpass
 import json
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,14 @@ from platform_cli.errorlog import log_dir
 from platform_cli.secrets.model import iso, utcnow
 
 AUDIT_FILE = "secrets-audit.jsonl"
+
+
+@dataclass(frozen=True)
+class Where:
+    """The feature a secret belongs to, recorded on every audit line (the location alone is ambiguous)."""
+
+    repo: Path  # the feature repository root
+    feature: str  # metadata.name of its ai-feature.yaml
 
 
 def audit_path() -> Path:

@@ -77,8 +77,11 @@ def check_token(token: str) -> str:
 class _Run:
     """Book-keeping shared by the operations: the report, progress callback and audit log."""
 
-    def __init__(self, backend: SecretBackend, name: str, progress: Progress | None) -> None:
+    def __init__(
+        self, backend: SecretBackend, name: str, progress: Progress | None, where: audit.Where | None
+    ) -> None:
         self.backend = backend
+        self._where = where
         self.report = RotationReport(name=name, backend=backend.kind, location=backend.location)
         self._progress = progress
 
@@ -91,6 +94,8 @@ class _Run:
                 name=self.report.name,
                 backend=self.report.backend,
                 location=self.report.location,
+                repo=str(self._where.repo.resolve()) if self._where else None,
+                feature=self._where.feature if self._where else None,
                 token=self.report.token,
                 status=status,
                 detail=detail,
@@ -119,9 +124,13 @@ def rotate(
     grace: dt.timedelta = DEFAULT_GRACE,
     dry_run: bool = False,
     progress: Progress | None = None,
+    where: audit.Where | None = None,
 ) -> RotationReport:
-    """Run (or resume) a rotation of one secret. `source` is called only when a new value is needed."""
-    run = _Run(backend, name, progress)
+    """Run (or resume) a rotation of one secret. `source` is called only when a new value is needed.
+
+    `where` (the feature's repository and name) is recorded on every audit line.
+    """
+    run = _Run(backend, name, progress, where)
     state = backend.describe()
     journal = state.journal
     if journal is not None:
@@ -255,10 +264,15 @@ def _plan(
 
 
 def abort(
-    backend: SecretBackend, *, name: str, dry_run: bool = False, progress: Progress | None = None
+    backend: SecretBackend,
+    *,
+    name: str,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+    where: audit.Where | None = None,
 ) -> RotationReport:
     """Discard the rotation in progress (its pending version); the current version is untouched."""
-    run = _Run(backend, name, progress)
+    run = _Run(backend, name, progress, where)
     journal = backend.describe().journal
     if journal is None:
         raise UserError(f"no rotation of {name} is in progress in {backend.location}")
@@ -280,13 +294,14 @@ def rollback(
     dry_run: bool = False,
     progress: Progress | None = None,
     to_rolled_back: bool = False,
+    where: audit.Where | None = None,
 ) -> RotationReport:
     """Make the previous version current again, after testing that the previous key still works.
 
     Right after a rollback, `previous` is the key that was just rolled back; restoring it needs
     `to_rolled_back=True` (rotating to a new key is almost always what is meant).
     """
-    run = _Run(backend, name, progress)
+    run = _Run(backend, name, progress, where)
     state = backend.describe()
     if state.journal is not None:
         raise Refused(

@@ -88,3 +88,31 @@ def test_status_without_declared_secrets(tmp_path: Path, capsys: pytest.CaptureF
     root = write_repo(tmp_path / "repo", secrets_=[], kind="fake")
     assert _run(root, "status") == 0
     assert "no secrets declared" in capsys.readouterr().out
+
+
+def test_every_audit_entry_names_the_repo_and_the_feature(
+    repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from platform_cli.manifest import load_manifest
+
+    logs = tmp_path / "logs"
+    monkeypatch.setenv("PLATFORM_LOG_DIR", str(logs))
+    assert _run(repo, "rotate", "API_KEY", "--generate") == 0
+    assert _run(repo, "rotate", "API_KEY", "--generate", "--test-command", "false") == 1
+    assert _run(repo, "rotate", "API_KEY", "--generate") == 0
+    assert _run(repo, "rollback", "API_KEY") == 0
+    capsys.readouterr()
+    feature = load_manifest(repo / "ai-feature.yaml").name
+    entries = [json.loads(line) for line in (logs / "secrets-audit.jsonl").read_text().splitlines()]
+    assert {e["event"] for e in entries} >= {
+        "secret.begin",
+        "secret.test",
+        "secret.finish",
+        "secret.rollback",
+    }
+    assert {(e["repo"], e["feature"], e["location"]) for e in entries} == {
+        (str(repo.resolve()), feature, ".env")
+    }
+    for command in ("rotate", "rollback"):
+        assert _run(repo, command, "--help") == 0
+        assert "~/.cache/platform-cli/logs/secrets-audit.jsonl" in " ".join(capsys.readouterr().out.split())
