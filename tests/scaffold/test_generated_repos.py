@@ -85,7 +85,7 @@ def test_generated_repo_passes_its_own_tests_and_readiness_fails_only_for_missin
 
 
 def test_the_template_also_renders_with_plain_copier(tmp_path: Path) -> None:
-    """`copier copy`/`copier update` run without platform-cli's extra context; the template must not need it."""
+    """`copier copy` and `copier update` run without platform-cli's extra context: the template copes."""
     from copier import run_copy
 
     run_copy(
