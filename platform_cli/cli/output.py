@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -40,10 +39,6 @@ def echo_json(data: Any) -> None:
     click.echo(to_json(data))
 
 
-def echo_err(message: str) -> None:
-    click.echo(message, err=True)
-
-
 def write_output(text: str, output: Path | None) -> None:
     """Print, or write atomically to --output FILE (`-` means stdout, as usual)."""
     if output is None or str(output) == "-":
@@ -53,11 +48,3 @@ def write_output(text: str, output: Path | None) -> None:
 
     atomic_write_text(output, text)
     click.echo(f"wrote {output}", err=True)
-
-
-def style(text: str, **kwargs: Any) -> str:
-    return click.style(text, **kwargs)
-
-
-def is_tty() -> bool:
-    return sys.stdout.isatty()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import getpass
-import json
 import os
 import re
 import shutil
@@ -295,7 +294,3 @@ def _validate_generated(staging: Path) -> None:
         from platform_cli.manifest import load_manifest
 
         load_manifest(manifest, display="ai-feature.yaml (as the answers would generate it)")
-
-
-def dump_answers(answers: Mapping[str, Any]) -> str:
-    return json.dumps(dict(answers), indent=2, default=str)
