@@ -97,3 +97,34 @@ def test_the_template_also_renders_with_plain_copier(tmp_path: Path) -> None:
     )
     assert "platform-cli>=" in (tmp_path / "plain" / "pyproject.toml").read_text()
     assert "template-version" in (tmp_path / "plain" / "catalog-info.yaml").read_text()
+
+
+def test_generated_ci_runs_the_readiness_commands_it_declares(tmp_path: Path) -> None:
+    """The gate lines in the generated GitHub and GitLab CI are real invocations that write their reports."""
+    import shlex
+
+    import yaml
+
+    dest = tmp_path / "repo"
+    new_feature(dest, {"name": "Support Summarizer", "eval_owner": "jane@example.com"})
+    github = yaml.safe_load((dest / ".github/workflows/ai-feature.yml").read_text())
+    gitlab = yaml.safe_load((dest / ".gitlab-ci.yml").read_text())
+    steps = [s.get("run", "") for job in github["jobs"].values() for s in job["steps"]]
+    scripts = [line for job in gitlab.values() if isinstance(job, dict) for line in job.get("script", [])]
+    gates = [line for line in [*steps, *scripts] if line.startswith("platform readiness check")]
+    assert len(gates) == 2, gates
+    for line in gates:
+        done = subprocess.run(
+            [*PLATFORM, *shlex.split(line)[1:]],
+            cwd=dest,
+            env=_env(tmp_path),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+    sarif = json.loads((dest / "readiness.sarif").read_text())
+    assert sarif["version"] == "2.1.0"
+    assert (dest / "readiness-junit.xml").read_text().startswith("<?xml")
+    assert github["jobs"]["test-and-readiness"]["steps"][-1]["with"]["sarif_file"] == "readiness.sarif"
+    assert gitlab["readiness"]["artifacts"]["reports"]["junit"] == "readiness-junit.xml"
