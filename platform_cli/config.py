@@ -11,6 +11,12 @@ import yaml
 from platform_cli.errors import UserError
 
 
+def cache_dir() -> Path:
+    """The per-user cache directory: $XDG_CACHE_HOME/platform-cli (default ~/.cache/platform-cli)."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "platform-cli"
+
+
 def config_path() -> Path:
     override = os.environ.get("PLATFORM_CONFIG")
     if override:

@@ -16,8 +16,9 @@ def log_dir() -> Path:
     override = os.environ.get("PLATFORM_LOG_DIR")
     if override:
         return Path(override)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "platform-cli" / "logs"
+    from platform_cli.config import cache_dir
+
+    return cache_dir() / "logs"
 
 
 def write_crash_log(exc: BaseException, argv: list[str]) -> Path:

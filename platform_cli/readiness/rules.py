@@ -203,10 +203,10 @@ def _validated_marker(text: str) -> Path:
     using it; CI and pre-commit check the same unchanged pack on every run.
     """
     from platform_cli import __version__
+    from platform_cli.config import cache_dir
 
     digest = hashlib.sha256(f"{__version__}\0{_VALIDATION_REVISION}\0{text}".encode()).hexdigest()
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "platform-cli" / "validated-rules" / digest
+    return cache_dir() / "validated-rules" / digest
 
 
 def _remember_valid(marker: Path) -> None:
