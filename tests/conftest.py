@@ -24,7 +24,16 @@ def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
         monkeypatch.setenv(variable, "Platform Tests")
     for variable in ("GIT_AUTHOR_EMAIL", "GIT_COMMITTER_EMAIL"):
         monkeypatch.setenv(variable, "tests@example.invalid")
-    monkeypatch.delenv("PLATFORM_STATE_URL", raising=False)
+    # settings from the developer's shell must not reach a test
+    for variable in (
+        "PLATFORM_STATE_URL",
+        "PLATFORM_POLICIES",
+        "PLATFORM_CONFIG",
+        "PLATFORM_WAIVER_MAX_DAYS",
+        "PLATFORM_TEMPLATES_PATH",
+        "PLATFORM_TRUSTED_TEMPLATES",
+    ):
+        monkeypatch.delenv(variable, raising=False)
     return home
 
 

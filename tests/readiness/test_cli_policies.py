@@ -25,11 +25,6 @@ class CostCenter:
 """
 
 
-@pytest.fixture(autouse=True)
-def _no_configured_packs(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("PLATFORM_POLICIES", raising=False)
-
-
 @pytest.fixture
 def plugin_installed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """A real installed distribution (a .dist-info on sys.path) registering a `cost_center` collector."""

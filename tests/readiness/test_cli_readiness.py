@@ -19,13 +19,6 @@ from platform_cli.cli.main import run
 from platform_cli.scaffold import new_feature
 
 
-@pytest.fixture(autouse=True)
-def _no_configured_packs(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("PLATFORM_POLICIES", raising=False)
-    monkeypatch.delenv("PLATFORM_WAIVER_MAX_DAYS", raising=False)
-    monkeypatch.delenv("PLATFORM_REPO", raising=False)
-
-
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One freshly generated feature repo (real template, real git), copied by tests that change it."""

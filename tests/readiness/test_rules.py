@@ -19,12 +19,6 @@ from platform_cli.readiness.rules import (
 )
 
 
-@pytest.fixture(autouse=True)
-def _no_configured_packs(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("PLATFORM_POLICIES", raising=False)
-    monkeypatch.delenv("PLATFORM_CONFIG", raising=False)
-
-
 def rule(rule_id: str = "owner-set", **changes: Any) -> dict[str, Any]:
     base: dict[str, Any] = {
         "id": rule_id,

@@ -31,12 +31,6 @@ spec:
 """
 
 
-@pytest.fixture(autouse=True)
-def _no_configured_packs(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("PLATFORM_POLICIES", raising=False)
-    monkeypatch.delenv("PLATFORM_WAIVER_MAX_DAYS", raising=False)
-
-
 def make_repo(root: Path, name: str, lifecycle: str = "experimental", model: str = "m-2025-01-01") -> Path:
     root.mkdir(parents=True, exist_ok=True)
     (root / "ai-feature.yaml").write_text(MANIFEST.format(name=name, lifecycle=lifecycle, model=model))
