@@ -13,6 +13,7 @@ usage event. Thread-safe: each thread gets its own store connection.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import logging
@@ -238,7 +239,7 @@ class Feature:
             return conversation_history(store, conversation_id, max_turns=self.max_history_turns)
         except StoreError as error:
             log.warning("conversation history unavailable, answering without it: %s", error)
-            self._store_down_until = time.monotonic() + STORE_RETRY_S
+            self._mark_store_down()
             return None
 
     def _save_exchange(
@@ -248,7 +249,7 @@ class Feature:
             save_exchange(store, conversation_id, message, served.completion.text, tags)
         except StoreError as error:
             log.warning("could not save the chat exchange of %s: %s", conversation_id, error)
-            self._store_down_until = time.monotonic() + STORE_RETRY_S
+            self._mark_store_down()
             return False
         return True
 
@@ -367,6 +368,7 @@ class Feature:
             hit = self.cache.get(store, key, self.writer.unwritten(key))
         except StoreError as error:
             log.warning("response cache unavailable, calling the provider: %s", error)
+            self._mark_store_down()
             return None
         if hit is None:
             return None
@@ -433,8 +435,17 @@ class Feature:
             return self._store()
         except StoreError as error:
             log.warning("state store unavailable, serving without the response cache: %s", error)
-            self._store_down_until = time.monotonic() + STORE_RETRY_S
+            self._mark_store_down()
             return None
+
+    def _mark_store_down(self) -> None:
+        """Back off for STORE_RETRY_S and drop this thread's connection, so the next try reconnects."""
+        self._store_down_until = time.monotonic() + STORE_RETRY_S
+        store: Store | None = getattr(self._local, "store", None)
+        self._local.store = None
+        if store is not None:
+            with contextlib.suppress(StoreError):
+                store.close()
 
     def _user_hash(self, user: str | None, store: Store | None) -> str | None:
         """A keyed hash of the user id (keyed by the store id): joinable within one store, not reversible."""
