@@ -12,7 +12,7 @@ Duplicate keys in one mapping are an error (YAML would keep the last one silentl
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -297,17 +297,6 @@ def render_path(json_path: JsonPath) -> str:
     return "".join(parts)
 
 
-def iter_paths(data: Any, prefix: tuple[str | int, ...] = ()) -> Iterator[tuple[str | int, ...]]:
-    """Every JSON path in `data`, parents before children (handy for tests and tools)."""
-    yield prefix
-    if isinstance(data, Mapping):
-        for key, value in data.items():
-            yield from iter_paths(value, (*prefix, key))
-    elif isinstance(data, list):
-        for index, value in enumerate(data):
-            yield from iter_paths(value, (*prefix, index))
-
-
 def relative_display(path: Path, root: Path) -> str:
     """`path` relative to `root` when inside it (repo-relative names in messages), else display_name."""
     try:
@@ -342,7 +331,6 @@ def load_validated(
 __all__ = [
     "LoadedYaml",
     "display_name",
-    "iter_paths",
     "load_validated",
     "load_yaml",
     "relative_display",

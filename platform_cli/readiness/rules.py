@@ -219,11 +219,12 @@ def _remember_valid(marker: Path) -> None:
 
 def load_rule_file(path: Path) -> list[Rule]:
     """The rules of one file (one rule, or a list under `rules:`), or InvalidFile with every problem."""
-    loaded = load_yaml(path, what=WHAT)
     try:
-        marker: Path | None = _validated_marker(path.read_text(encoding="utf-8"))
+        text: str | None = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
-        marker = None
+        text = None  # load_yaml reads again and reports the located error
+    loaded = load_yaml(path, what=WHAT, text=text)
+    marker = _validated_marker(text) if text is not None else None
     known_good = marker is not None and marker.is_file()
     problems = [] if known_good else schema_problems(loaded, load_schema("rule"))
     if problems:
@@ -339,7 +340,6 @@ def find_rule(rules: Sequence[Rule], rule_id: str) -> Rule:
     for rule in rules:
         if rule.id == rule_id:
             return rule
-    import difflib
 
     close = difflib.get_close_matches(rule_id, [r.id for r in rules], n=3, cutoff=0.5)
     hint = f"did you mean {', '.join(close)}? " if close else ""

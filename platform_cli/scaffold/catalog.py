@@ -27,10 +27,6 @@ class TemplateInfo:
     version: str
     shipped: bool  # comes with this package, hence trusted
 
-    @property
-    def local_dir(self) -> Path | None:
-        return None if is_git_url(self.source) else Path(self.source)
-
 
 def is_git_url(source: str) -> bool:
     return bool(GIT_URL.search(source))

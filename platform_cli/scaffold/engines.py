@@ -27,7 +27,6 @@ class RenderRequest:
 
 class Engine(Protocol):
     name: str
-    marker: str  # the file whose presence identifies a template of this engine
 
     def has_template_code(self, template_dir: Path) -> bool: ...
 
@@ -38,7 +37,6 @@ class Engine(Protocol):
 
 class CopierEngine:
     name = "copier"
-    marker = "copier.yml"
 
     def has_template_code(self, template_dir: Path) -> bool:
         import yaml
@@ -87,7 +85,6 @@ class CopierEngine:
 
 class CookiecutterEngine:
     name = "cookiecutter"
-    marker = "cookiecutter.json"
 
     def has_template_code(self, template_dir: Path) -> bool:
         hooks = template_dir / "hooks"

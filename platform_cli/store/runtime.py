@@ -132,9 +132,6 @@ class RuntimeQueries:
             str(response), str(created), str(expires),
         )  # fmt: skip
 
-    def put_cached_response(self, entry: CachedResponse) -> None:
-        self._db.execute(sql.UPSERT_CACHED_RESPONSE, [getattr(entry, name) for name in _CACHE_FIELDS])
-
     def put_cached_responses(self, entries: Sequence[CachedResponse]) -> None:
         """Insert or replace several entries (one statement per entry, in the caller's transaction)."""
         if entries:

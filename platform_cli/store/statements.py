@@ -10,8 +10,6 @@ from dataclasses import dataclass
 
 from platform_cli.store.urls import Dialect
 
-DIALECTS: tuple[Dialect, ...] = ("sqlite", "postgresql")
-
 
 @dataclass(frozen=True)
 class ByDialect:

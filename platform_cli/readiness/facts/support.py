@@ -58,9 +58,3 @@ def today(ctx: RepoContext) -> dt.date:
     if isinstance(value, str):
         return dt.date.fromisoformat(value)
     return dt.date.today()
-
-
-def spec_section(manifest: Any, key: str) -> Any:
-    """The raw value of spec.<key> (None when absent)."""
-    spec = manifest.data.get("spec") if isinstance(manifest.data, dict) else None
-    return spec.get(key) if isinstance(spec, dict) else None
