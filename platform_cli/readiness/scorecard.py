@@ -11,6 +11,7 @@ from typing import Any
 
 from platform_cli.errors import UserError
 from platform_cli.readiness.model import LEVELS, Level, Report
+from platform_cli.readiness.output.common import one_line
 
 SCHEMA_VERSION = 1
 SCORECARD_FORMATS: tuple[str, ...] = ("text", "json", "csv")
@@ -144,10 +145,6 @@ def scorecard_to_dict(card: Scorecard) -> dict[str, Any]:
     }
 
 
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
-
-
 def _table(rows: list[list[str]]) -> list[str]:
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
     return [
@@ -160,7 +157,7 @@ def _render_text(card: Scorecard) -> str:
     rows = [["REPO", "FEATURE", "LIFECYCLE", "REQUIRED", "REACHED", "READY", "FAILING"]]
     for r in card.repos:
         if not r.checked:
-            rows.append([r.path, "-", "-", "-", "-", "error", _one_line(r.error or "")])
+            rows.append([r.path, "-", "-", "-", "-", "error", one_line(r.error or "")])
             continue
         failing = ", ".join([*r.failing, *(f"expired waiver {w}" for w in r.expired_waivers)])
         rows.append(
@@ -203,7 +200,7 @@ def _render_csv(card: Scorecard) -> str:
             "passed": "true" if r.passed else "false",
             "failing_rules": ";".join(r.failing),
             "expired_waivers": ";".join(r.expired_waivers),
-            "error": _one_line(r.error or ""),
+            "error": one_line(r.error or ""),
         }
         writer.writerow({key: _csv_cell(value) for key, value in row.items()})
     return buffer.getvalue()

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import re
-import secrets
 import stat
 from pathlib import Path
 from typing import Any
 
 from platform_cli.errors import UserError
+from platform_cli.fsutil import atomic_write_text
 from platform_cli.secrets.faults import crash_point
 from platform_cli.secrets.model import (
     Journal,
@@ -35,23 +34,6 @@ PENDING_SUFFIX = "__PENDING"
 PREVIOUS_SUFFIX = "__PREVIOUS"
 _LINE = re.compile(r"^\s*(?:export\s+)?(?P<key>[A-Za-z_][A-Za-z0-9_]*)\s*=\s*(?P<value>.*)$")
 _BARE = re.compile(r"^[A-Za-z0-9_\-.:/+=@~,%^]*$")
-
-
-def write_private(path: Path, text: str) -> None:
-    """Atomically replace `path` with `text`; the temp file is created 0600, so no moment exposes it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o600)  # in case the umask was stricter than needed or odd
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 def parse_env(text: str) -> dict[str, str]:
@@ -128,7 +110,7 @@ class EnvFileBackend:
             prefix = "export " if line.lstrip().startswith("export ") else ""
             out.append(f"{prefix}{key}={_quote(updates[key] or '')}")
         out.extend(f"{k}={_quote(v)}" for k, v in updates.items() if k not in seen and v is not None)
-        write_private(self.path, "\n".join(out) + "\n" if out else "")
+        atomic_write_text(self.path, mode=0o600, text="\n".join(out) + "\n" if out else "")
 
     def _all_records(self) -> dict[str, Any]:
         try:
@@ -151,7 +133,7 @@ class EnvFileBackend:
     def _save_record(self, record: dict[str, Any]) -> None:
         data = self._all_records()
         data["secrets"][self.name] = record
-        write_private(self.meta_path, json.dumps(data, indent=2, sort_keys=True) + "\n")
+        atomic_write_text(self.meta_path, mode=0o600, text=json.dumps(data, indent=2, sort_keys=True) + "\n")
 
     def _journal(self, record: dict[str, Any], token: str) -> dict[str, Any]:
         rotation = record.get("rotation")

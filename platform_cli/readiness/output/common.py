@@ -94,3 +94,8 @@ def waiver_text(finding: Finding) -> str:
     if w is None:
         return ""
     return f"{w.reason} (approved by {w.approver}, expires {w.expires})"
+
+
+def one_line(text: str) -> str:
+    """Collapse all whitespace (newlines included) into single spaces."""
+    return " ".join(text.split())

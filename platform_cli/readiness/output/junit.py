@@ -6,7 +6,14 @@ import re
 import xml.etree.ElementTree as ET
 
 from platform_cli.readiness.model import Finding, Report
-from platform_cli.readiness.output.common import entries, location_text, summary_line, verdict, waiver_text
+from platform_cli.readiness.output.common import (
+    entries,
+    location_text,
+    one_line,
+    summary_line,
+    verdict,
+    waiver_text,
+)
 
 # Characters XML 1.0 cannot carry at all, even escaped; ElementTree would write them and break parsers.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -14,10 +21,6 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 def _x(text: str) -> str:
     return _NOT_XML.sub("\ufffd", text)
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
 
 
 def _body(finding: Finding) -> str:
@@ -41,10 +44,10 @@ def _testcase(parent: ET.Element, finding: Finding) -> None:
     if finding.status in ("fail", "unknown"):
         if finding.status == "unknown" and not first.startswith("cannot check"):
             first = f"cannot check: {first}"
-        failure = ET.SubElement(case, "failure", message=_x(_one_line(first)), type=rule.severity)
+        failure = ET.SubElement(case, "failure", message=_x(one_line(first)), type=rule.severity)
         failure.text = _body(finding)
     elif finding.status == "waived":
-        skipped = ET.SubElement(case, "skipped", message=_x(_one_line(f"waived: {waiver_text(finding)}")))
+        skipped = ET.SubElement(case, "skipped", message=_x(one_line(f"waived: {waiver_text(finding)}")))
         skipped.text = _body(finding)
     else:
         out = ET.SubElement(case, "system-out")
@@ -84,7 +87,7 @@ def render_junit(report: Report) -> str:
             case.set("time", "0")
             if note.waiver.location is not None:
                 case.set("file", _x(note.waiver.location.file))
-            failure = ET.SubElement(case, "failure", message=_x(_one_line(note.message)), type="error")
+            failure = ET.SubElement(case, "failure", message=_x(one_line(note.message)), type="error")
             failure.text = _x(f"{note.message} ({where})" if where else note.message)
             tests += 1
             failures += 1

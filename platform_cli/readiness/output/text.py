@@ -11,14 +11,11 @@ from platform_cli.readiness.output.common import (
     level_name,
     levels_to_show,
     location_text,
+    one_line,
     paint,
     summary_line,
     waiver_text,
 )
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
 
 
 def _finding_lines(finding: Finding, width: int, color: bool) -> list[str]:
@@ -30,9 +27,9 @@ def _finding_lines(finding: Finding, width: int, color: bool) -> list[str]:
         where = location_text(entry.location)
         suffix = f"  ({where})" if where else ""
         head = f"  {mark} {rule_id}" if i == 0 else " " * (4 + width)
-        lines.append(f"{head}  {_one_line(entry.message)}{suffix}{tag if i == 0 else ''}")
+        lines.append(f"{head}  {one_line(entry.message)}{suffix}{tag if i == 0 else ''}")
     if finding.status == "waived":
-        lines.append(" " * (4 + width) + "  waived: " + _one_line(waiver_text(finding)))
+        lines.append(" " * (4 + width) + "  waived: " + one_line(waiver_text(finding)))
     return lines
 
 
@@ -81,7 +78,7 @@ def render_text(report: Report, *, color: bool = False) -> str:
             color_name = "red" if note.kind == "expired" else "yellow"
             label = paint(note.kind, color_name, enabled=color)
             suffix = f"  ({where})" if where else ""
-            out.append(f"  {label} {note.waiver.rule_id}: {_one_line(note.message)}{suffix}")
+            out.append(f"  {label} {note.waiver.rule_id}: {one_line(note.message)}{suffix}")
 
     out.append("")
     outcome = (
