@@ -253,7 +253,7 @@ def verify_command(ctx: click.Context, names: tuple[str, ...], test_command: str
     manifest = _manifest(ctx)
     for name in names:
         _declared(manifest, name)
-    results = [r for r in verify_all(manifest, test_command=test_command) if not names or r.name in names]
+    results = verify_all(manifest, names=names, test_command=test_command)
     failed = [r for r in results if not r.ok]
     if fmt == "json":
         echo_json({"results": [r.as_dict() for r in results], "failed": [r.name for r in failed]})
