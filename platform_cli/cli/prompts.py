@@ -14,7 +14,7 @@ from platform_cli.cli.prompts_read import (
 )
 from platform_cli.cli.prompts_text import allocation_line
 from platform_cli.errors import ExitCode, UserError
-from platform_cli.prompts.config import DEFAULT_LABEL
+from platform_cli.prompts.defaults import DEFAULT_LABEL
 
 
 @click.group(name="prompts")

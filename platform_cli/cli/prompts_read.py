@@ -4,25 +4,33 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 import click
 
 from platform_cli.cli.output import echo_json, format_option
 from platform_cli.cli.prompts_text import history_text, labels_at_text, labels_text, list_text, show_text
 from platform_cli.errors import ExitCode
-from platform_cli.prompts.config import RegistrySettings, existing_store, load_settings
-from platform_cli.store import Store, open_store
+
+if TYPE_CHECKING:  # the registry and store load on first use, not at CLI start-up
+    from platform_cli.prompts.config import RegistrySettings
+    from platform_cli.store import Store
 
 author_option = click.option("--author", help="Who to record (default: git config user.email, else $USER).")
 
 
 def registry_settings(ctx: click.Context) -> RegistrySettings:
+    from platform_cli.prompts.config import load_settings
+
     return load_settings(ctx.obj.repo())
 
 
 @contextmanager
 def registry_store(settings: RegistrySettings, *, write: bool) -> Iterator[Store | None]:
     """The state store; for reads and dry runs None when it was never written (nothing is created)."""
+    from platform_cli.prompts.config import existing_store
+    from platform_cli.store import open_store
+
     store = open_store(settings.state_url) if write else existing_store(settings.state_url)
     try:
         yield store

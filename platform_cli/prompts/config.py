@@ -13,7 +13,6 @@ from platform_cli.store import Store, open_store
 from platform_cli.store.urls import parse_url
 from platform_cli.yamlfile import render_path
 
-DEFAULT_LABEL = "production"
 DEFAULT_PROTECTED_LABELS = ("production",)
 PROMPTS_DIR = "prompts"
 LKG_DIR = ".platform/lkg"

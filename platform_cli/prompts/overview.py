@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Literal
 
 from platform_cli.errors import InvalidFile, UserError
-from platform_cli.prompts.config import DEFAULT_LABEL
+from platform_cli.prompts.defaults import DEFAULT_LABEL
 from platform_cli.prompts.files import load_prompt, prompt_names, prompt_path
 from platform_cli.store import Store
 

@@ -22,7 +22,8 @@ from typing import Any, Literal
 
 from platform_cli.errors import InvalidFile, UserError
 from platform_cli.prompts.cohorts import ALL_SEGMENTS, CONTROL, Allocation, bucket_of, pinned_version
-from platform_cli.prompts.config import DEFAULT_LABEL, LKG_DIR, load_settings
+from platform_cli.prompts.config import LKG_DIR, load_settings
+from platform_cli.prompts.defaults import DEFAULT_LABEL
 from platform_cli.prompts.errors import PromptUnavailable
 from platform_cli.prompts.files import PromptFile, load_prompt
 from platform_cli.prompts.identity import current_author

@@ -27,7 +27,7 @@ from typing import Any
 from platform_cli.errors import UserError
 from platform_cli.manifest import Manifest, load_manifest, resolve_state_url
 from platform_cli.prompts import PromptFile, PromptResolver, ResolvedPrompt
-from platform_cli.prompts.config import DEFAULT_LABEL
+from platform_cli.prompts.defaults import DEFAULT_LABEL
 from platform_cli.providers import (
     BuildContext,
     FakeProvider,
