@@ -9,7 +9,7 @@ events, eval runs, rollback journal, drills, ...) lives here, behind one `Store`
         store.get_meta("store_id")
 
 Layout:
-- `sql.py`          ALL SQL text: connection setup, the MIGRATIONS tuple (DDL) and every query.
+- `sql/`            ALL SQL text, one module per part (core, prompts, runtime, ...), and MIGRATIONS.
 - `statements.py`   SQL text types (`Migration`, `ByDialect`) and the `?` -> `%s` translation.
 - `migrations.py`   the runner: one transaction per migration, cross-process lock, checksums, version checks.
 - `engine.py`       the Engine contract; `sqlite_engine.py` / `postgres_engine.py` implement it (psycopg is
@@ -18,7 +18,8 @@ Layout:
 - `store.py`        `Store` (schema, transactions, query methods) and `open_store`.
 
 How a later issue adds a table (e.g. prompt labels):
-1. Append a migration to `sql.MIGRATIONS` with the next version number. Never edit or reorder a released
+1. Add a module `sql/<part>.py` holding the part's migration(s) and queries, and append the migration to
+   `sql.MIGRATIONS` (in `sql/__init__.py`) with the next version number. Never edit or reorder a released
    one: its checksum is recorded in `schema_migrations` and a mismatch is refused.
 
        Migration(2, "prompt labels", (
@@ -29,10 +30,11 @@ How a later issue adds a table (e.g. prompt labels):
 
    Write portable SQL (TEXT timestamps from `engine.utc_timestamp()`, INTEGER booleans, RETURNING for
    generated keys); where the engines differ use `ByDialect(sqlite=..., postgresql=...)`.
-2. Add the queries next to it in `sql.py` as constants with `?` placeholders:
+2. Add the queries next to it in `sql/<part>.py` as constants with `?` placeholders:
    `SELECT_LABEL = "SELECT version FROM prompt_labels WHERE prompt = ? AND label = ?"`.
 3. Add typed query methods on `Store` (`def label(self, prompt: str, label: str) -> str | None`) that run
-   `self._db.execute(sql.SELECT_LABEL, (prompt, label))`; wrap multi-statement writes in
+   `self._db.execute(sql.SELECT_LABEL, (prompt, label))` (the mixin imports its own module:
+   `from platform_cli.store.sql import labels as sql`); wrap multi-statement writes in
    `with self.transaction():`. When `store.py` grows past ~400 lines, move a domain's methods to a mixin
    module (`store/labels.py`) and add it to `Store`'s bases.
 4. Test on both engines with the `store_url` fixture (tests/conftest.py); integrity errors surface as
