@@ -45,7 +45,9 @@ def _common(func: Any) -> Any:
         click.option(
             "--force",
             is_flag=True,
-            help="Write into an existing non-empty DEST (template files overwritten, others kept).",
+            help="Write into an existing non-empty DEST: other files are kept; files the template replaces "
+            "must be committed in git, and each overwrite is listed. A generated repo is refused "
+            "(use `platform template update`).",
         ),
         click.option(
             "--trust",
@@ -70,7 +72,9 @@ def _render(result: Any, fmt: str, quiet: bool) -> None:
     if result.dry_run:
         click.echo(f"would write {len(result.files)} files to {result.dest}:")
         for name in result.files:
-            click.echo(f"  {name}")
+            click.echo(
+                f"  {name}" + ("  (overwrites the existing file)" if name in result.overwritten else "")
+            )
         return
     click.echo(
         f"created {result.dest} from {result.template.name}"
@@ -79,6 +83,10 @@ def _render(result: Any, fmt: str, quiet: bool) -> None:
     )
     for note in result.notes:
         click.echo(f"note: {note}")
+    if result.overwritten:
+        click.echo(f"overwrote {len(result.overwritten)} file(s) (their previous content is in git):")
+        for name in result.overwritten:
+            click.echo(f"  {name}")
     if result.next_steps:
         header, _, steps = result.next_steps.rstrip().partition("\n")
         click.echo("")

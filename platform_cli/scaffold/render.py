@@ -22,6 +22,7 @@ from platform_cli.errors import Refused, UserError
 from platform_cli.scaffold.answers import check_data, validate_answers
 from platform_cli.scaffold.catalog import TemplateInfo, is_git_url, resolve_template
 from platform_cli.scaffold.engines import RenderRequest, detect_engine
+from platform_cli.scaffold.force import overwritten_files, refuse_generated_repo, refuse_uncommitted
 from platform_cli.scaffold.gitrepo import clone_shallow, git_user_email, initial_commit
 
 COPIER_ANSWERS = ".copier-answers.yml"
@@ -38,6 +39,7 @@ class ScaffoldResult:
     commit: str | None = None
     next_steps: str = ""
     notes: list[str] = field(default_factory=list)
+    overwritten: list[str] = field(default_factory=list)  # --force: existing files given new content
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -51,6 +53,7 @@ class ScaffoldResult:
             "commit": self.commit,
             "next_steps": self.next_steps,
             "notes": self.notes,
+            "overwritten": self.overwritten,
         }
 
 
@@ -74,10 +77,13 @@ def load_answers_file(path: Path) -> dict[str, Any]:
 def _check_destination(dest: Path, force: bool) -> None:
     if dest.exists() and not dest.is_dir():
         raise UserError(f"{dest}: exists and is not a directory; choose another destination")
+    if dest.is_dir() and any(dest.iterdir()):
+        refuse_generated_repo(dest, force)  # --force would revert the team's committed edits
     if dest.is_dir() and any(dest.iterdir()) and not force:
         raise UserError(
             f"{dest}: directory exists and is not empty; choose a new directory, or pass --force "
-            "to write the template's files into it (other files are kept)"
+            "to write the template's files into it (other files are kept; committed files only are "
+            "overwritten, and each one is listed)"
         )
 
 
@@ -210,12 +216,14 @@ def scaffold(
         _validate_generated(staging)
         commit_ref = _record_provenance(staging, info, vcs_ref)
         files = _list_files(staging)
+        overwritten = overwritten_files(staging, dest, files) if dest.is_dir() else []
+        refuse_uncommitted(dest, overwritten)
         next_steps = (
             (staging / NEXT_STEPS).read_text(encoding="utf-8") if (staging / NEXT_STEPS).is_file() else ""
         )
         if dry_run:
             done = True
-            return ScaffoldResult(dest, info, answers, files, True, None, next_steps, notes)
+            return ScaffoldResult(dest, info, answers, files, True, None, next_steps, notes, overwritten)
         commit = None
         if git_init:
             if (dest / ".git").exists():
@@ -224,7 +232,7 @@ def scaffold(
                 commit = initial_commit(staging, _commit_message(info, commit_ref))
         _move_into_place(staging, dest)
         done = True
-        return ScaffoldResult(dest, info, answers, files, False, commit, next_steps, notes)
+        return ScaffoldResult(dest, info, answers, files, False, commit, next_steps, notes, overwritten)
     finally:
         shutil.rmtree(work, ignore_errors=True)
         if not done:

@@ -67,7 +67,7 @@ def test_second_run_on_same_dest_exits_2_and_changes_nothing(
     before = tree_snapshot(dest)
     capsys.readouterr()
     assert _new(dest) == 2
-    assert "not empty" in capsys.readouterr().err
+    assert "already a generated repository" in capsys.readouterr().err
     assert tree_snapshot(dest) == before
     assert _leftovers(tmp_path) == []
 
