@@ -78,11 +78,13 @@ def load_commands() -> click.Group:
         scaffold,
         secrets,
         template,
+        templates,
     )
 
     for module in (
         scaffold,
         template,
+        templates,
         manifest,
         prompts,
         evals,

@@ -108,3 +108,12 @@ def resolve_template(spec: str) -> TemplateInfo:
         f"unknown template {spec!r}: not a template name ({names}), a local directory, or a git URL "
         "(see `platform scaffold list`)"
     )
+
+
+def local_template(spec: str) -> TemplateInfo:
+    """A template the platform team edits and releases: a shipped name or a local directory."""
+    if is_git_url(spec):
+        raise UserError(
+            f"{spec}: releases are cut in a template's working copy; clone it and pass the directory"
+        )
+    return resolve_template(spec)

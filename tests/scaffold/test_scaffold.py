@@ -9,8 +9,12 @@ import pytest
 import yaml
 
 from platform_cli.cli.main import run
+from platform_cli.resources import templates_dir
+from platform_cli.scaffold.releases import releases
 
 NAME = "Support Summarizer"
+# the golden path's latest release, read from its release records (never written into a test)
+LATEST = releases(templates_dir() / "ai-feature")[-1].version
 
 
 def tree_snapshot(root: Path) -> dict[str, bytes]:
@@ -47,12 +51,12 @@ def test_new_ai_feature_creates_a_committed_valid_repo(tmp_path: Path) -> None:
     assert manifest["metadata"]["eval_owner"] == "jane.doe@example.com"
     assert (dest / "src" / "support_summarizer" / "feature.py").is_file()
     answers = yaml.safe_load((dest / ".copier-answers.yml").read_text())
-    assert answers["_commit"] == "v1.0.0"
+    assert answers["_commit"] == f"v{LATEST}"
     assert answers["_src_path"] == "platform-cli:templates/ai-feature"
     log = subprocess.run(["git", "log", "--format=%s"], cwd=dest, capture_output=True, text=True, check=True)
     assert (
         log.stdout.strip()
-        == "Scaffold ai-feature v1.0.0 with platform-cli " + __import__("platform_cli").__version__
+        == f"Scaffold ai-feature v{LATEST} with platform-cli " + __import__("platform_cli").__version__
     )
     status = subprocess.run(["git", "status", "--porcelain"], cwd=dest, capture_output=True, text=True)
     assert status.stdout == ""
@@ -275,7 +279,7 @@ def test_unknown_template_exits_2(capsys: pytest.CaptureFixture[str], tmp_path: 
 def test_scaffold_list_shows_the_golden_path(capsys: pytest.CaptureFixture[str]) -> None:
     assert run(["scaffold", "list"]) == 0
     out = capsys.readouterr().out
-    assert "ai-feature" in out and "copier" in out and "v1.0.0" in out
+    assert "ai-feature" in out and "copier" in out and f"v{LATEST}" in out
 
 
 def test_force_writes_into_non_empty_dest_and_keeps_other_files(tmp_path: Path) -> None:
