@@ -132,6 +132,10 @@ class PromptResolver:
             bucket, cohorts.used, base.detail,
         )  # fmt: skip
 
+    def resolve_version(self, name: str, version: int) -> ResolvedPrompt:
+        """Exactly `version` of `name` (published versions never change: cached for good)."""
+        return self._by_version(name, version)
+
     def invalidate(self) -> None:
         """Forget cached label and allocation lookups (published versions stay cached: they never change)."""
         with self._lock:

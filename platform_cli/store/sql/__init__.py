@@ -10,7 +10,8 @@ Conventions, so one text runs on SQLite and PostgreSQL:
 - A released migration is never edited (its checksum is recorded); change the schema with a new one.
 
 Layout: `core.py` (connection setup, transactions, migration bookkeeping, store_meta, shared DDL helpers),
-`prompts.py` (prompt registry), `runtime.py` (cache, turns, usage events). A new part of platform-cli adds
+`prompts.py` (prompt registry), `runtime.py` (cache, turns, usage events), `evals.py` (eval runs,
+results, baselines, gate decisions). A new part of platform-cli adds
 its own module here (schema migration + queries), appends its migration(s) to MIGRATIONS below with the next
 version number, and its store mixin imports that module directly (`from platform_cli.store.sql import evals
 as sql`). The names of core, prompts and runtime are re-exported here for the existing mixins.
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 from platform_cli.store.sql.core import *  # noqa: F403
 from platform_cli.store.sql.core import INITIAL_MIGRATION
+from platform_cli.store.sql.evals import EVALS_MIGRATION
 from platform_cli.store.sql.prompts import *  # noqa: F403
 from platform_cli.store.sql.prompts import PROMPT_REGISTRY_MIGRATION
 from platform_cli.store.sql.runtime import *  # noqa: F403
@@ -34,4 +36,6 @@ MIGRATIONS: tuple[Migration, ...] = (
     # Which kind of provider actually answered (e.g. 'fake' for an openai entry served offline), so cost
     # reports can leave out answers that no real provider produced.
     USAGE_PROVIDER_KIND_MIGRATION,
+    # Eval runs with per-case results, baselines with history, gate decisions (store/evals.py).
+    EVALS_MIGRATION,
 )

@@ -1,0 +1,149 @@
+"""Eval calls go through the feature runtime, so they are cached, costed and recorded like any call.
+
+The prompt under evaluation is pinned to ONE version for the whole run (resolved once from the label,
+version or variant asked for), whatever the label or the cohorts do meanwhile. `--provider NAME` narrows
+the fallback chain to that provider. Failures become `CallError`s: rate limits (HTTP 429 after the
+provider's own retries, or an open circuit breaker) are marked so the runner backs off and tries again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from platform_cli.errors import PlatformError, UserError
+from platform_cli.evals.engine import CallError
+from platform_cli.evals.model import Answer, Case
+from platform_cli.evals.scorers.base import JudgeCall
+from platform_cli.prompts.defaults import DEFAULT_LABEL
+from platform_cli.prompts.registry import PromptResolver, ResolvedPrompt
+from platform_cli.runtime import AllProvidersFailed, Feature, Result
+
+THROTTLING = ("rate_limit", "breaker_open")
+
+
+class PinnedResolver:
+    """A resolver that serves `pins` (prompt name -> resolved version) and asks `inner` for the rest."""
+
+    def __init__(self, inner: PromptResolver, pins: Mapping[str, ResolvedPrompt]) -> None:
+        self.inner = inner
+        self.pins = dict(pins)
+
+    def resolve(
+        self, name: str, *, label: str = DEFAULT_LABEL, key: str | None = None, segment: str | None = None
+    ) -> ResolvedPrompt:
+        pinned = self.pins.get(name)
+        if pinned is not None:
+            return pinned
+        return self.inner.resolve(name, label=label, key=key, segment=segment)
+
+    def resolve_version(self, name: str, version: int) -> ResolvedPrompt:
+        return self.inner.resolve_version(name, version)
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+def answer_of(result: Result) -> Answer:
+    return Answer(
+        text=result.text, refusal=result.refusal, finish_reason=result.finish_reason,
+        latency_ms=result.latency_ms, cost_usd=result.cost_usd, provider=result.provider, model=result.model,
+        prompt_version=result.prompt_version, prompt_hash=result.prompt_hash, cache_hit=result.cache_hit,
+        input_tokens=result.usage.input_tokens, output_tokens=result.usage.output_tokens,
+        attempts=max(1, result.attempts) if not result.cache_hit else 1,
+    )  # fmt: skip
+
+
+def call_error(error: AllProvidersFailed) -> CallError:
+    throttled = [f for f in error.failures if f.kind in THROTTLING]
+    if throttled:
+        waits = [f.retry_after_s for f in throttled if f.retry_after_s]
+        return CallError(str(error), rate_limited=True, retry_after_s=max(waits) if waits else None)
+    return CallError(str(error))
+
+
+def narrowed(feature: Feature, provider: str | None) -> Feature:
+    """A view of `feature` that calls only `provider` (sharing its resolver, store writer and cache)."""
+    if provider is None:
+        return feature
+    chain = [p for p in feature.providers if p.name == provider]
+    if not chain:
+        names = ", ".join(p.name for p in feature.providers)
+        raise UserError(f"--provider {provider}: not declared in ai-feature.yaml (providers: {names})")
+    view = Feature(
+        feature.manifest, chain, state_url=feature.state_url, resolver=feature.resolver,
+        cache_ttl_s=feature.cache.ttl_s, max_history_turns=feature.max_history_turns, writer=feature.writer,
+    )  # fmt: skip
+    return view
+
+
+class RuntimeCaller:
+    """Asks the runtime for one case: `complete` with the case's variables, or `chat` with input.message."""
+
+    def __init__(self, feature: Feature, prompt: ResolvedPrompt, *, mode: str, run_id: str) -> None:
+        self.feature = feature
+        self.prompt = prompt
+        self.mode = mode
+        self.run_id = run_id
+
+    def __call__(self, case: Case, repeat: int) -> Answer:
+        try:
+            if self.mode == "chat":
+                variables = {k: v for k, v in case.input.items() if k != "message"}
+                result = self.feature.chat(
+                    f"eval:{self.run_id}:{case.id}:{repeat}", str(case.input.get("message", "")),
+                    prompt=self.prompt.name, variables=variables, segment=case.segment,
+                )  # fmt: skip
+            else:
+                result = self.feature.complete(self.prompt.name, case.input, segment=case.segment)
+        except AllProvidersFailed as error:
+            raise call_error(error) from None
+        except PlatformError as error:  # a bad variable in this row, a prompt that cannot render...
+            raise CallError(f"{case.where}: {error}") from None
+        return answer_of(result)
+
+
+class JudgeCaller:
+    """Calls grading prompts through the runtime, each pinned to one version for the whole run (resolved on
+    first use); only the variables the grading prompt declares are sent."""
+
+    def __init__(self, feature: Feature) -> None:
+        self.feature = feature
+        self._views: dict[tuple[str | None, str, int | None, str | None], tuple[Feature, ResolvedPrompt]] = {}
+
+    def _view(self, call: JudgeCall) -> tuple[Feature, ResolvedPrompt]:
+        key = (call.provider, call.prompt, call.version, call.label)
+        found = self._views.get(key)
+        if found is None:
+            chain = narrowed(self.feature, call.provider)
+            base = self.feature.resolver
+            pins = dict(base.pins) if isinstance(base, PinnedResolver) else {}
+            inner = base.inner if isinstance(base, PinnedResolver) else base
+            resolved = (
+                inner.resolve_version(call.prompt, call.version)
+                if call.version is not None
+                else inner.resolve(call.prompt, label=call.label or DEFAULT_LABEL)
+            )
+            pins[call.prompt] = resolved
+            view = Feature(
+                chain.manifest, chain.providers, state_url=chain.state_url,
+                resolver=PinnedResolver(inner, pins),  # type: ignore[arg-type]
+                cache_ttl_s=chain.cache.ttl_s, max_history_turns=chain.max_history_turns, writer=chain.writer,
+            )  # fmt: skip
+            found = self._views[key] = (view, resolved)
+        return found
+
+    @property
+    def resolved(self) -> list[ResolvedPrompt]:
+        """The grading prompt versions used so far (recorded with the run)."""
+        return [resolved for _, resolved in self._views.values()]
+
+    def __call__(self, call: JudgeCall) -> Answer:
+        view, resolved = self._view(call)
+        declared = resolved.prompt.variables
+        variables: dict[str, Any] = {k: v for k, v in call.variables.items() if k in declared}
+        try:
+            result = view.complete(call.prompt, variables)
+        except AllProvidersFailed as error:
+            raise call_error(error) from None
+        return answer_of(result)
