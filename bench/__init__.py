@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bench import (
+    eval_throughput,
     manifest_load,
     prompts_resolve,
     readiness_check,
@@ -28,4 +29,5 @@ BENCHMARKS: dict[str, Benchmark] = {
     store_overhead.NAME: store_overhead.run,
     prompts_resolve.NAME: prompts_resolve.run,
     runtime_overhead.NAME: runtime_overhead.run,
+    eval_throughput.NAME: eval_throughput.run,
 }

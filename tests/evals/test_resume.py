@@ -1,0 +1,80 @@
+"""A run killed with SIGKILL half way resumes without calling any finished case again (the loopback server
+counts the calls per case), on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from eval_repos import against_server, ticket_rows, write_dataset, write_suite
+from llm_server import OPENAI_PATH, Reply, running_llm_server
+
+from platform_cli.store import open_store
+
+CASES = 160
+SUITE = """name: resume
+prompt: summarize
+dataset: evals/datasets/resume.jsonl
+scorers:
+  - {type: refusal}
+  - {type: max-sentences, field: max_sentences}
+"""
+_CASE = re.compile(r"case-(\d+)")
+
+
+def _env(store_url: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env["PLATFORM_STATE_URL"] = store_url
+    env.pop("PLATFORM_OFFLINE", None)
+    return env
+
+
+def _case_of(body: object) -> str:
+    messages = body.get("messages", []) if isinstance(body, dict) else []
+    found = _CASE.search(" ".join(str(m.get("content", "")) for m in messages))
+    assert found, body
+    return f"case-{found.group(1)}"
+
+
+def test_sigkill_half_way_then_resume_calls_no_finished_case_again(tmp_path: Path, store_url: str) -> None:
+    with running_llm_server() as server:
+        server.script(OPENAI_PATH, *[Reply(delay_s=0.03) for _ in range(CASES * 2)])
+        root = against_server(tmp_path / "repo", server.base_url)
+        write_suite(root, "resume", SUITE)
+        write_dataset(root, "resume", ticket_rows(CASES))
+        platform = [sys.executable, "-m", "platform_cli", "--repo", str(root), "eval", "run", "resume"]
+        proc = subprocess.Popen([*platform, "-j", "4"], env=_env(store_url), stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE)  # fmt: skip
+        deadline = time.monotonic() + 120
+        while server.count(OPENAI_PATH) < CASES // 2 and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.01)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        assert proc.returncode == -signal.SIGKILL, "the run ended before it could be killed half way"
+        before_kill = [_case_of(r.body) for r in server.requests]
+        with open_store(store_url) as store:
+            (run,) = store.eval_runs("resume")
+            assert run.status == "running"  # killed: nobody could mark it
+            finished = {case for case, _ in store.finished_eval_keys(run.run_id)}
+        assert 0 < len(finished) < CASES
+        assert finished <= set(before_kill)
+
+        done = subprocess.run([*platform, "--resume", run.run_id, "--format", "json"], env=_env(store_url),
+                              capture_output=True, text=True, timeout=300)  # fmt: skip
+        assert done.returncode == 0, done.stdout + done.stderr
+        after = [_case_of(r.body) for r in server.requests[len(before_kill) :]]
+
+    assert not set(after) & finished, "a finished case was called again"
+    # every case not finished before the kill is called exactly once more, and nothing else is
+    assert sorted(after) == sorted({f"case-{i}" for i in range(CASES)} - finished)
+    with open_store(store_url) as store:
+        resumed = store.eval_run(run.run_id)
+        assert resumed is not None and resumed.status == "finished" and resumed.verdict == "pass"
+        assert store.count_eval_results(run.run_id) == CASES
+    lines = (root / ".platform/evals/runs" / f"{run.run_id}.jsonl").read_text().splitlines()
+    assert len(lines) == CASES  # the run file was rebuilt from the store, then appended: no duplicates
