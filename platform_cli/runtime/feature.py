@@ -46,6 +46,7 @@ from platform_cli.runtime.usage import CallContext
 from platform_cli.runtime.writer import BackgroundWriter
 from platform_cli.secrets import Secret, SecretReader
 from platform_cli.store import Store, StoreError, open_store
+from platform_cli.store.runtime import UsageEvent
 
 log = logging.getLogger("platform_cli.runtime")
 CHAT_PROMPT = "chat"
@@ -256,6 +257,18 @@ class Feature:
     def history(self, conversation_id: str) -> list[dict[str, str]]:
         """The history the next chat() in this conversation will send (quarantined turns left out)."""
         return conversation_history(self._store(), conversation_id, max_turns=self.max_history_turns)
+
+    def usage_events(self, *, since: str = "", timeout_s: float = 10.0) -> list[UsageEvent]:
+        """This feature's usage events in the store, oldest first, after writing those still pending.
+
+        `since`: a store timestamp (ISO-8601 UTC) to start at. StoreError when pending events could not be
+        written within `timeout_s` (the store is unreachable) or the store cannot be read.
+        """
+        if not self.writer.flush(timeout_s):
+            raise StoreError(
+                f"usage events not written within {timeout_s:g}s: {self.writer.last_error or 'store busy'}"
+            )
+        return self._store().usage_events(self.name, since=since)
 
     def prompt(self, name: str, *, label: str = DEFAULT_LABEL) -> PromptFile:
         """The prompt version `label` points at."""

@@ -279,7 +279,7 @@ def _user_defaults() -> tuple[dict[str, Any], str]:
 
 def _context(info: TemplateInfo) -> dict[str, str]:
     """Extra render context: what a template may print about its own provenance (not questions)."""
-    return {"template_version": info.version, "platform_cli_version": __version__}
+    return {"template_version": info.version, "platform_cli_version": __version__.split("+")[0]}
 
 
 def _commit_message(info: TemplateInfo, ref: str | None) -> str:

@@ -95,7 +95,7 @@ def test_the_template_also_renders_with_plain_copier(tmp_path: Path) -> None:
         defaults=True,
         quiet=True,
     )
-    assert "platform-cli>=" in (tmp_path / "plain" / "pyproject.toml").read_text()
+    assert "platform-cli~=" in (tmp_path / "plain" / "pyproject.toml").read_text()
     assert "template-version" in (tmp_path / "plain" / "catalog-info.yaml").read_text()
 
 
