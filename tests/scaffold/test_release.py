@@ -28,9 +28,17 @@ from platform_cli.scaffold.releases import (
 
 @pytest.fixture
 def golden_copy(tmp_path: Path) -> Path:
-    """A copy of the shipped golden-path template with its release history, safe to release."""
+    """A copy of the shipped golden-path template with its release history, safe to release.
+
+    Changes pending on this branch (edits with their change notes) are released in the copy first, so every
+    test starts from a template whose content is exactly its latest release.
+    """
     copy = tmp_path / "tpl" / "ai-feature"
-    shutil.copytree(templates_dir() / "ai-feature", copy, ignore=shutil.ignore_patterns("changes"))
+    shutil.copytree(templates_dir() / "ai-feature", copy)
+    if unreleased(copy).changed:
+        assert run(["templates", "release", str(copy)]) == 0
+    shutil.rmtree(copy / "changes", ignore_errors=True)
+    assert unreleased(copy).changed == []
     return copy
 
 
