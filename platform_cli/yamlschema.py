@@ -1,4 +1,8 @@
-"""JSON Schema (Draft 2020-12) validation of loaded YAML: every error located at file:line:col, explained."""
+"""JSON Schema (Draft 2020-12) validation of loaded YAML: every error located at file:line:col, explained.
+
+Builds on `platform_cli.yamlfile` (loading); jsonschema itself is imported on first validation, so
+importing this module costs nothing at CLI start-up.
+"""
 
 from __future__ import annotations
 
@@ -8,13 +12,14 @@ import re
 from collections.abc import Iterable, Mapping
 from functools import cache
 from pathlib import Path
-from typing import Any
-
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError, best_match
+from typing import TYPE_CHECKING, Any
 
 from platform_cli.errors import InvalidFile, Problem, UserError
-from platform_cli.yamlfile import LoadedYaml, load_yaml, render_path
+from platform_cli.yamlfile import LoadedYaml, load_json, load_yaml, render_path
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
 
 _TYPE_NAMES = {
     "object": "a mapping",
@@ -47,6 +52,8 @@ _validators: dict[int, tuple[Mapping[str, Any], Draft202012Validator]] = {}
 
 def validator_for(schema: Mapping[str, Any]) -> Draft202012Validator:
     """A cached validator for `schema` (keyed by identity; the schema is kept alive with it)."""
+    from jsonschema import Draft202012Validator
+
     cached = _validators.get(id(schema))
     if cached is None or cached[0] is not schema:
         cached = (schema, Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER))
@@ -64,6 +71,29 @@ def load_schema(name: str) -> Mapping[str, Any]:
         schema: Mapping[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise UserError(f"{path}: no such schema '{name}' (is the package installed completely?)") from None
+    return schema
+
+
+def load_schema_file(
+    path: Path, *, what: str = "JSON Schema", display: str | None = None
+) -> Mapping[str, Any]:
+    """A JSON Schema from a template or policy pack: loaded under the JSON policy and checked against its
+    metaschema, so a broken schema is a located InvalidFile (exit 2), never a crash while validating."""
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import SchemaError
+
+    shown = display or str(path)
+    schema = load_json(path, display=shown, what=what)
+    if not isinstance(schema, Mapping):
+        raise InvalidFile(
+            shown, [Problem(shown, 1, 1, "", "expected a JSON object (a JSON Schema)", "write {...}")], what
+        )
+    try:
+        Draft202012Validator.check_schema(schema)
+    except SchemaError as error:
+        where = render_path(tuple(error.absolute_path))
+        message = f"not a valid JSON Schema at {where}: {error.message[:160]}"
+        raise InvalidFile(shown, [Problem(shown, 1, 1, "", message, "fix the schema")], what) from None
     return schema
 
 
@@ -113,12 +143,6 @@ def _with_hint_override(problem: Problem, hints: Mapping[str, str] | None) -> Pr
     return Problem(problem.file, problem.line, problem.column, problem.path, problem.message, override)
 
 
-def _located(loaded: LoadedYaml, path: tuple[str | int, ...], message: str, hint: str) -> Problem:
-    where = loaded.locate(path)
-    line, column = where if where else (None, None)
-    return Problem(loaded.display, line, column, render_path(path), message, hint)
-
-
 def _explain(loaded: LoadedYaml, error: ValidationError) -> Iterable[Problem]:
     path = tuple(error.absolute_path)
     kind = error.validator
@@ -134,7 +158,7 @@ def _explain(loaded: LoadedYaml, error: ValidationError) -> Iterable[Problem]:
         yield _duplicate_item(loaded, path, instance)
     else:
         message, hint = _describe(error, path)
-        yield _located(loaded, path, message, hint)
+        yield loaded.problem(path, message, hint)
 
 
 def _unknown_keys(
@@ -201,8 +225,10 @@ def _alternatives(
         alternatives = error.schema.get(keyword, []) if isinstance(error.schema, Mapping) else []
         wanted = " or ".join(_type_phrase(s) for s in alternatives)
         got = _describe_value(error.instance)
-        yield _located(loaded, path, f"expected {wanted}, got {got}", _hint_from(error.schema, ""))
+        yield loaded.problem(path, f"expected {wanted}, got {got}", _hint_from(error.schema, ""))
         return
+    from jsonschema.exceptions import best_match
+
     errors = min(meant, key=len) if len(meant) > 1 else meant[0]
     if len(meant) > 1:
         errors = [best_match(errors)]
@@ -236,14 +262,13 @@ def _duplicate_item(loaded: LoadedYaml, path: tuple[str | int, ...], items: list
     for index, item in enumerate(items):
         if item in seen:
             first = seen.index(item)
-            return _located(
-                loaded,
+            return loaded.problem(
                 (*path, index),
                 f"duplicate item {_short(item)} (same as item {first})",
                 "list each value once",
             )
         seen.append(item)
-    return _located(loaded, path, "items must be unique", "list each value once")
+    return loaded.problem(path, "items must be unique", "list each value once")
 
 
 def _describe(error: ValidationError, path: tuple[str | int, ...]) -> tuple[str, str]:

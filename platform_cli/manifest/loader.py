@@ -10,7 +10,8 @@ from typing import Any
 
 from platform_cli.errors import InvalidFile, Problem
 from platform_cli.manifest.model import Manifest, build_manifest
-from platform_cli.yamlfile import LoadedYaml, load_yaml, render_path, schema_problems
+from platform_cli.yamlfile import LoadedYaml, load_yaml, render_path
+from platform_cli.yamlschema import load_schema, schema_problems
 
 WHAT = "AIFeature manifest"
 SCHEMA_NAME = "ai-feature"
@@ -27,8 +28,6 @@ def load_manifest(path: Path, *, display: str | None = None) -> Manifest:
 
 def manifest_problems(loaded: LoadedYaml) -> list[Problem]:
     """Schema problems plus the cross-field checks a schema cannot express, sorted by line."""
-    from platform_cli.yamlschema import load_schema  # jsonschema only when a manifest is really loaded
-
     problems = schema_problems(loaded, load_schema(SCHEMA_NAME))
     problems.extend(semantic_problems(loaded))
     problems.sort(key=lambda p: (p.line or 0, p.column or 0, p.path, p.message))

@@ -21,7 +21,8 @@ from jsonschema.exceptions import SchemaError
 
 from platform_cli.errors import InvalidFile, Problem
 from platform_cli.prompts.errors import RenderError, UnknownPrompt
-from platform_cli.yamlfile import LoadedYaml, load_validated, relative_display, render_path
+from platform_cli.yamlfile import LoadedYaml, relative_display, render_path
+from platform_cli.yamlschema import load_validated
 
 SCHEMA_NAME = "prompt"
 WHAT = "prompt file"

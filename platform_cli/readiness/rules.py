@@ -17,8 +17,8 @@ from platform_cli.readiness.condition_regexes import regex_problems
 from platform_cli.readiness.evaluate import template_problem
 from platform_cli.readiness.model import Location, Rule
 from platform_cli.resources import policies_dir
-from platform_cli.yamlfile import LoadedYaml, load_yaml, render_path, schema_problems
-from platform_cli.yamlschema import load_schema
+from platform_cli.yamlfile import LoadedYaml, load_yaml, render_path
+from platform_cli.yamlschema import load_schema, schema_problems
 
 POLICIES_ENV = "PLATFORM_POLICIES"
 WHAT = "readiness rules"

@@ -11,8 +11,8 @@ from pathlib import Path
 
 from platform_cli.errors import InvalidFile, Problem, UserError
 from platform_cli.readiness.model import Finding, Location, Waiver, WaiverNote
-from platform_cli.yamlfile import LoadedYaml, load_yaml, render_path, schema_problems
-from platform_cli.yamlschema import load_schema
+from platform_cli.yamlfile import LoadedYaml, load_yaml
+from platform_cli.yamlschema import load_schema, schema_problems
 
 WAIVERS_FILE = "waivers.yaml"
 MAX_DAYS_ENV = "PLATFORM_WAIVER_MAX_DAYS"
@@ -61,8 +61,7 @@ def load_waivers(
         problems.extend(_entry_problems(loaded, where, entry, rule_ids, today, limit))
         if rule_id in first_line:
             problems.append(
-                _problem(
-                    loaded,
+                loaded.problem(
                     (*where, "rule"),
                     f"second waiver for '{rule_id}' (the first is on line {first_line[rule_id]})",
                     "keep one waiver per rule",
@@ -97,8 +96,7 @@ def _entry_problems(
         close = difflib.get_close_matches(rule_id, list(rule_ids), n=1, cutoff=0.6)
         hint = f"did you mean '{close[0]}'? " if close else ""
         problems.append(
-            _problem(
-                loaded,
+            loaded.problem(
                 (*where, "rule"),
                 f"no readiness rule has the id '{rule_id}'",
                 hint + "`platform policies list` shows the rule ids",
@@ -110,13 +108,12 @@ def _entry_problems(
         message = f"'{entry['expires']}' is not a real date"
         return [
             *problems,
-            _problem(loaded, (*where, "expires"), message, "write an existing date as YYYY-MM-DD"),
+            loaded.problem((*where, "expires"), message, "write an existing date as YYYY-MM-DD"),
         ]
     latest = today + dt.timedelta(days=limit)
     if expires > latest:
         problems.append(
-            _problem(
-                loaded,
+            loaded.problem(
                 (*where, "expires"),
                 f"expires {expires.isoformat()} is more than {limit} days ahead (latest allowed: "
                 f"{latest.isoformat()})",
@@ -124,12 +121,6 @@ def _entry_problems(
             )
         )
     return problems
-
-
-def _problem(loaded: LoadedYaml, path: tuple[str | int, ...], message: str, hint: str) -> Problem:
-    found = loaded.locate(path)
-    line, column = found if found else (None, None)
-    return Problem(loaded.display, line, column, render_path(path), message, hint)
 
 
 def is_expired(waiver: Waiver, today: dt.date) -> bool:
