@@ -6,8 +6,6 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 from platform_cli.errors import UserError
 
 
@@ -37,10 +35,9 @@ def load_config() -> UserConfig:
     env_trusted = tuple(p for p in os.environ.get("PLATFORM_TRUSTED_TEMPLATES", "").split(os.pathsep) if p)
     if not path.is_file():
         return UserConfig(trusted_templates=env_trusted)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as error:
-        raise UserError(f"{path}: not valid YAML ({error}); fix or remove it") from error
+    from platform_cli.yamlfile import load_yaml
+
+    data = load_yaml(path, what="platform-cli config").data or {}
     if not isinstance(data, dict):
         raise UserError(f"{path}:1: expected a mapping with keys trusted_templates, policy_dirs")
     trusted = data.get("trusted_templates", []) or []

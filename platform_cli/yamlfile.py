@@ -212,10 +212,14 @@ def load_yaml(
     return LoadedYaml(path=path, display=shown, data=data, root=root)
 
 
-def load_json(path: Path, *, display: str | None = None, text: str | None = None, what: str = "JSON") -> Any:
+def load_json(
+    path: Path, *, display: str | None = None, text: str | None = None, what: str = "JSON"
+) -> LoadedYaml:
     """Parse one JSON document under the same policy (no NaN/Infinity, no duplicate keys, bounded).
 
-    Returns the plain data; every failure is an InvalidFile (exit 2) with the line it happened on.
+    Returns a LoadedYaml, so schema problems are located the same way as in YAML files (JSON text is
+    composed a second time by the YAML parser for positions; when that fails, problems point at line 1).
+    Every failure is an InvalidFile (exit 2) with the line it happened on.
     """
     shown = display if display is not None else display_name(path)
     if text is None:
@@ -241,7 +245,18 @@ def load_json(path: Path, *, display: str | None = None, text: str | None = None
     depth_problem = checker.depth_problem(data)
     if depth_problem is not None:
         raise InvalidFile(shown, [depth_problem], what)
-    return data
+    return LoadedYaml(path=path, display=shown, data=data, root=_positions_of(text))
+
+
+def _positions_of(text: str) -> yaml.Node | None:
+    loader = _Loader(text)
+    try:
+        root: yaml.Node | None = loader.get_single_node()
+    except (yaml.YAMLError, UnicodeError):
+        root = None
+    finally:
+        loader.dispose()
+    return root
 
 
 _SYNTAX_HINTS = (

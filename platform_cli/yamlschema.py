@@ -83,7 +83,7 @@ def load_schema_file(
     from jsonschema.exceptions import SchemaError
 
     shown = display or str(path)
-    schema = load_json(path, display=shown, what=what)
+    schema = load_json(path, display=shown, what=what).data
     if not isinstance(schema, Mapping):
         raise InvalidFile(
             shown, [Problem(shown, 1, 1, "", "expected a JSON object (a JSON Schema)", "write {...}")], what

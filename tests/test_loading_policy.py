@@ -170,4 +170,6 @@ def test_json_not_utf8_and_fine_json(tmp_path: Path) -> None:
     assert json_problem(tmp_path, b'{"a":\n "\xff"}') == (2, "not UTF-8 text (byte 0xff)")
     path = tmp_path / "ok.json"
     path.write_text('{"a": [1, 2.5, true, null, "x"]}', encoding="utf-8")
-    assert load_json(path) == {"a": [1, 2.5, True, None, "x"]}
+    loaded = load_json(path)
+    assert loaded.data == {"a": [1, 2.5, True, None, "x"]}
+    assert loaded.position(["a", 1]) == (1, 11)

@@ -25,8 +25,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from platform_cli.errors import UserError
 from platform_cli.providers.base import FINISH_REFUSAL, FINISH_STOP, Completion, ProviderError, Usage
 
@@ -56,10 +54,9 @@ class Fixture:
 
 def load_fixtures(path: Path) -> list[Fixture]:
     """Read a fixtures file (YAML list); errors name the file and entry."""
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as error:
-        raise UserError(f"{path}: cannot read the fake provider's fixtures ({error})") from None
+    from platform_cli.yamlfile import load_yaml
+
+    data = load_yaml(path, what="fake provider fixtures").data
     entries = data.get("responses") if isinstance(data, dict) else data
     if not isinstance(entries, list):
         raise UserError(f"{path}: expected a list of {{contains|input, text}} entries (or responses: [...])")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import difflib
-import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -11,6 +10,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 from platform_cli.errors import InvalidFile, Problem
+from platform_cli.yamlschema import load_schema_file
 
 ANSWERS_SCHEMA = "answers.schema.json"
 _NUMBER_TYPES = {"int": int, "float": float}
@@ -18,21 +18,18 @@ _NUMBER_TYPES = {"int": int, "float": float}
 
 def _questions(template_dir: Path) -> dict[str, dict[str, Any]] | None:
     """The template's questions by name (None when the template does not declare them in a way we read)."""
-    import yaml
+    from platform_cli.scaffold.engines import cookiecutter_context, copier_config
 
-    for name in ("copier.yml", "copier.yaml"):
-        config = template_dir / name
-        if config.is_file():
-            loaded = yaml.safe_load(config.read_text(encoding="utf-8")) or {}
-            return {
-                str(k): (v if isinstance(v, dict) else {"default": v})
-                for k, v in loaded.items()
-                if not str(k).startswith("_")
-            }
-    context = template_dir / "cookiecutter.json"
-    if context.is_file():
-        loaded = json.loads(context.read_text(encoding="utf-8"))
-        return {str(k): {"default": v} for k, v in loaded.items() if not str(k).startswith("_")}
+    if (template_dir / "copier.yml").is_file() or (template_dir / "copier.yaml").is_file():
+        return {
+            k: (v if isinstance(v, dict) else {"default": v})
+            for k, v in copier_config(template_dir).items()
+            if not k.startswith("_")
+        }
+    if (template_dir / "cookiecutter.json").is_file():
+        return {
+            k: {"default": v} for k, v in cookiecutter_context(template_dir).items() if not k.startswith("_")
+        }
     return None
 
 
@@ -73,7 +70,7 @@ def validate_answers(template_dir: Path, answers: Mapping[str, Any], answers_fil
     schema_file = template_dir / ANSWERS_SCHEMA
     if not schema_file.is_file():
         return
-    schema = json.loads(schema_file.read_text(encoding="utf-8"))
+    schema = load_schema_file(schema_file, what="template answers schema")
     validator = Draft202012Validator(schema)
     problems: list[Problem] = []
     for error in sorted(validator.iter_errors(dict(answers)), key=lambda e: list(map(str, e.path))):
@@ -81,7 +78,8 @@ def validate_answers(template_dir: Path, answers: Mapping[str, Any], answers_fil
         if error.validator == "required":
             key = error.message.split("'")[1] if "'" in error.message else key
         prop = schema.get("properties", {}).get(key, {})
-        hint = prop.get("description", "")
+        prop = prop if isinstance(prop, Mapping) else {}
+        hint = str(prop.get("description", ""))
         shown = answers.get(key)
         message = prop.get("errorMessage") or error.message
         problem = Problem(

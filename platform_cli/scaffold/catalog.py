@@ -7,10 +7,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 from platform_cli.errors import UserError
 from platform_cli.resources import templates_dir
+from platform_cli.yamlfile import load_yaml
 
 GIT_URL = re.compile(r"^(https?://|git@|ssh://|git\+|gh:|gl:|file://)|\.git/?$")
 METADATA_FILE = "template.yaml"
@@ -50,10 +49,7 @@ def _read_info(directory: Path, shipped: bool) -> TemplateInfo | None:
     meta: dict[str, object] = {}
     meta_file = directory / METADATA_FILE
     if meta_file.is_file():
-        try:
-            loaded = yaml.safe_load(meta_file.read_text(encoding="utf-8"))
-        except yaml.YAMLError as error:
-            raise UserError(f"{meta_file}: not valid YAML: {error}") from error
+        loaded = load_yaml(meta_file, what="template metadata").data
         if isinstance(loaded, dict):
             meta = loaded
     return TemplateInfo(

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
+import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from platform_cli.errors import Refused, UserError
+from platform_cli.errors import InvalidFile, Problem, Refused, UserError
 
 
 @dataclass(frozen=True)
@@ -28,7 +28,9 @@ class RenderRequest:
 class Engine(Protocol):
     name: str
 
-    def has_template_code(self, template_dir: Path) -> bool: ...
+    def template_code(self, template_dir: Path, *, dry_run: bool) -> str | None:
+        """What in the template would run code on this machine (needs trust), or None."""
+        ...
 
     def render(self, request: RenderRequest) -> dict[str, Any]:
         """Render and return the final answers."""
@@ -38,15 +40,15 @@ class Engine(Protocol):
 class CopierEngine:
     name = "copier"
 
-    def has_template_code(self, template_dir: Path) -> bool:
-        import yaml
-
-        for marker in ("copier.yml", "copier.yaml"):
-            config = template_dir / marker
-            if config.is_file():
-                loaded = yaml.safe_load(config.read_text(encoding="utf-8")) or {}
-                return any(loaded.get(key) for key in ("_tasks", "_migrations", "_jinja_extensions"))
-        return False
+    def template_code(self, template_dir: Path, *, dry_run: bool) -> str | None:
+        """copier renders in a Jinja sandbox; only tasks and migrations (run after rendering, never in a
+        dry run) and Jinja extensions (Python imported to render) run code."""
+        config = copier_config(template_dir)
+        if config.get("_jinja_extensions"):
+            return "copier _jinja_extensions import Python code"
+        if not dry_run and (config.get("_tasks") or config.get("_migrations")):
+            return "copier _tasks/_migrations run commands"
+        return None
 
     def render(self, request: RenderRequest) -> dict[str, Any]:
         from copier import run_copy
@@ -86,15 +88,17 @@ class CopierEngine:
 class CookiecutterEngine:
     name = "cookiecutter"
 
-    def has_template_code(self, template_dir: Path) -> bool:
-        hooks = template_dir / "hooks"
-        return hooks.is_dir() and any(hooks.iterdir())
+    def template_code(self, template_dir: Path, *, dry_run: bool) -> str | None:
+        """Every cookiecutter template is code: its Jinja is not sandboxed (any `{{ }}` can reach `os`),
+        `_extensions` imports local Python and `hooks/` run scripts, dry run or not."""
+        return "cookiecutter renders with unsandboxed Jinja (and may import _extensions or run hooks/)"
 
     def render(self, request: RenderRequest) -> dict[str, Any]:
         from cookiecutter.exceptions import CookiecutterException
         from cookiecutter.main import cookiecutter
         from jinja2 import TemplateError
 
+        produced_at: Path | None = None
         try:
             out = cookiecutter(
                 request.source,
@@ -103,21 +107,29 @@ class CookiecutterEngine:
                 extra_context=dict(request.data),
                 output_dir=str(request.dest),
                 accept_hooks=request.run_code,
-                overwrite_if_exists=True,
+                overwrite_if_exists=False,  # dest is empty: an existing project dir means a path escaped
             )
+            produced_at = Path(out)
         except CookiecutterException as error:
             raise UserError(f"{request.source}: {error}") from error
         except TemplateError as error:
             raise UserError(_template_error(request.source, error)) from error
+        finally:
+            if produced_at is not None and not _inside(produced_at, request.dest):
+                # it did not exist before (overwrite_if_exists=False), so it is ours to remove
+                shutil.rmtree(produced_at, ignore_errors=True)
+        if not _inside(produced_at, request.dest) or produced_at == request.dest.resolve():
+            raise Refused(
+                f"{request.source}: the template's project directory rendered to {produced_at}, outside "
+                "the destination; it was removed and nothing was written (check the answers used in its name)"
+            )
         # cookiecutter renders into a named sub-directory; flatten it into dest
-        produced = Path(out)
-        for child in list(produced.iterdir()):
+        for child in list(produced_at.iterdir()):
             child.rename(request.dest / child.name)
-        produced.rmdir()
-        context_file = Path(request.source) / "cookiecutter.json"
-        answers: dict[str, Any] = {}
-        if context_file.is_file():
-            answers = {k: v for k, v in json.loads(context_file.read_text()).items() if not k.startswith("_")}
+        produced_at.rmdir()
+        answers = {
+            k: v for k, v in cookiecutter_context(Path(request.source)).items() if not k.startswith("_")
+        }
         answers.update(request.data)
         return answers
 
@@ -135,6 +147,55 @@ def detect_engine(template_dir: Path) -> Engine:
         f"{template_dir}: not a template "
         "(expected copier.yml for copier or cookiecutter.json for cookiecutter)"
     )
+
+
+def copier_config(template_dir: Path) -> dict[str, Any]:
+    """copier.yml (or copier.yaml) under the loading policy: a mapping, else a located exit 2."""
+    from platform_cli.yamlfile import load_yaml
+
+    for marker in ("copier.yml", "copier.yaml"):
+        config = template_dir / marker
+        if config.is_file():
+            loaded = load_yaml(config, what="copier template config")
+            if loaded.data is None:
+                return {}
+            if not isinstance(loaded.data, dict):
+                raise InvalidFile(
+                    loaded.display,
+                    [
+                        loaded.problem(
+                            (),
+                            "expected a mapping of questions and settings",
+                            "write `question: default` lines",
+                        )
+                    ],
+                    "copier template config",
+                )
+            return loaded.data
+    return {}
+
+
+def cookiecutter_context(template_dir: Path) -> dict[str, Any]:
+    """cookiecutter.json under the loading policy: a JSON object, else a located exit 2."""
+    from platform_cli.yamlfile import load_json
+
+    path = template_dir / "cookiecutter.json"
+    if not path.is_file():
+        return {}
+    data = load_json(path, what="cookiecutter context").data
+    if not isinstance(data, dict):
+        problem = Problem(
+            str(path), 1, 1, "", "expected a JSON object of question: default", 'write {"name": "default"}'
+        )
+        raise InvalidFile(str(path), [problem], "cookiecutter context")
+    return data
+
+
+def _inside(path: Path | None, root: Path) -> bool:
+    if path is None:
+        return False
+    resolved, real_root = path.resolve(), root.resolve()
+    return resolved == real_root or real_root in resolved.parents
 
 
 def _template_error(source: str, error: Exception) -> str:

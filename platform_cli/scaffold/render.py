@@ -21,9 +21,16 @@ from platform_cli.config import is_trusted_source, load_config
 from platform_cli.errors import Refused, UserError
 from platform_cli.scaffold.answers import check_data, validate_answers
 from platform_cli.scaffold.catalog import TemplateInfo, is_git_url, resolve_template
+from platform_cli.scaffold.confine import (
+    check_path_answers,
+    check_rendered_tree,
+    check_writes,
+    confined_target,
+)
 from platform_cli.scaffold.engines import RenderRequest, detect_engine
 from platform_cli.scaffold.force import overwritten_files, refuse_generated_repo, refuse_uncommitted
 from platform_cli.scaffold.gitrepo import clone_shallow, git_user_email, initial_commit
+from platform_cli.yamlfile import load_yaml
 
 COPIER_ANSWERS = ".copier-answers.yml"
 NEXT_STEPS = "NEXT_STEPS.txt"
@@ -59,19 +66,12 @@ class ScaffoldResult:
 
 def load_answers_file(path: Path) -> dict[str, Any]:
     """Answers from a YAML/JSON file (a copier answers file works too: its `_` keys are skipped)."""
-    try:
-        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as error:
-        raise UserError(f"{path}: answers file not found") from error
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
-        raise UserError(f"{where}: answers file is not valid YAML ({error})") from error
+    loaded = load_yaml(path, what="answers file").data
     if loaded is None:
         return {}
     if not isinstance(loaded, dict):
         raise UserError(f"{path}:1: answers file must be a mapping of question: answer")
-    return {str(k): v for k, v in loaded.items() if not str(k).startswith("_")}
+    return {k: v for k, v in loaded.items() if not k.startswith("_")}
 
 
 def _check_destination(dest: Path, force: bool) -> None:
@@ -109,7 +109,8 @@ def _record_provenance(staging: Path, info: TemplateInfo, vcs_ref: str | None) -
     answers_path = staging / COPIER_ANSWERS
     if not answers_path.is_file():
         return vcs_ref
-    answers = yaml.safe_load(answers_path.read_text(encoding="utf-8")) or {}
+    loaded = load_yaml(answers_path, display=COPIER_ANSWERS, what="copier answers").data
+    answers = loaded if isinstance(loaded, dict) else {}
     if info.shipped:
         answers["_commit"] = f"v{info.version}"
         answers["_src_path"] = f"platform-cli:templates/{Path(info.source).name}"
@@ -131,10 +132,14 @@ def _move_into_place(staging: Path, dest: Path) -> None:
         dest.rmdir()
         os.replace(staging, dest)
         return
-    # --force into a non-empty directory: overwrite the template's files, keep everything else
-    for source in sorted(staging.rglob("*")):
-        target = dest / source.relative_to(staging)
-        if source.is_dir():
+    # --force into a non-empty directory: overwrite the template's files, keep everything else. Every
+    # target is resolved first (a symlink in DEST must not carry a write outside it), then written.
+    moves = [
+        (source, confined_target(dest, source.relative_to(staging).as_posix()))
+        for source in sorted(staging.rglob("*"))
+    ]
+    for source, target in moves:
+        if source.is_dir() and not source.is_symlink():
             target.mkdir(exist_ok=True)
         else:
             os.replace(source, target)
@@ -182,14 +187,15 @@ def scaffold(
         )
         engine = detect_engine(template_dir)
         info = replace(info, engine=engine.name)
-        if not trusted and not dry_run and engine.has_template_code(template_dir):
+        why = engine.template_code(template_dir, dry_run=dry_run)
+        if not trusted and why:
             raise Refused(
-                f"{info.source}: refusing to run template code (copier tasks/migrations/extensions or "
-                "cookiecutter hooks) from an untrusted template. Template code runs commands on your "
-                "machine: review it, then pass --trust, or list the template under `trusted_templates` "
-                "in ~/.config/platform-cli/config.yaml"
+                f"{info.source}: refusing to run template code from an untrusted template: {why}. Template "
+                "code runs with your permissions on your machine: review it, then pass --trust, or list "
+                "the template under `trusted_templates` in ~/.config/platform-cli/config.yaml"
             )
         check_data(template_dir, answers_in, answers_file)
+        check_path_answers(template_dir, engine.name, answers_in, str(answers_file or "answers"))
         staging = work / "out"
         staging.mkdir()
         user_defaults, note = _user_defaults()
@@ -205,6 +211,7 @@ def scaffold(
                 user_defaults=user_defaults,
             )
         )
+        check_rendered_tree(staging)
         answers = {k: v for k, v in answers.items() if k not in _context(info)}
         if (
             note
@@ -216,6 +223,8 @@ def scaffold(
         _validate_generated(staging)
         commit_ref = _record_provenance(staging, info, vcs_ref)
         files = _list_files(staging)
+        if dest.is_dir():
+            check_writes(dest, files)
         overwritten = overwritten_files(staging, dest, files) if dest.is_dir() else []
         refuse_uncommitted(dest, overwritten)
         next_steps = (

@@ -15,7 +15,7 @@ import stat
 from pathlib import Path
 from typing import Any
 
-from platform_cli.errors import UserError
+from platform_cli.errors import InvalidFile, UserError
 from platform_cli.fsutil import atomic_write_text
 from platform_cli.secrets.faults import crash_point
 from platform_cli.secrets.model import (
@@ -113,17 +113,18 @@ class EnvFileBackend:
         atomic_write_text(self.path, mode=0o600, text="\n".join(out) + "\n" if out else "")
 
     def _all_records(self) -> dict[str, Any]:
-        try:
-            data = json.loads(self.meta_path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
+        """The sidecar under the loading policy and its schema: a bad one is a located exit 2."""
+        from platform_cli.yamlfile import load_json
+        from platform_cli.yamlschema import load_schema, schema_problems
+
+        if not self.meta_path.exists():
             return {"version": 1, "secrets": {}}
-        except (OSError, ValueError) as exc:
-            raise UserError(
-                f"{self.meta_path.name}: unreadable rotation metadata ({type(exc).__name__}); "
-                "fix or delete it (it holds no values)"
-            ) from None
-        if not isinstance(data, dict) or not isinstance(data.get("secrets"), dict):
-            return {"version": 1, "secrets": {}}
+        shown = self.meta_path.name
+        loaded = load_json(self.meta_path, display=shown, what="rotation metadata")
+        problems = schema_problems(loaded, load_schema("env-meta"))
+        if problems:
+            raise InvalidFile(shown, problems, "rotation metadata (it holds no values: fix or delete it)")
+        data: dict[str, Any] = loaded.data
         return data
 
     def _record(self) -> dict[str, Any]:

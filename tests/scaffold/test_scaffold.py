@@ -251,6 +251,7 @@ def test_cookiecutter_template_renders_flat_into_dest(tmp_path: Path, cookiecutt
                 str(cookiecutter_template),
                 str(dest),
                 "--defaults",
+                "--trust",
                 "-q",
                 "--data",
                 "project_name=Ledger",
