@@ -62,7 +62,8 @@ def test_cookiecutter_local_extensions_need_trust(tmp_path: Path) -> None:
         {"slug": "svc", "_extensions": ["local_ext.Ext"]},
     )
     (template / "local_ext.py").write_text(
-        f"open({str(marker)!r}, 'w').close()\nfrom jinja2.ext import Extension\nclass Ext(Extension):\n    pass\n"
+        f"open({str(marker)!r}, 'w').close()\n"
+        "from jinja2.ext import Extension\n\n\nclass Ext(Extension):\n    pass\n"
     )
     assert _scaffold(template, tmp_path / "out", "--dry-run") == 4
     assert not marker.exists()
