@@ -111,8 +111,11 @@ def group() -> None:
 
 @group.command("new-ai-feature")
 @click.argument("dest", required=False, type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--vcs-ref", metavar="VERSION", help="An earlier release of the template (default: the latest)."
+)
 @_common
-def new_ai_feature(dest: Path | None, **options: Any) -> int:
+def new_ai_feature(dest: Path | None, vcs_ref: str | None, **options: Any) -> int:
     """Generate an AI-feature repository from the golden-path template.
 
     Asks its questions interactively unless --defaults is given. DEST defaults to the feature's slug.
@@ -125,7 +128,7 @@ def new_ai_feature(dest: Path | None, **options: Any) -> int:
           --data eval_owner=jane.doe@example.com
       platform scaffold new-ai-feature out --answers-file answers.yml --dry-run
     """
-    return _run("ai-feature", dest, options)
+    return _run("ai-feature", dest, options, vcs_ref=vcs_ref)
 
 
 @group.command("from")

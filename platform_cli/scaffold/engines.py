@@ -127,11 +127,26 @@ class CookiecutterEngine:
         for child in list(produced_at.iterdir()):
             child.rename(request.dest / child.name)
         produced_at.rmdir()
+        replayed = _replayed_answers(Path(request.source))
+        if replayed is not None:
+            return replayed
         answers = {
             k: v for k, v in cookiecutter_context(Path(request.source)).items() if not k.startswith("_")
         }
         answers.update(request.data)
         return answers
+
+
+def _replayed_answers(template_dir: Path) -> dict[str, Any] | None:
+    """The answers cookiecutter actually used (defaults rendered, prompts answered), from its replay file."""
+    try:
+        from cookiecutter.config import get_user_config
+        from cookiecutter.replay import load
+
+        context = load(get_user_config()["replay_dir"], template_dir.resolve().name).get("cookiecutter", {})
+    except Exception:  # no replay written (older cookiecutter, unwritable home): fall back to the defaults
+        return None
+    return {k: v for k, v in context.items() if not str(k).startswith("_") and _plain(v)}
 
 
 ENGINES: dict[str, Engine] = {"copier": CopierEngine(), "cookiecutter": CookiecutterEngine()}

@@ -30,6 +30,8 @@ from platform_cli.scaffold.confine import (
 from platform_cli.scaffold.engines import RenderRequest, detect_engine
 from platform_cli.scaffold.force import overwritten_files, refuse_generated_repo, refuse_uncommitted
 from platform_cli.scaffold.gitrepo import clone_shallow, git_user_email, initial_commit
+from platform_cli.scaffold.provenance import write_cruft_record
+from platform_cli.scaffold.releases import archive_releases, extract_release, find_release
 from platform_cli.yamlfile import load_yaml
 
 COPIER_ANSWERS = ".copier-answers.yml"
@@ -118,6 +120,9 @@ def _record_provenance(staging: Path, info: TemplateInfo, vcs_ref: str | None) -
         answers["_src_path"] = info.source
         if vcs_ref:
             answers["_commit"] = vcs_ref
+    elif info.version and archive_releases(Path(info.source)):
+        answers["_commit"] = f"v{info.version}"
+        answers["_src_path"] = str(Path(info.source).resolve())
     header = "# Changes here will be overwritten by `platform template update`; do not edit by hand.\n"
     answers_path.write_text(header + yaml.safe_dump(answers, sort_keys=True), encoding="utf-8")
     commit = answers.get("_commit")
@@ -185,6 +190,11 @@ def scaffold(
             if is_git_url(info.source)
             else Path(info.source)
         )
+        if vcs_ref and not is_git_url(info.source) and archive_releases(template_dir):
+            # an older release of a template that keeps archives (the shipped ones): render that archive
+            release = find_release(template_dir, vcs_ref)
+            template_dir = extract_release(template_dir, release)
+            info, vcs_ref = replace(info, version=str(release.version)), None
         engine = detect_engine(template_dir)
         info = replace(info, engine=engine.name)
         why = engine.template_code(template_dir, dry_run=dry_run)
@@ -222,6 +232,8 @@ def scaffold(
         validate_answers(template_dir, answers, answers_file)
         _validate_generated(staging)
         commit_ref = _record_provenance(staging, info, vcs_ref)
+        if engine.name == "cookiecutter":
+            write_cruft_record(staging, info.source, template_dir, answers, vcs_ref, info.version)
         files = _list_files(staging)
         if dest.is_dir():
             check_writes(dest, files)
