@@ -13,6 +13,7 @@ from bench import (
     runtime_overhead,
     scaffold,
     store_overhead,
+    template_update,
 )
 from bench.harness import BenchContext, Measurement
 
@@ -30,4 +31,5 @@ BENCHMARKS: dict[str, Benchmark] = {
     prompts_resolve.NAME: prompts_resolve.run,
     runtime_overhead.NAME: runtime_overhead.run,
     eval_throughput.NAME: eval_throughput.run,
+    template_update.NAME: template_update.run,
 }

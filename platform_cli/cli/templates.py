@@ -105,4 +105,90 @@ def change_command(name: str, bump: str | None, message: str, dry_run: bool) -> 
     return 0
 
 
+def _targets(name: str | None) -> list[tuple[Path, str]]:
+    if name:
+        return [_template_dir(name)]
+    from platform_cli.scaffold.catalog import list_templates
+
+    return [(Path(t.source), t.name) for t in list_templates() if t.shipped]
+
+
+@group.command("test")
+@click.argument("name", required=False)
+@format_option()
+def test_command(name: str | None, fmt: str) -> int:
+    """Render every sample answer set, run each generated repo's tests and readiness check, then update.
+
+    Each answer set in templates/<name>/tests/answers/ is rendered; the generated repo runs its own tests
+    and `platform readiness check` in a fresh virtual environment (bronze must pass). Then a repo generated
+    from the previous release, with local edits, is updated to the template as it stands; conflicts are
+    reported and a lost local edit fails. Exit 1 when anything fails. Without NAME: every shipped template.
+
+    \b
+    Examples:
+      platform templates test ai-feature
+      platform templates test ./my-template --format json
+    """
+    from platform_cli.scaffold.template_tests import run_template_tests
+
+    results = []
+    for template_dir, template_name in _targets(name):
+        progress = None if fmt == "json" else (lambda message: click.echo(f"... {message}", err=True))
+        results.append(run_template_tests(template_dir, template_name, progress))
+    if fmt == "json":
+        echo_json([r.as_dict() for r in results])
+        return 0 if all(r.ok for r in results) else 1
+    for result in results:
+        click.echo(f"{result.template}:")
+        for item in result.answer_sets:
+            tests = "tests pass" if item.tests_passed else "TESTS FAIL"
+            bronze = (
+                f"bronze fails {', '.join(item.bronze_failures)}" if item.bronze_failures else "bronze ok"
+            )
+            click.echo(f"  {'ok  ' if item.ok else 'FAIL'} {item.name}: {tests}; readiness reached "
+                       f"{item.readiness_level}; {bronze}")  # fmt: skip
+            if item.output and not item.ok:
+                click.echo("    " + item.output.strip().replace("\n", "\n    "))
+        update = f"update {result.update_from} -> {result.update_to}"
+        if result.update_from is None and result.update_problem is None:
+            click.echo(f"  --   update: no earlier release to update from (latest: {result.update_to})")
+        elif result.update_problem:
+            click.echo(f"  FAIL {update}: {result.update_problem}")
+        else:
+            click.echo(f"  ok   {update}: local edits kept, {len(result.update_conflicts)} conflict(s)")
+        for conflict in result.update_conflicts:
+            click.echo(f"         {conflict}")
+    return 0 if all(r.ok for r in results) else 1
+
+
+@group.command("lint")
+@click.argument("name", required=False)
+@format_option()
+def lint_command(name: str | None, fmt: str) -> int:
+    """Check copier questions: help on each, validators on free text, defaults that pass them.
+
+    Free text (a str question without choices) that the template writes into a path, a package name or
+    YAML/Python/TOML/JSON text needs a validator. Exit 1 when anything is found. Without NAME: every
+    shipped copier template.
+
+    \b
+    Examples:
+      platform templates lint
+      platform templates lint ./my-template --format json
+    """
+    from platform_cli.scaffold.template_lint import lint_template
+
+    results = [lint_template(d) for d, _ in _targets(name) if (d / "cookiecutter.json").is_file() is False]
+    problems = [p for r in results for p in r.problems]
+    if fmt == "json":
+        echo_json([{"template": r.template, "questions": r.questions,
+                    "problems": [p.as_dict() for p in r.problems]} for r in results])  # fmt: skip
+        return 1 if problems else 0
+    for result in results:
+        for problem in result.problems:
+            click.echo(f"{result.template}/{problem.render()}")
+        click.echo(f"{result.template}: {result.questions} questions, {len(result.problems)} problem(s)")
+    return 1 if problems else 0
+
+
 COMMANDS: list[click.Command] = [group]

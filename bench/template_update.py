@@ -1,0 +1,99 @@
+"""`template-update`: `platform template update` against a bare `copier update` of the same repo and versions.
+
+A copy of the golden-path template gets a new release (README and RUNBOOK change). Two identical repos
+are generated from the previous release and given the same committed local edit: one as
+`platform scaffold` records it (a template directory with archived releases), one as plain copier records
+it (the same releases as a tagged git repository). Each run updates a fresh clone of each to the new
+release: ours (`update_repo`: clean-tree check, clone, copier's update, conflict scan, confined copy-back)
+against `copier.run_update` alone.
+"""
+
+from __future__ import annotations
+
+import itertools
+import shutil
+import subprocess
+from pathlib import Path
+
+from bench.harness import FEATURE_DATA, BenchContext, Measurement, interleaved
+
+NAME = "template-update"
+RUNS = 5
+
+
+def _git(cwd: Path, *args: str) -> None:
+    subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True)
+
+
+def _local_edit(repo: Path) -> None:
+    with (repo / "RUNBOOK.md").open("a", encoding="utf-8") as handle:
+        handle.write("\n## Our escalation path\n\nPage the on-call first.\n")
+    _git(repo, "add", "-A")
+    _git(repo, "-c", "user.email=b@example.com", "-c", "user.name=bench", "commit", "-qm", "local edit")
+
+
+def _release(template: Path) -> str:
+    from platform_cli.scaffold.release import cut_release, plan_release
+
+    readme = template / "template" / "README.md.jinja"
+    readme.write_text(readme.read_text(encoding="utf-8") + "\nA line from the new release.\n")
+    runbook = template / "template" / "RUNBOOK.md.jinja"
+    lines = runbook.read_text(encoding="utf-8").splitlines(keepends=True)
+    runbook.write_text("".join([lines[0], "\nNew intro line.\n", *lines[1:]]), encoding="utf-8")
+    plan = cut_release(plan_release(template, "ai-feature", bump="minor", message="bench release"))
+    return f"v{plan.version}"
+
+
+def run(ctx: BenchContext) -> list[Measurement]:
+    from copier import run_copy, run_update
+
+    from platform_cli.resources import templates_dir
+    from platform_cli.scaffold import scaffold
+    from platform_cli.scaffold.releases import history_repo, releases
+    from platform_cli.scaffold.update import update_repo
+
+    work = ctx.fresh_dir("template-update")
+    template = work / "tpl" / "ai-feature"
+    shutil.copytree(templates_dir() / "ai-feature", template, ignore=shutil.ignore_patterns("changes"))
+    old = releases(template)[-1].ref
+    new = _release(template)
+    history = history_repo(template)  # built once, as any later update would find it cached
+
+    ours_base = work / "ours-base"
+    scaffold(str(template), ours_base, data=dict(FEATURE_DATA), defaults=True, vcs_ref=old)
+    _local_edit(ours_base)
+    bare_base = work / "bare-base"
+    run_copy(str(history), bare_base, data=dict(FEATURE_DATA), vcs_ref=old, defaults=True, quiet=True)
+    _git(bare_base, "init", "-q", "-b", "main")
+    _local_edit(bare_base)
+
+    runs = ctx.runs(RUNS)
+    counter = itertools.count()
+
+    def fresh(base: Path) -> Path:
+        target = work / f"{base.name}-{next(counter)}"
+        _git(work, "clone", "-q", str(base), str(target))
+        return target
+
+    ours_repos = [fresh(ours_base) for _ in range(runs + 1)]
+    bare_repos = [fresh(bare_base) for _ in range(runs + 1)]
+
+    def ours() -> None:
+        result = update_repo(ours_repos.pop())
+        assert result.to_ref == new and not result.conflicts, result.as_dict()
+
+    def bare() -> None:
+        run_update(bare_repos.pop(), vcs_ref=new, defaults=True, overwrite=True, quiet=True, unsafe=False)
+
+    median, reference = interleaved(ours, bare, runs)
+    return [
+        Measurement(
+            NAME,
+            "update_repo (in-process)",
+            median,
+            "copier.run_update (in-process)",
+            reference,
+            runs,
+            f"{old} -> {new} with a local edit; ours adds the clean-tree check, clone and copy-back",
+        )
+    ]
