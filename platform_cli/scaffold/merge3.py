@@ -50,13 +50,15 @@ def _checkouts(source: TemplateSource, prov: Provenance, to: str | None, tmp: Pa
     return old, clone, new_ref
 
 
-def _render(template: Path, sub: str | None, answers: Mapping[str, Any], out: Path, trusted: bool) -> None:
+def _render(
+    template: Path, sub: str | None, answers: Mapping[str, Any], out: Path, trusted: bool, label: str
+) -> None:
     engine = ENGINES["cookiecutter"]
     root = template / sub if sub else template
     why = engine.template_code(root, dry_run=False)
     if not trusted and why:
         raise Refused(
-            f"{template}: refusing to run template code from an untrusted template ({why}); review it, then "
+            f"{label}: refusing to run template code from an untrusted template ({why}); review it, then "
             "pass --trust or list the template under trusted_templates in ~/.config/platform-cli/config.yaml"
         )
     out.mkdir(parents=True)
@@ -109,9 +111,9 @@ def cookiecutter_update(
     with tempfile.TemporaryDirectory(prefix="platform-cruft-") as name:
         tmp = Path(name)
         old_dir, new_dir, new_ref = _checkouts(source, prov, to, tmp)
-        _render(old_dir, prov.directory, prov.answers, tmp / "old", trusted)
+        _render(old_dir, prov.directory, prov.answers, tmp / "old", trusted, prov.src)
         answers = {**prov.answers, **data}
-        _render(new_dir, prov.directory, answers, tmp / "new", trusted)
+        _render(new_dir, prov.directory, answers, tmp / "new", trusted, prov.src)
         old, new = _files(tmp / "old"), _files(tmp / "new")
         for rel in sorted(set(old) | set(new)):
             base, theirs = old.get(rel), new.get(rel)

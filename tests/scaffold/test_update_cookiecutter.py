@@ -41,7 +41,7 @@ def test_cookiecutter_repo_update_merges_and_reports_conflicts(
 ) -> None:
     repo = tmp_path / "svc"
     assert run(["scaffold", "from", str(cookie_repo_template), str(repo), "--defaults", "-q",
-                "--data", "project_name=Ledger"]) == 0  # fmt: skip
+                "--data", "project_name=Ledger", "--trust"]) == 0  # fmt: skip
     record = json.loads((repo / ".cruft.json").read_text())
     first = _git(cookie_repo_template, "rev-parse", "HEAD").strip()
     assert record["commit"] == first
@@ -61,7 +61,9 @@ def test_cookiecutter_repo_update_merges_and_reports_conflicts(
     capsys.readouterr()
     assert run(["--repo", str(repo), "template", "check"]) == 1
 
-    assert run(["--repo", str(repo), "template", "update"]) == 1
+    assert run(["--repo", str(repo), "template", "update"]) == 4  # cookiecutter templates are code
+    assert "--trust" in capsys.readouterr().err
+    assert run(["--repo", str(repo), "template", "update", "--trust"]) == 1
 
     out = capsys.readouterr().out
     assert "1 conflict(s)" in out and "Makefile" in out
