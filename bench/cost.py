@@ -51,25 +51,47 @@ def _events(count: int, seed: int = 7) -> Iterator[tuple[object, ...]]:
         cost = price_usage(usage, model, table)
         version = 1 + i * 3 // count
         yield (
-            at, FEATURE, "complete", "summarize", version, f"h{version}", "production",
-            "canary" if i % 20 == 0 else None, ("billing", "technical", "account")[i % 3], None, None,
-            "primary" if model == models[0] else "fallback", model, tokens_in, tokens_out, read, 0, 0,
-            rnd.lognormvariate(6.0, 0.5), "stop", int(rnd.random() < 0.02), int(rnd.random() < 0.1),
-            int(model != models[0]), 1, None, cost, "openai" if model == models[0] else "anthropic",
-        )  # fmt: skip
+            at,
+            FEATURE,
+            "complete",
+            "summarize",
+            version,
+            f"h{version}",
+            "production",
+            "canary" if i % 20 == 0 else None,
+            ("billing", "technical", "account")[i % 3],
+            None,
+            None,
+            "primary" if model == models[0] else "fallback",
+            model,
+            tokens_in,
+            tokens_out,
+            read,
+            0,
+            0,
+            rnd.lognormvariate(6.0, 0.5),
+            "stop",
+            int(rnd.random() < 0.02),
+            int(rnd.random() < 0.1),
+            int(model != models[0]),
+            1,
+            None,
+            cost,
+            "openai" if model == models[0] else "anthropic",
+        )
 
 
 def _fill(store: object, url: str, count: int) -> None:
     """Load `count` events fast (COPY on PostgreSQL, executemany in large transactions on SQLite)."""
-    from platform_cli.store.sql.runtime import INSERT_USAGE_EVENT, _USAGE_COLUMNS
+    from platform_cli.store.sql.runtime import _USAGE_COLUMNS, INSERT_USAGE_EVENT
 
     if url.startswith("postgresql"):
         import psycopg
 
-        with psycopg.connect(url) as conn, conn.cursor() as cur:
-            with cur.copy(f"COPY usage_events ({_USAGE_COLUMNS}) FROM STDIN") as copy:
-                for row in _events(count):
-                    copy.write_row(row)
+        copy_sql = f"COPY usage_events ({_USAGE_COLUMNS}) FROM STDIN"
+        with psycopg.connect(url) as conn, conn.cursor() as cur, cur.copy(copy_sql) as copy:
+            for row in _events(count):
+                copy.write_row(row)
         return
     path = url.removeprefix("sqlite:///")
     conn = sqlite3.connect(path)
@@ -150,14 +172,24 @@ def _measure(ctx: BenchContext, engine: str, url: str) -> list[Measurement]:
         finally:
             raw.close()
         rate = INGEST_ROWS / ours_s
-        out.append(Measurement(NAME, f"ingest {engine} ({rate:,.0f} events/s)", ours_s,
-                               f"bare executemany ({INGEST_ROWS / bare_s:,.0f}/s)", bare_s, 1,
-                               f"{INGEST_ROWS:,} events in batches of {INGEST_BATCH}"))  # fmt: skip
+        out.append(
+            Measurement(
+                NAME,
+                f"ingest {engine} ({rate:,.0f} events/s)",
+                ours_s,
+                f"bare executemany ({INGEST_ROWS / bare_s:,.0f}/s)",
+                bare_s,
+                1,
+                f"{INGEST_ROWS:,} events in batches of {INGEST_BATCH}",
+            )
+        )
         # --- report over EVENTS -------------------------------------------------------------------------
         ctx.log(f"cost: loading {EVENTS:,} events into {engine} ...")
         _fill(store, url, EVENTS)
         window = Window(NOW - dt.timedelta(days=43), NOW + dt.timedelta(days=1))
-        count_sql = "SELECT count(*), sum(cost_usd) FROM usage_events WHERE feature = ? AND at >= ? AND at < ?"
+        count_sql = (
+            "SELECT count(*), sum(cost_usd) FROM usage_events WHERE feature = ? AND at >= ? AND at < ?"
+        )
 
         def report() -> None:
             build_report(store, FEATURE, "model", window)
@@ -166,17 +198,43 @@ def _measure(ctx: BenchContext, engine: str, url: str) -> list[Measurement]:
             store._db.fetchone(count_sql, (FEATURE, window.since_ts, window.until_ts))
 
         report_s, scan_s = interleaved(report, scan, runs, warmup=1)
-        out.append(Measurement(NAME, f"report {EVENTS:,} events {engine}", report_s,
-                               "bare count+sum scan", scan_s, runs, "target: about a second"))  # fmt: skip
+        out.append(
+            Measurement(
+                NAME,
+                f"report {EVENTS:,} events {engine}",
+                report_s,
+                "bare count+sum scan",
+                scan_s,
+                runs,
+                "target: about a second",
+            )
+        )
 
         def dashboard() -> None:
-            data = collect(store, FEATURE, window, now=NOW, budget=Budget(5000.0, 0.05, [0.5, 0.8, 1.0]),
-                           soak_days=42, price_version="bench", price_as_of="2026-12-01")  # fmt: skip
+            data = collect(
+                store,
+                FEATURE,
+                window,
+                now=NOW,
+                budget=Budget(5000.0, 0.05, [0.5, 0.8, 1.0]),
+                soak_days=42,
+                price_version="bench",
+                price_as_of="2026-12-01",
+            )
             render_html(data)
 
         dash_s = min(timed(dashboard) for _ in range(runs))
-        out.append(Measurement(NAME, f"dashboard {EVENTS:,} events {engine}", dash_s,
-                               "the report above", report_s, runs, "target: under 2 s (best of runs)"))  # fmt: skip
+        out.append(
+            Measurement(
+                NAME,
+                f"dashboard {EVENTS:,} events {engine}",
+                dash_s,
+                "the report above",
+                report_s,
+                runs,
+                "target: under 2 s (best of runs)",
+            )
+        )
     return out
 
 
