@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bench import (
-    cost,
     eval_throughput,
     manifest_load,
     prompts_resolve,
@@ -33,5 +32,4 @@ BENCHMARKS: dict[str, Benchmark] = {
     runtime_overhead.NAME: runtime_overhead.run,
     eval_throughput.NAME: eval_throughput.run,
     template_update.NAME: template_update.run,
-    cost.NAME: cost.run,
 }

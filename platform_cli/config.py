@@ -1,9 +1,10 @@
-"""User-level configuration (~/.config/platform-cli/config.yaml): trusted templates, extra policy packs."""
+"""User-level configuration (~/.config/platform-cli/config.yaml): trusted templates, extra policy packs,
+the Backstage catalog to register features in."""
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from platform_cli.errors import UserError
@@ -27,6 +28,8 @@ def config_path() -> Path:
 class UserConfig:
     trusted_templates: tuple[str, ...] = ()
     policy_dirs: tuple[str, ...] = ()
+    backstage_url: str | None = None
+    backstage_token: str | None = field(default=None, repr=False)  # a credential: never shown
 
 
 def load_config() -> UserConfig:
@@ -39,14 +42,34 @@ def load_config() -> UserConfig:
 
     data = load_yaml(path, what="platform-cli config").data or {}
     if not isinstance(data, dict):
-        raise UserError(f"{path}:1: expected a mapping with keys trusted_templates, policy_dirs")
+        raise UserError(f"{path}:1: expected a mapping with keys trusted_templates, policy_dirs, backstage")
     trusted = data.get("trusted_templates", []) or []
     policies = data.get("policy_dirs", []) or []
     if not isinstance(trusted, list) or not all(isinstance(t, str) for t in trusted):
         raise UserError(f"{path}: trusted_templates must be a list of strings (paths or URL prefixes)")
     if not isinstance(policies, list) or not all(isinstance(t, str) for t in policies):
         raise UserError(f"{path}: policy_dirs must be a list of directory paths")
-    return UserConfig(trusted_templates=env_trusted + tuple(trusted), policy_dirs=tuple(policies))
+    url, token = _backstage_section(path, data.get("backstage"))
+    return UserConfig(
+        trusted_templates=env_trusted + tuple(trusted),
+        policy_dirs=tuple(policies),
+        backstage_url=url,
+        backstage_token=token,
+    )
+
+
+def _backstage_section(path: Path, section: object) -> tuple[str | None, str | None]:
+    """`backstage: {url: ..., token: ...}`: where the catalog is and the token to call it with."""
+    if section is None:
+        return None, None
+    if not isinstance(section, dict) or set(section) - {"url", "token"}:
+        raise UserError(f"{path}: backstage must be a mapping with keys url and token (both optional)")
+    url, token = section.get("url"), section.get("token")
+    if url is not None and not isinstance(url, str):
+        raise UserError(f"{path}: backstage.url must be a string, e.g. https://backstage.example.com")
+    if token is not None and not isinstance(token, str):
+        raise UserError(f"{path}: backstage.token must be a string (or set $BACKSTAGE_TOKEN instead)")
+    return url or None, token or None
 
 
 def is_trusted_source(source: str, config: UserConfig) -> bool:

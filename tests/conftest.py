@@ -32,6 +32,8 @@ def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
         "PLATFORM_WAIVER_MAX_DAYS",
         "PLATFORM_TEMPLATES_PATH",
         "PLATFORM_TRUSTED_TEMPLATES",
+        "BACKSTAGE_URL",
+        "BACKSTAGE_TOKEN",
     ):
         monkeypatch.delenv(variable, raising=False)
     return home

@@ -66,6 +66,12 @@ def group() -> None:
     "--format order.",
 )
 @policies_option
+@click.option(
+    "--annotate",
+    is_flag=True,
+    help="Also write the reached level, the time and the failing rule ids as platform.dev/readiness-* "
+    "annotations into catalog-info.yaml (the rest of the file is kept as written), so Backstage shows them.",
+)
 @click.pass_context
 def check(
     ctx: click.Context,
@@ -73,6 +79,7 @@ def check(
     formats: tuple[str, ...],
     outputs: tuple[Path, ...],
     policies: tuple[Path, ...],
+    annotate: bool,
 ) -> int:
     """Check the current feature repo; exit 0 when it reaches its required level, 1 when not.
 
@@ -86,17 +93,37 @@ def check(
       platform --repo services/summarizer readiness check --format json
       platform readiness check --format sarif --output readiness.sarif \\
           --format junit --output readiness.xml --format text
+      platform readiness check --annotate; platform catalog register
     """
     from platform_cli.readiness.check import check_repo
     from platform_cli.readiness.output import render
 
     chosen = formats or ("text",)
     targets = _output_targets(chosen, outputs)
-    report = check_repo(ctx.obj.repo(), level=cast("Level | None", level), extra_policy_dirs=policies)
+    root = ctx.obj.repo()
+    report = check_repo(root, level=cast("Level | None", level), extra_policy_dirs=policies)
     for fmt, output in zip(chosen, targets, strict=True):
         color = fmt == "text" and output is None and ctx.obj.color and sys.stdout.isatty()
         write_output(render(report, fmt, color=color), output)
+    if annotate:
+        _annotate(root, report)
     return ExitCode.OK if report.passed else ExitCode.CHECK_FAILED
+
+
+def _annotate(root: Path, report: Any) -> None:
+    import datetime as dt
+
+    from platform_cli.backstage.annotate import readiness_annotations, write_annotations
+    from platform_cli.backstage.entity import CATALOG_FILE
+
+    failing = [f.rule.id for f in report.findings if f.failed]
+    values = readiness_annotations(report.reached, failing, dt.datetime.now(dt.timezone.utc))
+    write_annotations(root / CATALOG_FILE, values)
+    click.echo(
+        f"annotated {CATALOG_FILE}: level {values['platform.dev/readiness-level']}, "
+        f"{len(failing)} failing rule(s) (push it, or `platform catalog register` to refresh the catalog)",
+        err=True,
+    )
 
 
 def _output_targets(formats: tuple[str, ...], outputs: tuple[Path, ...]) -> list[Path | None]:
@@ -149,7 +176,14 @@ def _progress_bar(enabled: bool) -> Iterator[Any]:
 
 
 @group.command(name="scan")
-@click.argument("dirs", nargs=-1, required=True, type=click.Path(file_okay=False, path_type=Path))
+@click.argument("dirs", nargs=-1, type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--from-catalog",
+    is_flag=True,
+    help="Take the list of features from the Backstage catalog ($BACKSTAGE_URL): every Component "
+    "annotated platform.dev/manifest. Each is checked in its checkout: its `file` location, or the repo "
+    "of the same name below DIRS.",
+)
 @format_option(*SCORECARD_FORMATS)
 @click.option("--workers", type=click.IntRange(min=1), help="Parallel workers [default: CPU count].")
 @click.option("--level", type=click.Choice(LEVELS), help="Require this level of every repo.")
@@ -157,6 +191,7 @@ def _progress_bar(enabled: bool) -> Iterator[Any]:
 @policies_option
 def scan(
     dirs: tuple[Path, ...],
+    from_catalog: bool,
     fmt: str,
     workers: int | None,
     level: str | None,
@@ -170,25 +205,51 @@ def scan(
     Exits 1 when any repo is below its required level or could not be checked, 2 when a DIR does not
     exist or no ai-feature.yaml is found below DIRS.
 
+    With --from-catalog the features are the catalog's instead (DIRS, optional, are where checkouts are
+    looked up by name); a catalog feature with no checkout is listed as an error row.
+
     \b
     Example:
       platform readiness scan ~/src/ai-features
       platform readiness scan team-a/ team-b/ --workers 8 --format json --output scorecard.json
+      platform readiness scan --from-catalog ~/src --format csv
     """
-    from platform_cli.readiness.scan import scan as scan_repos
+    from platform_cli.readiness.scan import scan as scan_dirs
+    from platform_cli.readiness.scan import scan_repos
     from platform_cli.readiness.scorecard import build_scorecard, render_scorecard
 
+    if not dirs and not from_catalog:
+        raise click.UsageError("give the directories to scan (DIRS), or --from-catalog")
+    options: dict[str, Any] = {
+        "workers": workers,
+        "level": cast("Level | None", level),
+        "extra_policy_dirs": policies,
+    }
     with _progress_bar(sys.stderr.isatty()) as progress:
-        results = scan_repos(
-            list(dirs),
-            workers=workers,
-            progress=progress,
-            level=cast("Level | None", level),
-            extra_policy_dirs=policies,
-        )
+        if from_catalog:
+            repos, missing = _catalog_repos(list(dirs))
+            checked = scan_repos(repos, progress=progress, **options) if repos else []
+            results = sorted([*missing, *checked], key=lambda r: r.path)
+        else:
+            results = scan_dirs(list(dirs), progress=progress, **options)
     write_output(render_scorecard(build_scorecard(results), fmt), output)
     failing = any(r.report is None or not r.report.passed for r in results)
     return ExitCode.CHECK_FAILED if failing else ExitCode.OK
+
+
+def _catalog_repos(dirs: list[Path]) -> tuple[list[Path], list[Any]]:
+    from platform_cli.backstage.client import CatalogClient
+    from platform_cli.backstage.settings import require_settings
+    from platform_cli.readiness.catalog_scan import catalog_features, require_features, resolve_checkouts
+
+    settings = require_settings()
+    client = CatalogClient(settings)
+    try:
+        entities = catalog_features(client)
+    finally:
+        client.close()
+    require_features(entities, settings.url)
+    return resolve_checkouts(entities, dirs)
 
 
 @group.command(name="explain")

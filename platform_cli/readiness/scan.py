@@ -15,7 +15,7 @@ from platform_cli.readiness.rules import load_rules
 from platform_cli.readiness.scorecard import ScanResult
 from platform_cli.repo import MANIFEST_NAME
 
-__all__ = ["ScanResult", "find_repos", "scan"]
+__all__ = ["ScanResult", "find_repos", "scan", "scan_repos"]
 
 SKIP_DIRS = frozenset({".git", ".venv", "node_modules"})
 Progress = Callable[[int, int], None]
@@ -73,6 +73,28 @@ def scan(
             f"no {MANIFEST_NAME} found below {where} (give the directories that hold the feature repos; "
             f"{', '.join(sorted(SKIP_DIRS))} are not searched)"
         )
+    return scan_repos(
+        repos,
+        workers=workers,
+        progress=progress,
+        level=level,
+        extra_policy_dirs=extra_policy_dirs,
+        today=today,
+        rules=rules,
+    )
+
+
+def scan_repos(
+    repos: Sequence[Path],
+    *,
+    workers: int | None = None,
+    progress: Progress | None = None,
+    level: Level | None = None,
+    extra_policy_dirs: Sequence[Path] = (),
+    today: dt.date | None = None,
+    rules: Sequence[Rule] | None = None,
+) -> list[ScanResult]:
+    """Check each of `repos` (feature repo roots), in parallel when there are several; see `scan`."""
     active = tuple(rules) if rules is not None else tuple(load_rules(extra_policy_dirs))
     total = len(repos)
     if progress is not None:

@@ -29,6 +29,7 @@ ANSWERS = {"name": "Support Summarizer", "eval_owner": "jane.doe@example.com"}
 OUR_RULES = {
     "owner-declared", "model-pinned", "model-not-retiring", "fallback-provider", "oncall-covers-providers",
     "budget-declared", "soak-window", "secrets-declared", "no-committed-secrets", "prompts-registered",
+    "catalog-registered",
 }  # fmt: skip
 
 
@@ -196,6 +197,20 @@ def _unregistered_prompt(root: Path) -> tuple[str, str]:
     return FEATURE_PY, '"triage"'
 
 
+def _catalog_owner_mismatch(root: Path) -> tuple[str, str]:
+    path = root / "catalog-info.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace('owner: "team-', 'owner: "group:default/other-'))
+    return "catalog-info.yaml", "  owner:"
+
+
+def _catalog_invalid_name(root: Path) -> tuple[str, str]:
+    path = root / "catalog-info.yaml"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("name: support-summarizer", "name: Support Bot!")
+    )
+    return "catalog-info.yaml", "name: Support Bot!"
+
+
 DEFECTS: list[tuple[str, Callable[[Path], tuple[str, str]], str]] = [
     ("owner-declared", _shared_eval_owner, "lists 2 people"),
     ("owner-declared", _team_eval_owner, "names a team or group"),
@@ -215,6 +230,12 @@ DEFECTS: list[tuple[str, Callable[[Path], tuple[str, str]], str]] = [
     ("no-committed-secrets", _committed_key, "OpenAI API key (sk-proj-…"),
     ("prompts-registered", _inline_prompt, "prompt text passed to .complete()"),
     ("prompts-registered", _unregistered_prompt, "prompts/triage.yaml does not exist"),
+    (
+        "catalog-registered",
+        _catalog_owner_mismatch,
+        "'other-support-summarizer' disagrees with ai-feature.yaml:",
+    ),
+    ("catalog-registered", _catalog_invalid_name, "'Support Bot!' is not in the expected format"),
 ]
 
 

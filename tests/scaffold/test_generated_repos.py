@@ -78,6 +78,9 @@ def test_generated_repo_passes_its_own_tests_and_readiness_fails_only_for_missin
     assert {f["rule_id"] for f in blocking} <= NEEDS_DATA, blocking
     assert all("platform " in f["remediation"] for f in blocking)
     assert [f["rule_id"] for f in report["findings"] if f["level"] == "bronze" and f["failed"]] == []
+    # catalog-info.yaml is a valid Backstage Component that agrees with the manifest, for every answer set
+    [catalog] = [f for f in report["findings"] if f["rule_id"] == "catalog-registered"]
+    assert catalog["status"] == "pass", catalog
     assert (check.returncode == 0) == (not blocking)
     # the gate's own outputs stay clean in git: nothing the tests or the check wrote is untracked
     status = subprocess.run(["git", "status", "--porcelain"], cwd=dest, capture_output=True, text=True)
@@ -113,6 +116,9 @@ def test_generated_ci_runs_the_readiness_commands_it_declares(tmp_path: Path) ->
     scripts = [line for job in gitlab.values() if isinstance(job, dict) for line in job.get("script", [])]
     gates = [line for line in [*steps, *scripts] if line.startswith("platform readiness check")]
     assert len(gates) == 2, gates
+    catalog = [line for line in [*steps, *scripts] if line.startswith("platform catalog validate")]
+    assert len(catalog) == 2, catalog
+    gates += catalog
     for line in gates:
         done = subprocess.run(
             [*PLATFORM, *shlex.split(line)[1:]],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from platform_cli.readiness.facts.base import FactCollector
 from platform_cli.readiness.facts.budget_rollout import BudgetCollector, RolloutCollector
+from platform_cli.readiness.facts.catalog import CatalogCollector
 from platform_cli.readiness.facts.files import FilesCollector
 from platform_cli.readiness.facts.manifest import ManifestCollector
 from platform_cli.readiness.facts.ownership import OncallCollector, OwnershipCollector
@@ -28,4 +29,5 @@ BUILTIN: list[FactCollector] = [
     PromptLabelsCollector(),
     FilesCollector(),
     TemplateCollector(),
+    CatalogCollector(),
 ]
