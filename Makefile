@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DEMO := demo-feature
 PYTEST_ARGS ?=
 
-.PHONY: demo test lint bench clean backstage-test-backend
+.PHONY: demo test test-deps lint bench clean backstage-test-backend
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,8 +27,23 @@ demo: $(STAMP)
 	@echo "The demo feature is in ./$(DEMO) (cd $(DEMO); the venv is ../.venv)."
 	@cat $(DEMO)/NEXT_STEPS.txt
 
-## make test: install with test extras (and the test Backstage backend) and run the whole suite
-test: $(STAMP) backstage-test-backend
+## make test-deps: Debian packages some tests use (headless chromium for the cost dashboard, prometheus and
+## promtool for the alert rules). Installed only when missing and when we may (root, or sudo without a
+## password); otherwise those tests skip with a reason locally (and fail in CI, where CI is set).
+TEST_DEBS := chromium prometheus
+test-deps:
+	@missing=""; for pkg in $(TEST_DEBS); do dpkg -s $$pkg >/dev/null 2>&1 || missing="$$missing $$pkg"; done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if ! command -v apt-get >/dev/null 2>&1; then echo "test-deps: no apt-get; tests needing$$missing will skip"; exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then as=""; elif sudo -n true 2>/dev/null; then as="sudo -n"; \
+	else echo "test-deps: not root and no sudo; tests needing$$missing will skip"; exit 0; fi; \
+	echo "test-deps: installing$$missing"; \
+	export DEBIAN_FRONTEND=noninteractive; \
+	( $$as apt-get update -qq && $$as apt-get install -y -qq --no-install-recommends $$missing ) >/dev/null 2>&1 \
+	  || echo "test-deps: could not install$$missing; tests needing them will skip (fail in CI)"
+
+## make test: install with test extras (test-deps, the test Backstage backend) and run the whole suite
+test: $(STAMP) test-deps backstage-test-backend
 	PLATFORM_BACKSTAGE_TEST_DIR="$$($(BIN)/python tests/backstage_backend/install.py --print-dir)" \
 		$(BIN)/python -m pytest -n auto $(PYTEST_ARGS)
 

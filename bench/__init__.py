@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bench import (
+    cost,
     eval_throughput,
     manifest_load,
     prompts_resolve,
@@ -32,4 +33,5 @@ BENCHMARKS: dict[str, Benchmark] = {
     runtime_overhead.NAME: runtime_overhead.run,
     eval_throughput.NAME: eval_throughput.run,
     template_update.NAME: template_update.run,
+    cost.NAME: cost.run,
 }

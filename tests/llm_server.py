@@ -142,6 +142,18 @@ class LLMServer:
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client gave up (a timeout test)
 
+            def do_GET(self) -> None:  # models lists (key checks) and Vault-style reads
+                reply = server._next(Recorded(self.path, dict(self.headers.items()), None))
+                payload = reply.body if reply.body is not None else {"object": "list", "data": []}
+                data = payload.encode() if isinstance(payload, str) else json.dumps(payload).encode()
+                self.send_response(reply.status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                for key, value in reply.headers.items():
+                    self.send_header(key, value)
+                self.end_headers()
+                self.wfile.write(data)
+
             def log_message(self, format: str, *args: Any) -> None:
                 pass
 

@@ -39,3 +39,11 @@ def test_wheel_contains_templates_and_policies(tmp_path: Path) -> None:
     assert "platform_cli/_data/policies/schemas/ai-feature.schema.json" in names
     assert any(n.startswith("platform_cli/_data/policies/readiness/") for n in names)
     assert not any("__pycache__" in n for n in names)
+    # every release of every shipped template travels with the package (updates need them, offline)
+    from platform_cli.resources import templates_dir
+    from platform_cli.scaffold.releases import archive_releases
+
+    archives = archive_releases(templates_dir() / "ai-feature")
+    assert archives
+    for release in archives:
+        assert f"platform_cli/_data/templates/ai-feature/releases/{release.version}.tar.gz" in names

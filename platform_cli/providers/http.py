@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import json
-import re
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
 import requests
 
-from platform_cli import __version__
 from platform_cli.errors import PlatformError
+from platform_cli.httpclient import RedirectRefused, ResponseTooLarge, excerpt, new_session, redact
 from platform_cli.providers.base import FailureKind, ProviderError
 from platform_cli.providers.resilience import parse_retry_after
 from platform_cli.secrets import Secret
@@ -20,17 +19,6 @@ KeySource = Callable[[], Secret]
 DEFAULT_TIMEOUT_S = 30.0
 CONNECT_TIMEOUT_S = 5.0
 EXCERPT_CHARS = 200
-# Anything that looks like a vendor key or a bearer token, even partly masked (OpenAI echoes a masked
-# key in 401 bodies: "sk-proj-abc*****wxyz").
-_KEY_LIKE = re.compile(r"(?i)\b(sk|pk|rk)-[A-Za-z0-9_\-*.]{6,}|(bearer\s+)\S+|(x-api-key:?\s*)\S+")
-
-
-def scrub(text: str, secrets: tuple[str, ...] = ()) -> str:
-    """`text` with the given secret values and anything key-like replaced by ***."""
-    for value in secrets:
-        if value and len(value) >= 4:
-            text = text.replace(value, "***")
-    return _KEY_LIKE.sub(lambda m: (m.group(2) or m.group(3) or (m.group(1) + "-")) + "***", text)
 
 
 def api_url(base_url: str, path: str) -> str:
@@ -67,8 +55,7 @@ class HTTPProvider:
         self.url = api_url(base_url, self.path)
         self.timeout_s = timeout_s or DEFAULT_TIMEOUT_S
         self._key = key
-        self.session = session or requests.Session()
-        self.session.headers["User-Agent"] = f"platform-cli/{__version__}"
+        self.session = session or new_session()
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(name={self.name!r}, model={self.model!r}, url={self.url!r})"
@@ -128,10 +115,14 @@ class HTTPProvider:
             )
         except requests.Timeout:
             failure = ProviderError(self.name, f"no answer within {self.timeout_s:g}s", kind="timeout")
+        except (RedirectRefused, ResponseTooLarge) as error:
+            # the server's own words stay out; the policy's message names origins, never headers
+            kind: FailureKind = "client" if isinstance(error, RedirectRefused) else "malformed"
+            failure = ProviderError(self.name, redact(str(error)), kind=kind)
         except requests.RequestException as error:
-            # The message may name the URL but never headers; scrub anyway, and drop the chained error.
+            # Only the error's type: its text may name the URL (and a key in a query string).
             failure = ProviderError(
-                self.name, f"connection failed: {scrub(type(error).__name__)}", kind="connection"
+                self.name, f"connection failed: {type(error).__name__}", kind="connection"
             )
         raise failure
 
@@ -150,8 +141,9 @@ class HTTPProvider:
             detail = self.error_message(response.json())
         except ValueError:
             detail = None
-        secrets = () if secret is None else (secret.reveal(),)
-        message = f"HTTP {status}" + (f": {scrub(detail[:EXCERPT_CHARS], secrets)}" if detail else "")
+        secrets = () if secret is None else tuple(s.reveal() for s in (secret, secret.previous) if s)
+        # redacted BEFORE it is cut: a key straddling the cut must not leave half of itself behind
+        message = f"HTTP {status}" + (f": {excerpt(detail, secrets, EXCERPT_CHARS)}" if detail else "")
         return ProviderError(
             self.name,
             message,

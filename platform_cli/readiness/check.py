@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from platform_cli.readiness.evaluate import evaluate_rule, reached_level, required_level
 from platform_cli.readiness.facts.base import Fact, FactCollector, RepoContext
@@ -48,7 +49,15 @@ def check_repo(
         findings=findings,
         waiver_notes=notes,
         reached=reached_level(findings, notes, active),
+        template=_template_summary(facts.get("template")),
     )
+
+
+def _template_summary(fact: Fact | None) -> dict[str, Any] | None:
+    """What `readiness scan` shows about the repo's template: source, version, latest, behind_by."""
+    if fact is None or not isinstance(fact.value, dict) or not fact.value.get("present"):
+        return None
+    return {key: fact.value.get(key) for key in ("source", "version", "latest", "behind_by")}
 
 
 def repo_display(root: Path) -> str:

@@ -87,6 +87,8 @@ class Report:
     findings: list[Finding] = field(default_factory=list)
     waiver_notes: list[WaiverNote] = field(default_factory=list)
     reached: Level | None = None  # highest level whose rules (and all below) pass; None: not even bronze
+    # the template the repo came from (source, version, latest, behind_by), when the template fact was read
+    template: dict[str, Any] | None = None
 
     @property
     def passed(self) -> bool:

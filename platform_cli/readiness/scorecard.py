@@ -24,6 +24,9 @@ CSV_FIELDS: tuple[str, ...] = (
     "passed",
     "failing_rules",
     "expired_waivers",
+    "template",
+    "template_version",
+    "template_latest",
     "error",
 )
 
@@ -60,6 +63,7 @@ class RepoScore:
     passed: bool = False
     failing: tuple[str, ...] = ()
     expired_waivers: tuple[str, ...] = ()
+    template: dict[str, Any] | None = None  # source, version, latest, behind_by
     error: str | None = None
 
     @property
@@ -100,6 +104,7 @@ def _score(result: ScanResult) -> RepoScore:
         passed=report.passed,
         failing=failing,
         expired_waivers=expired,
+        template=report.template,
     )
 
 
@@ -128,6 +133,7 @@ def scorecard_to_dict(card: Scorecard) -> dict[str, Any]:
         "totals": card.totals(),
         "levels": dict(card.levels),
         "rules": [{"id": rule_id, "repos_failing": n} for rule_id, n in card.rule_failures.items()],
+        "templates": template_versions(card),
         "repos": [
             {
                 "path": r.path,
@@ -138,11 +144,38 @@ def scorecard_to_dict(card: Scorecard) -> dict[str, Any]:
                 "passed": r.passed,
                 "failing_rules": list(r.failing),
                 "expired_waivers": list(r.expired_waivers),
+                "template": r.template,
                 "error": r.error,
             }
             for r in card.repos
         ],
     }
+
+
+def template_versions(card: Scorecard) -> list[dict[str, Any]]:
+    """Repos per template source and version, oldest first within a source: who still has to update."""
+    groups: dict[tuple[str, str], dict[str, Any]] = {}
+    for repo in card.repos:
+        if repo.template is None:
+            continue
+        source, version = str(repo.template.get("source")), str(repo.template.get("version"))
+        entry = groups.setdefault(
+            (source, version),
+            {"source": source, "version": version, "latest": repo.template.get("latest"), "repos": 0,
+             "behind_by": repo.template.get("behind_by")},
+        )  # fmt: skip
+        entry["repos"] += 1
+    return [groups[key] for key in sorted(groups)]
+
+
+def _template_cell(repo: RepoScore) -> str:
+    if repo.template is None:
+        return "-"
+    version = str(repo.template.get("version") or "?")
+    behind = repo.template.get("behind_by")
+    if behind:
+        return f"{version} ({behind} behind {repo.template.get('latest')})"
+    return version if behind == 0 else f"{version} (latest unknown)"
 
 
 def _table(rows: list[list[str]]) -> list[str]:
@@ -154,15 +187,15 @@ def _table(rows: list[list[str]]) -> list[str]:
 
 
 def _render_text(card: Scorecard) -> str:
-    rows = [["REPO", "FEATURE", "LIFECYCLE", "REQUIRED", "REACHED", "READY", "FAILING"]]
+    rows = [["REPO", "FEATURE", "LIFECYCLE", "REQUIRED", "REACHED", "READY", "TEMPLATE", "FAILING"]]
     for r in card.repos:
         if not r.checked:
-            rows.append([r.path, "-", "-", "-", "-", "error", one_line(r.error or "")])
+            rows.append([r.path, "-", "-", "-", "-", "error", "-", one_line(r.error or "")])
             continue
         failing = ", ".join([*r.failing, *(f"expired waiver {w}" for w in r.expired_waivers)])
         rows.append(
             [r.path, r.feature or "", r.lifecycle or "", r.required or "", r.reached or "none",
-             "yes" if r.passed else "no", failing or "-"]
+             "yes" if r.passed else "no", _template_cell(r), failing or "-"]
         )  # fmt: skip
     out = _table(rows)
     totals = card.totals()
@@ -170,6 +203,16 @@ def _render_text(card: Scorecard) -> str:
     if failing_rules:
         out += ["", f"Rules failing (repos out of {totals['checked']} checked):"]
         out += ["  " + line for line in _table([[rule_id, str(n)] for rule_id, n in failing_rules])]
+    versions = template_versions(card)
+    if versions:
+        out += ["", "Template versions:"]
+        out += [
+            "  " + line
+            for line in _table(
+                [[v["source"], v["version"], f"{v['repos']} repo(s)",
+                  f"latest {v['latest']}" if v["behind_by"] else "latest"] for v in versions]
+            )
+        ]  # fmt: skip
     out += ["", "Levels: " + " · ".join(f"{name} {n}" for name, n in card.levels.items())]
     out.append(
         f"{totals['repos']} repos: {totals['passed']} ready, {totals['failed']} not ready, "
@@ -200,6 +243,9 @@ def _render_csv(card: Scorecard) -> str:
             "passed": "true" if r.passed else "false",
             "failing_rules": ";".join(r.failing),
             "expired_waivers": ";".join(r.expired_waivers),
+            "template": str((r.template or {}).get("source") or ""),
+            "template_version": str((r.template or {}).get("version") or ""),
+            "template_latest": str((r.template or {}).get("latest") or ""),
             "error": one_line(r.error or ""),
         }
         writer.writerow({key: _csv_cell(value) for key, value in row.items()})

@@ -8,6 +8,7 @@ its archived releases, offline.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import subprocess
@@ -145,6 +146,7 @@ def resolve_source(src: str, repo: Path | None = None) -> TemplateSource:
     )
 
 
+@functools.lru_cache(maxsize=256)  # one look-up per template URL per process (readiness scans many repos)
 def _remote_tags(url: str) -> list[Release]:
     try:
         done = subprocess.run(

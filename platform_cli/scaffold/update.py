@@ -23,6 +23,7 @@ from typing import Any
 
 from platform_cli.config import is_trusted_source, load_config
 from platform_cli.errors import Refused, UserError
+from platform_cli.scaffold.confine import confined_target
 from platform_cli.scaffold.provenance import (
     Provenance,
     TemplateSource,
@@ -212,7 +213,12 @@ def _copier_update(
     trusted: bool,
 ) -> None:
     from copier import run_update
-    from copier.errors import CopierAnswersInterrupt, UnsafeTemplateError, UserMessageError
+    from copier.errors import (
+        CopierAnswersInterrupt,
+        ForbiddenPathError,
+        UnsafeTemplateError,
+        UserMessageError,
+    )
     from jinja2 import TemplateError
 
     record = sub / prov.record
@@ -237,6 +243,11 @@ def _copier_update(
             f"{prov.src}: refusing to run template code (copier tasks/migrations) from an untrusted template "
             f"({error}); review it, then pass --trust or list it under trusted_templates in "
             "~/.config/platform-cli/config.yaml"
+        ) from error
+    except ForbiddenPathError as error:  # copier will not write through a symlink leading out
+        raise Refused(
+            f"{prov.src}: {error}: the update would write through a symlink that leads out of the "
+            "repository; replace the symlink with a directory and run again; nothing was written"
         ) from error
     except CopierAnswersInterrupt as error:
         raise KeyboardInterrupt from error
@@ -296,23 +307,9 @@ def _conflicts(work: Path, changes: list[tuple[str, str]], top: Path) -> list[Co
     return found
 
 
-def _confined(top: Path, rel: str) -> Path:
-    """`top/rel`, refused (exit 4) when it or a parent is a symlink or would resolve outside `top`."""
-    target = top / rel
-    root = top.resolve()
-    current = top
-    for part in Path(rel).parts:
-        current = current / part
-        if current.is_symlink():
-            raise Refused(f"{top}: {rel}: refusing to write through the symlink {current.relative_to(top)}")
-    if not target.parent.resolve().is_relative_to(root):
-        raise Refused(f"{top}: {rel}: resolves outside the repository; nothing was written")
-    return target
-
-
 def _apply(work: Path, top: Path, changes: list[tuple[str, str]]) -> None:
     """Copy the clone's result into the repo: checked first, then written (each file atomically)."""
-    targets = [(status, path, _confined(top, path)) for status, path in changes]
+    targets = [(status, path, confined_target(top, path)) for status, path in changes]
     for status, path, target in targets:
         if status == "D":
             target.unlink(missing_ok=True)

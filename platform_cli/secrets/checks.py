@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 import requests
 
+from platform_cli.httpclient import RedirectRefused, new_session, shown_url
 from platform_cli.manifest.model import Manifest, ProviderSpec
 
 OPENAI_BASE = "https://api.openai.com/v1"
@@ -54,11 +55,13 @@ class ModelsListCheck:
         else:
             headers = {"Authorization": f"Bearer {value}"}
         try:
-            response = requests.get(self.url, headers=headers, timeout=self.timeout_s)
+            with new_session(headers) as session:
+                response = session.get(self.url, timeout=self.timeout_s)
+        except RedirectRefused as exc:
+            return CheckResult(False, f"not tested: {exc}")
         except requests.RequestException as exc:
-            return CheckResult(False, f"could not reach {self.url} ({type(exc).__name__})")
+            return CheckResult(False, f"could not reach {shown_url(self.url)} ({type(exc).__name__})")
         status = response.status_code
-        response.close()
         if 200 <= status < 300:
             return CheckResult(True, f"key accepted (HTTP {status})")
         if status in (401, 403):

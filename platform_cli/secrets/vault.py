@@ -21,6 +21,7 @@ from typing import Any
 import requests
 
 from platform_cli.errors import UserError
+from platform_cli.httpclient import RedirectRefused, ResponseTooLarge, excerpt, new_session
 from platform_cli.secrets.faults import crash_point
 from platform_cli.secrets.model import (
     Journal,
@@ -62,11 +63,10 @@ class VaultBackend:
         self.mount = mount.strip("/")
         self.addr = addr.rstrip("/")
         self.location = f"{self.addr} {self.mount}/{self.path}"
-        self._session = requests.Session()
-        self._session.headers.update({"X-Vault-Token": token, "X-Vault-Request": "true"})
+        headers = {"X-Vault-Token": token, "X-Vault-Request": "true"}
         if namespace:
-            self._session.headers["X-Vault-Namespace"] = namespace
-        self._session.verify = verify
+            headers["X-Vault-Namespace"] = namespace
+        self._session = new_session(headers, verify=verify)
 
     @classmethod
     def from_env(cls, name: str, path: str, env: Mapping[str, str]) -> VaultBackend:
@@ -99,6 +99,8 @@ class VaultBackend:
         url = f"{self.addr}/v1/{api}"
         try:
             response = self._session.request(method, url, json=body, timeout=TIMEOUT)
+        except (RedirectRefused, ResponseTooLarge) as exc:
+            raise SecretUnavailable(f"vault: {exc}") from None
         except requests.RequestException as exc:
             raise SecretUnavailable(f"vault at {self.addr} is unreachable ({type(exc).__name__})") from None
         if response.status_code == 404:
@@ -338,7 +340,7 @@ def _errors(response: requests.Response) -> str:
     except ValueError:
         return ""
     errors = payload.get("errors") if isinstance(payload, dict) else None
-    return "; ".join(str(e) for e in errors) if isinstance(errors, list) else ""
+    return excerpt("; ".join(str(e) for e in errors)) if isinstance(errors, list) else ""
 
 
 def _token_file(env: Mapping[str, str]) -> str | None:

@@ -8,6 +8,7 @@ from types import TracebackType
 
 from platform_cli.store import migrations as runner
 from platform_cli.store import sql
+from platform_cli.store.cost import CostQueries
 from platform_cli.store.engine import Engine, open_engine
 from platform_cli.store.evals import EvalQueries
 from platform_cli.store.migrations import AppliedMigration
@@ -17,7 +18,7 @@ from platform_cli.store.statements import Migration, check_migrations
 from platform_cli.store.urls import Dialect, parse_url
 
 
-class Store(PromptQueries, RuntimeQueries, EvalQueries):
+class Store(PromptQueries, RuntimeQueries, EvalQueries, CostQueries):
     """Schema management, transactions and the query methods of every part of platform-cli.
 
     Query methods run `self._db.execute(sql.SOME_QUERY, params)` and return plain values or dataclasses;

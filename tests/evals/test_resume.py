@@ -70,8 +70,11 @@ def test_sigkill_half_way_then_resume_calls_no_finished_case_again(tmp_path: Pat
         after = [_case_of(r.body) for r in server.requests[len(before_kill) :]]
 
     assert not set(after) & finished, "a finished case was called again"
-    # every case not finished before the kill is called exactly once more, and nothing else is
-    assert sorted(after) == sorted({f"case-{i}" for i in range(CASES)} - finished)
+    unfinished = {f"case-{i}" for i in range(CASES)} - finished
+    # nothing is called twice, and only unfinished cases are called; an unfinished case that is not called
+    # again was answered before the kill and is served from the response cache the killed run had written
+    assert len(after) == len(set(after)) and set(after) <= unfinished
+    assert unfinished - set(after) <= set(before_kill)
     with open_store(store_url) as store:
         resumed = store.eval_run(run.run_id)
         assert resumed is not None and resumed.status == "finished" and resumed.verdict == "pass"

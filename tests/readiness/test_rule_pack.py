@@ -120,6 +120,7 @@ def test_rationale_and_remediation_say_something() -> None:
         assert (
             "ai-feature.yaml" in rule["remediation"]
             or "prompts/" in rule["remediation"]
+            or "platform template update" in rule["remediation"]
             or rule["id"] == ("no-committed-secrets")
         )
 

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 from collections.abc import Sequence
+from pathlib import Path
 
 import pytest
 
@@ -92,14 +93,25 @@ def test_text_table_is_aligned() -> None:
     text = render_scorecard(build_scorecard(results()), "text")
     lines = text.splitlines()
     header = lines[0]
-    assert header.split() == ["REPO", "FEATURE", "LIFECYCLE", "REQUIRED", "REACHED", "READY", "FAILING"]
+    assert header.split() == [
+        "REPO",
+        "FEATURE",
+        "LIFECYCLE",
+        "REQUIRED",
+        "REACHED",
+        "READY",
+        "TEMPLATE",
+        "FAILING",
+    ]
     table = lines[1:6]
     for column in ("FEATURE", "READY", "FAILING"):
         start = header.index(column)
         for line in table:
             assert line[start - 2 : start] == "  " and line[start] != " ", (column, line)
     assert "repos/alpha" in table[0] and "model-pinned, soak-window" in table[0]
-    assert "error  repos/broken/ai-feature.yaml:3:1: $.spec: expected a mapping (fix it)" in table[2]
+    assert (
+        "error  -         repos/broken/ai-feature.yaml:3:1: $.spec: expected a mapping (fix it)" in table[2]
+    )
     assert "expired waiver soak-window" in table[3]
     assert "  soak-window   2" in text
     assert "fallback-provider" not in text  # rules nobody fails are left out of the text summary
@@ -152,3 +164,41 @@ def test_empty_scan_and_unknown_format() -> None:
     assert render_scorecard(card, "csv") == ",".join(CSV_FIELDS) + "\n"
     with pytest.raises(UserError, match="unknown scorecard format 'xml'"):
         render_scorecard(card, "xml")
+
+
+def test_scan_shows_template_versions_across_repos(tmp_path: Path) -> None:
+    """Real repos: two on the shipped template's latest release, one a release behind (a copy's history)."""
+    import shutil
+
+    from platform_cli.cli.main import run
+    from platform_cli.readiness.scan import scan
+    from platform_cli.resources import templates_dir
+    from platform_cli.scaffold import new_feature
+    from platform_cli.scaffold.releases import releases
+
+    data = {"name": "Support Summarizer", "eval_owner": "jane.doe@example.com"}
+    for name in ("a", "b"):
+        new_feature(tmp_path / "org" / name, dict(data))
+    copy = tmp_path / "tpl" / "ai-feature"
+    shutil.copytree(templates_dir() / "ai-feature", copy, ignore=shutil.ignore_patterns("changes"))
+    args = ["--data", "name=Old One", "--data", "eval_owner=jane.doe@example.com"]
+    assert run(["scaffold", "from", str(copy), str(tmp_path / "org" / "old"), "--defaults", "-q", *args]) == 0
+    old = releases(copy)[-1].ref
+    (copy / "template" / "README.md.jinja").write_text("# {{ name }}\n")
+    assert run(["templates", "release", str(copy), "--minor", "-m", "README rewritten"]) == 0
+    new = releases(copy)[-1].ref
+    latest = releases(templates_dir() / "ai-feature")[-1].ref
+
+    card = build_scorecard(scan([tmp_path / "org"], workers=1))
+
+    text = render_scorecard(card, "text")
+    assert f"{old} (1 behind {new})" in text
+    assert "Template versions:" in text
+    doc = json.loads(render_scorecard(card, "json"))
+    assert {"source": "platform-cli:templates/ai-feature", "version": latest, "latest": latest, "repos": 2,
+            "behind_by": 0} in doc["templates"]  # fmt: skip
+    assert {"source": str(copy), "version": old, "latest": new, "repos": 1, "behind_by": 1} in doc[
+        "templates"
+    ]
+    rows = list(csv.DictReader(io.StringIO(render_scorecard(card, "csv"))))
+    assert {(r["template_version"], r["template_latest"]) for r in rows} == {(latest, latest), (old, new)}

@@ -292,3 +292,42 @@ def test_not_a_generated_repo_exits_2(tmp_path: Path, capsys: pytest.CaptureFixt
     _git(tmp_path, "init", "-q")
     assert run(["--repo", str(tmp_path), "template", "update"]) == 2
     assert "not a generated repository" in capsys.readouterr().err
+
+
+def test_update_writes_never_follow_a_symlink_out_of_the_repo(
+    golden_copy: Path, generated: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (generated / "docs").symlink_to(outside, target_is_directory=True)
+    _git(generated, "add", "-A")
+    _git(generated, "commit", "-qm", "docs live elsewhere")
+    (golden_copy / "template" / "docs").mkdir()
+    (golden_copy / "template" / "docs" / "guide.md").write_text("# Guide\n")
+    _replace(golden_copy / "template" / "RUNBOOK.md.jinja", "\n", "\nNew line.\n")
+    assert run(["templates", "release", str(golden_copy), "--minor", "-m", "A guide"]) == 0
+    before = (generated / "RUNBOOK.md").read_text()
+    capsys.readouterr()
+    assert run(["--repo", str(generated), "template", "update"]) == 4
+    assert "symlink" in capsys.readouterr().err
+    assert list(outside.iterdir()) == []
+    assert (generated / "RUNBOOK.md").read_text() == before
+    assert _git(generated, "status", "--porcelain") == ""
+
+
+def test_check_json_lists_the_changelog_entries_between(
+    golden_copy: Path, generated: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    current = releases(golden_copy)[-1].ref
+    first = _release_changing_readme_and_runbook(golden_copy)
+    _replace(golden_copy / "template" / "RUNBOOK.md.jinja", "\n", "\nAnother line.\n")
+    assert run(["templates", "release", str(golden_copy), "--patch", "-m", "Another RUNBOOK line"]) == 0
+    second = releases(golden_copy)[-1].ref
+    capsys.readouterr()
+    assert run(["--repo", str(generated), "template", "check", "--format", "json"]) == 1
+    doc = json.loads(capsys.readouterr().out)
+    assert (doc["current"], doc["latest"], doc["behind_by"], doc["majors_behind"]) == (current, second, 2, 0)
+    assert [(s["version"], s["entries"]) for s in doc["changelog"]] == [
+        (second.removeprefix("v"), ["Another RUNBOOK line"]),
+        (first.removeprefix("v"), ["New README title; RUNBOOK intro"]),
+    ]

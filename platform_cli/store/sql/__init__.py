@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from platform_cli.store.sql.core import *  # noqa: F403
 from platform_cli.store.sql.core import INITIAL_MIGRATION
+from platform_cli.store.sql.cost import COST_MIGRATION
 from platform_cli.store.sql.evals import EVALS_MIGRATION
 from platform_cli.store.sql.prompts import *  # noqa: F403
 from platform_cli.store.sql.prompts import PROMPT_REGISTRY_MIGRATION
@@ -38,4 +39,6 @@ MIGRATIONS: tuple[Migration, ...] = (
     USAGE_PROVIDER_KIND_MIGRATION,
     # Eval runs with per-case results, baselines with history, gate decisions (store/evals.py).
     EVALS_MIGRATION,
+    # Priced usage (price_version), traffic class, malformed answers, price tables (store/cost.py).
+    COST_MIGRATION,
 )

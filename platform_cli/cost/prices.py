@@ -1,0 +1,280 @@
+"""Price tables in LiteLLM's `model_prices_and_context_window.json` field names, dated and versioned.
+
+Three layers, later ones winning per model:
+1. the table shipped with platform-cli (`policies/model-prices.json`: every model the lifecycle table knows,
+   taken from LiteLLM's own file; its `source` and `as_of` say which release and when);
+2. the feature repo's committed `prices.json` (written by `platform cost prices import FILE`), so a team
+   can add a self-hosted model or take a newer LiteLLM file without waiting for a platform-cli release,
+   and CI and every replica price alike;
+3. nothing else: a model in neither is UNPRICED (reported as such, never $0).
+
+A table's `version` is a hash of the prices it holds (not of metadata), so two processes with the same
+prices record the same version on their usage events, and `platform cost reprice` can tell which events a
+price change affects.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import hashlib
+import json
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from platform_cli.errors import InvalidFile, Problem, UserError
+from platform_cli.resources import policies_dir
+
+BUNDLED_NAME = "model-prices.json"
+REPO_PRICES = "prices.json"
+# The per-token fields we price with, in LiteLLM's names. Other LiteLLM fields are kept as they came.
+PRICE_FIELDS = (
+    "input_cost_per_token",
+    "output_cost_per_token",
+    "cache_read_input_token_cost",
+    "cache_creation_input_token_cost",
+    "output_cost_per_reasoning_token",
+)
+KEPT_FIELDS = (*PRICE_FIELDS, "litellm_provider", "mode", "max_input_tokens", "max_output_tokens", "source")
+MAX_FILE_BYTES = 64 * 1024 * 1024  # LiteLLM's full file is ~3.5 MB; refuse anything absurd
+
+
+@dataclass(frozen=True)
+class ModelPrice:
+    """USD per token for one model. None: the table gives no price for that bucket."""
+
+    model: str
+    input_cost_per_token: float
+    output_cost_per_token: float
+    cache_read_input_token_cost: float | None = None
+    cache_creation_input_token_cost: float | None = None
+    output_cost_per_reasoning_token: float | None = None
+    litellm_provider: str | None = None
+    mode: str | None = None
+    max_input_tokens: int | None = None
+    max_output_tokens: int | None = None
+    source: str | None = None
+
+    def per_million(self) -> dict[str, float | None]:
+        """The prices as USD per 1M tokens (how vendors publish them)."""
+        return {
+            name.replace("_per_token", "").replace("_token_cost", ""): (
+                None if value is None else round(value * 1e6, 6)
+            )
+            for name in PRICE_FIELDS
+            if (value := getattr(self, name)) is not None or name in PRICE_FIELDS[:2]
+        }
+
+    def as_litellm(self) -> dict[str, Any]:
+        """The entry in LiteLLM's field names (None fields left out)."""
+        return {name: value for name in KEPT_FIELDS if (value := getattr(self, name)) is not None}
+
+
+@dataclass(frozen=True)
+class PriceTable:
+    """Model id -> price. `version` is a content hash of the prices; `as_of`/`source` say where from."""
+
+    prices: Mapping[str, ModelPrice]
+    as_of: str
+    source: str
+    layers: tuple[str, ...] = field(default=())
+
+    @functools.cached_property
+    def version(self) -> str:
+        canonical = json.dumps(
+            {model: price.as_litellm() for model, price in sorted(self.prices.items())}, sort_keys=True
+        )
+        return "p-" + hashlib.sha256(canonical.encode()).hexdigest()[:12]
+
+    def lookup(self, model: str | None) -> ModelPrice | None:
+        """The price of `model`, also when a router writes it with a vendor prefix (`openai/gpt-4o-...`)."""
+        if not model:
+            return None
+        return self.prices.get(model) or self.prices.get(model.rsplit("/", 1)[-1])
+
+    def missing(self, models: Iterable[str]) -> list[str]:
+        """The models of `models` this table cannot price, in order, without repeats."""
+        return [m for m in dict.fromkeys(models) if self.lookup(m) is None]
+
+    def document(self) -> dict[str, Any]:
+        """The table as a file: metadata, then the models in LiteLLM's format."""
+        return {
+            "as_of": self.as_of,
+            "source": self.source,
+            "version": self.version,
+            "models": {model: price.as_litellm() for model, price in sorted(self.prices.items())},
+        }
+
+
+def bundled_path() -> Path:
+    return policies_dir() / BUNDLED_NAME
+
+
+def _line_of(text: str, key: str) -> int | None:
+    at = text.find(json.dumps(key))
+    return None if at < 0 else text.count("\n", 0, at) + 1
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return float(value) if math.isfinite(value) and value >= 0 else None
+
+
+def parse_entries(
+    data: Mapping[str, Any], *, display: str, text: str = "", strict: bool = True
+) -> tuple[dict[str, ModelPrice], list[Problem]]:
+    """Model entries of a LiteLLM-format mapping -> prices, plus every problem found (file:line located).
+
+    Entries without both input and output per-token prices (images, audio-per-second, `sample_spec`) are
+    skipped when `strict` is False (a full LiteLLM file has thousands of them); with `strict` they are
+    problems. A price that is negative, not a number or not finite is always a problem.
+    """
+    prices: dict[str, ModelPrice] = {}
+    problems: list[Problem] = []
+    for model, entry in data.items():
+        where = _line_of(text, model) if text else None
+        if model == "sample_spec":
+            continue
+        if not isinstance(entry, Mapping):
+            problems.append(Problem(display, where, None, f"$.{model}", "an entry must be a mapping"))
+            continue
+        values: dict[str, float | None] = {}
+        bad = False
+        for name in PRICE_FIELDS:
+            raw = entry.get(name)
+            if raw is None:
+                values[name] = None
+                continue
+            values[name] = _number(raw)
+            if values[name] is None:
+                problems.append(
+                    Problem(
+                        display, where, None, f"$.{model}.{name}", f"{raw!r} is not a price",
+                        "write USD per token as a number >= 0, e.g. 2.5e-06 for $2.50 per 1M tokens",
+                    )
+                )  # fmt: skip
+                bad = True
+        if bad:
+            continue
+        if values["input_cost_per_token"] is None or values["output_cost_per_token"] is None:
+            if strict:
+                problems.append(
+                    Problem(
+                        display, where, None, f"$.{model}",
+                        "needs input_cost_per_token and output_cost_per_token",
+                        "LiteLLM's field names, USD per token",
+                    )
+                )  # fmt: skip
+            continue
+        prices[model] = ModelPrice(
+            model=model,
+            input_cost_per_token=float(values["input_cost_per_token"] or 0.0),
+            output_cost_per_token=float(values["output_cost_per_token"] or 0.0),
+            cache_read_input_token_cost=values["cache_read_input_token_cost"],
+            cache_creation_input_token_cost=values["cache_creation_input_token_cost"],
+            output_cost_per_reasoning_token=values["output_cost_per_reasoning_token"],
+            litellm_provider=_text(entry.get("litellm_provider")),
+            mode=_text(entry.get("mode")),
+            max_input_tokens=_int(entry.get("max_input_tokens")),
+            max_output_tokens=_int(entry.get("max_output_tokens")),
+            source=_text(entry.get("source")),
+        )
+    return prices, problems
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def read_json(path: Path, what: str) -> tuple[Any, str]:
+    """Parse a JSON file (bounded in size); a syntax error is reported at its line and column, exit 2."""
+    try:
+        size = path.stat().st_size
+    except OSError as error:
+        raise UserError(f"{path}: cannot read the {what}: {error.strerror}") from None
+    if size > MAX_FILE_BYTES:
+        raise UserError(f"{path}: {size} bytes is too large for a {what} (at most {MAX_FILE_BYTES})")
+    text = path.read_text(encoding="utf-8", errors="replace")
+    try:
+        return json.loads(text), text
+    except json.JSONDecodeError as error:
+        problem = Problem(str(path), error.lineno, error.colno, "", error.msg, f"the {what} must be JSON")
+        raise InvalidFile(str(path), [problem], what) from None
+
+
+def load_table_file(path: Path, *, what: str = "price table") -> PriceTable:
+    """A table file as written by `document()` (as_of, source, models in LiteLLM's format)."""
+    data, text = read_json(path, what)
+    display = str(path)
+    if not isinstance(data, dict) or not isinstance(data.get("models"), dict):
+        raise InvalidFile(
+            display,
+            [Problem(display, 1, 1, "$", "expected {as_of, source, models: {MODEL: {...}}}",
+                     "write it with `platform cost prices import FILE`")],
+            what,
+        )  # fmt: skip
+    prices, problems = parse_entries(data["models"], display=display, text=text)
+    if problems:
+        raise InvalidFile(display, problems, what)
+    return PriceTable(prices, str(data.get("as_of") or ""), str(data.get("source") or ""), (display,))
+
+
+@functools.lru_cache(maxsize=16)
+def _cached(path: Path, mtime_ns: int) -> PriceTable:
+    return load_table_file(path)
+
+
+def load_bundled() -> PriceTable:
+    path = bundled_path()
+    return _cached(path, path.stat().st_mtime_ns)
+
+
+def effective_table(repo_root: Path | None = None) -> PriceTable:
+    """The bundled table overlaid by the repo's `prices.json` when there is one (cached per file version)."""
+    base = load_bundled()
+    local = (repo_root / REPO_PRICES) if repo_root is not None else None
+    if local is None or not local.is_file():
+        return base
+    override = _cached(local.resolve(), local.stat().st_mtime_ns)
+    merged = {**base.prices, **override.prices}
+    return PriceTable(
+        merged,
+        as_of=max(base.as_of, override.as_of),
+        source=f"{base.source}; overridden by {REPO_PRICES}: {override.source}",
+        layers=(*base.layers, *override.layers),
+    )
+
+
+def select_entries(
+    found: Mapping[str, ModelPrice], wanted: Iterable[str] | None
+) -> tuple[dict[str, ModelPrice], list[str]]:
+    """The entries of `found` for `wanted` models (all when None) and the wanted models it lacks."""
+    if wanted is None:
+        return dict(found), []
+    chosen: dict[str, ModelPrice] = {}
+    absent: list[str] = []
+    for model in dict.fromkeys(wanted):
+        price = found.get(model) or found.get(model.rsplit("/", 1)[-1])
+        if price is None:
+            absent.append(model)
+        else:
+            chosen[model] = price if price.model == model else _renamed(price, model)
+    return chosen, absent
+
+
+def _renamed(price: ModelPrice, model: str) -> ModelPrice:
+    from dataclasses import replace
+
+    return replace(price, model=model)
+
+
+def today() -> str:
+    return dt.date.today().isoformat()

@@ -1,0 +1,154 @@
+"""Store queries of the cost ledger: report roll-ups, unpriced usage, per-request breaches, repricing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from platform_cli.store.engine import Engine
+from platform_cli.store.sql import cost as sql
+
+REPRICE_BATCH = 5_000
+
+
+@dataclass(frozen=True)
+class RollupRow:
+    """One group of usage events: its dimension values, traffic class and latency bucket, and sums."""
+
+    keys: tuple[str, ...]
+    traffic: str  # user | eval | offline
+    latency_bucket: int
+    requests: int
+    input_tokens: int
+    output_tokens: int
+    cache_read_tokens: int
+    cache_write_tokens: int
+    reasoning_tokens: int
+    cost_usd: float  # of the priced events only
+    unpriced_requests: int
+    unpriced_tokens: int
+    cache_hits: int
+    refusals: int
+    fallbacks: int
+    errors: int
+    malformed: int
+    schema_checked: int
+    latency_ms_sum: float
+    max_cost_usd: float | None
+
+
+@dataclass(frozen=True)
+class PricedEvent:
+    """What repricing needs of one event."""
+
+    id: int
+    model: str | None
+    input_tokens: int
+    output_tokens: int
+    cache_read_tokens: int
+    cache_write_tokens: int
+    reasoning_tokens: int
+    price_version: str | None
+
+
+@dataclass(frozen=True)
+class CostlyRequest:
+    id: int
+    at: str
+    prompt: str
+    prompt_version: int | None
+    provider: str | None
+    model: str | None
+    cost_usd: float
+
+
+@dataclass(frozen=True)
+class StoredPriceTable:
+    version: str
+    as_of: str
+    source: str
+    recorded_at: str
+    models: str | None = None  # JSON text (LiteLLM format), only when asked for one table
+
+
+class CostQueries:
+    """Mixed into `Store`."""
+
+    _db: Engine
+
+    def usage_rollup(self, feature: str, dims: Sequence[str], since: str, until: str) -> list[RollupRow]:
+        """Usage of `feature` in [since, until) grouped by `dims` (names of sql.cost.DIMENSIONS), traffic
+        class and latency bucket. One scan of the table; percentiles are computed from the buckets."""
+        width = len(dims)
+        rows = self._db.fetchall(sql.rollup(tuple(dims)), (feature, since, until))
+        out = []
+        for row in rows:
+            keys = tuple(str(v) for v in row[:width])
+            values = [0 if v is None else v for v in row[width + 2 : width + 2 + len(sql.ROLLUP_MEASURES)]]
+            (requests, inp, outp, read, write, reasoning, cost, unpriced, unpriced_tokens, hits, refusals,
+             fallbacks, errors, malformed, checked, latency_sum, _max) = values  # fmt: skip
+            out.append(
+                RollupRow(
+                    keys, str(row[width]), int(row[width + 1] or 0), int(requests), int(inp), int(outp),
+                    int(read), int(write), int(reasoning), float(cost), int(unpriced), int(unpriced_tokens),
+                    int(hits), int(refusals), int(fallbacks), int(errors), int(malformed), int(checked),
+                    float(latency_sum), None if row[-1] is None else float(row[-1]),
+                )
+            )  # fmt: skip
+        return out
+
+    def unpriced_models(self, feature: str, since: str, until: str) -> list[tuple[str, int, int]]:
+        """(model, requests, tokens) of the events in range that have no price, most requests first."""
+        rows = self._db.fetchall(sql.UNPRICED_MODELS, (feature, since, until))
+        return [(str(model), int(count), int(tokens or 0)) for model, count, tokens in rows]
+
+    def costly_requests(
+        self, feature: str, since: str, until: str, over_usd: float, limit: int = 20
+    ) -> tuple[int, list[CostlyRequest]]:
+        """How many billed requests in range cost more than `over_usd`, and the `limit` dearest of them."""
+        row = self._db.fetchone(sql.COUNT_OVER_PER_REQUEST, (feature, since, until, over_usd))
+        found = self._db.fetchall(sql.OVER_PER_REQUEST, (feature, since, until, over_usd, limit))
+        return int(row[0]) if row else 0, [
+            CostlyRequest(int(i), str(at), str(p), v, prov, m, float(c)) for i, at, p, v, prov, m, c in found
+        ]
+
+    def features_with_usage(self) -> list[str]:
+        return [str(row[0]) for row in self._db.fetchall(sql.FEATURES_WITH_USAGE)]
+
+    # --- repricing ----------------------------------------------------------------------------------------
+    def events_to_price(
+        self, feature: str, since: str, until: str, batch: int = REPRICE_BATCH
+    ) -> Iterator[list[PricedEvent]]:
+        """The events in range, in id order, `batch` at a time (keyset pagination: no long transaction)."""
+        after = 0
+        while True:
+            rows = self._db.fetchall(sql.SELECT_TO_PRICE, (feature, since, until, after, batch))
+            if not rows:
+                return
+            yield [
+                PricedEvent(int(r[0]), r[1], int(r[2]), int(r[3]), int(r[4]), int(r[5]), int(r[6]), r[7])
+                for r in rows
+            ]
+            after = int(rows[-1][0])
+
+    def set_prices(self, priced: Sequence[tuple[float | None, str, int]]) -> None:
+        """(cost_usd, price_version, event id) for each event, in one transaction."""
+        if priced:
+            with self._db.transaction():
+                self._db.executemany(sql.UPDATE_PRICE, priced)
+
+    # --- price tables -------------------------------------------------------------------------------------
+    def record_price_table(
+        self, version: str, as_of: str, source: str, recorded_at: str, models: str
+    ) -> None:
+        """Keep the content of a price table version (once; later calls with the same version do nothing)."""
+        self._db.execute(sql.INSERT_PRICE_TABLE, (version, as_of, source, recorded_at, models))
+
+    def price_table(self, version: str) -> StoredPriceTable | None:
+        row = self._db.fetchone(sql.SELECT_PRICE_TABLE, (version,))
+        return None if row is None else StoredPriceTable(*(str(v) for v in row))
+
+    def price_tables(self) -> list[StoredPriceTable]:
+        return [
+            StoredPriceTable(*(str(v) for v in row)) for row in self._db.fetchall(sql.SELECT_PRICE_TABLES)
+        ]
