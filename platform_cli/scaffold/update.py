@@ -172,6 +172,7 @@ def update_repo(
             result.to_ref = cookiecutter_update(
                 sub, prov, source, to, data or {}, conflict, _trusted(source, trust)
             )
+        unmerged = git(work, "ls-files", "-u", "-z")  # copier's conflict stages, before `add` clears them
         git(work, "add", "-A")
         result.changes = _changes(work, base)
         record = (repo.relative_to(top) / prov.record).as_posix()
@@ -183,6 +184,7 @@ def update_repo(
             result.diff = git(work, "diff", "--cached", base)
         else:
             _apply(work, top, result.changes)
+            _mark_unmerged(work, top, unmerged, {c.path for c in result.conflicts})
     result.changes = [(s, _rel(p, repo, top)) for s, p in result.changes]
     return result
 
@@ -319,3 +321,31 @@ def _apply(work: Path, top: Path, changes: list[tuple[str, str]]) -> None:
         tmp = target.with_name(f".{target.name}.platform-update")
         shutil.copy2(source, tmp)
         os.replace(tmp, target)
+
+
+def _mark_unmerged(work: Path, top: Path, unmerged: str, conflicted: set[str]) -> None:
+    """Record copier's conflict stages in the repo's index too, as copier does in place: `git status`
+    lists the files as unmerged and `git commit` refuses them until they are resolved and added."""
+    stages: dict[str, list[str]] = {}
+    for entry in filter(None, unmerged.split("\0")):
+        info, _, path = entry.partition("\t")
+        if path not in conflicted:
+            continue
+        mode, sha, stage = info.split()
+        blob = subprocess.run(["git", "cat-file", "blob", sha], cwd=work, capture_output=True, check=False)
+        stored = subprocess.run(
+            ["git", "hash-object", "-w", "--stdin"],
+            cwd=top,
+            input=blob.stdout,
+            capture_output=True,
+            check=False,
+        )
+        if blob.returncode or stored.returncode:
+            return  # the markers in the file still say it all; the index is a convenience
+        stages.setdefault(path, []).append(f"{mode} {sha} {stage}\t{path}")
+    lines = [line for path, entries in stages.items() for line in (f"0 {'0' * 40}\t{path}", *entries)]
+    if lines:
+        subprocess.run(
+            ["git", "update-index", "--index-info"], cwd=top, input="\n".join(lines) + "\n", text=True,
+            capture_output=True, check=False,
+        )  # fmt: skip

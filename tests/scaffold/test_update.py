@@ -103,7 +103,9 @@ def test_update_keeps_local_edits_reports_the_conflict_and_check_then_passes(
     # nothing committed: the update is left for review, and HEAD still has every local edit
     assert _git(generated, "log", "-1", "--format=%s").strip() == "local edits"
     status = _git(generated, "status", "--porcelain")
-    assert " M README.md" in status and " M RUNBOOK.md" in status and " M .copier-answers.yml" in status
+    assert " M RUNBOOK.md" in status and " M .copier-answers.yml" in status
+    # the conflict is unmerged in the index too (as copier leaves it): `git commit` refuses it until resolved
+    assert _git(generated, "diff", "--name-only", "--diff-filter=U").split() == ["README.md"]
     assert yaml.safe_load((generated / ".copier-answers.yml").read_text())["_commit"] == newest
     assert yaml.safe_load((generated / ".copier-answers.yml").read_text())["_src_path"] == str(golden_copy)
     capsys.readouterr()
