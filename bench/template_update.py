@@ -15,10 +15,19 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from bench.harness import FEATURE_DATA, BenchContext, Measurement, interleaved
+from bench.harness import (
+    FEATURE_DATA,
+    BenchContext,
+    Measurement,
+    interleaved,
+    platform_argv,
+    python_argv,
+    run_process,
+)
 
 NAME = "template-update"
 RUNS = 5
+CLI_RUNS = 3
 
 
 def _git(cwd: Path, *args: str) -> None:
@@ -75,8 +84,11 @@ def run(ctx: BenchContext) -> list[Measurement]:
         _git(work, "clone", "-q", str(base), str(target))
         return target
 
+    cli_runs = ctx.runs(CLI_RUNS)
     ours_repos = [fresh(ours_base) for _ in range(runs + 1)]
     bare_repos = [fresh(bare_base) for _ in range(runs + 1)]
+    ours_cli_repos = [fresh(ours_base) for _ in range(cli_runs)]
+    bare_cli_repos = [fresh(bare_base) for _ in range(cli_runs)]
 
     def ours() -> None:
         result = update_repo(ours_repos.pop())
@@ -86,6 +98,16 @@ def run(ctx: BenchContext) -> list[Measurement]:
         run_update(bare_repos.pop(), vcs_ref=new, defaults=True, overwrite=True, quiet=True, unsafe=False)
 
     median, reference = interleaved(ours, bare, runs)
+
+    # What a user waits for: the command in a fresh interpreter against copier's own CLI.
+    def cli() -> None:
+        run_process(platform_argv("--repo", str(ours_cli_repos.pop()), "template", "update"))
+
+    def cli_bare() -> None:
+        target = str(bare_cli_repos.pop())
+        run_process(python_argv("-m", "copier", "update", "--defaults", "--vcs-ref", new, "--quiet", target))
+
+    cli_median, cli_reference = interleaved(cli, cli_bare, cli_runs, warmup=0)
     return [
         Measurement(
             NAME,
@@ -95,5 +117,14 @@ def run(ctx: BenchContext) -> list[Measurement]:
             reference,
             runs,
             f"{old} -> {new} with a local edit; ours adds the clean-tree check, clone and copy-back",
-        )
+        ),
+        Measurement(
+            NAME,
+            "platform template update (cold)",
+            cli_median,
+            "python -m copier update (cold)",
+            cli_reference,
+            cli_runs,
+            "fresh interpreter each run",
+        ),
     ]

@@ -51,7 +51,9 @@ def test_unknown_benchmark_name_is_a_usage_error(capsys: pytest.CaptureFixture[s
     assert "unknown benchmark no-such-benchmark" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("name", ["scaffold", "store-overhead", "prompts-resolve", "eval-throughput"])
+@pytest.mark.parametrize(
+    "name", ["scaffold", "store-overhead", "prompts-resolve", "eval-throughput", "template-update"]
+)
 def test_quick_benchmarks_still_run(tmp_path: Path, name: str) -> None:
     """Each benchmark's code keeps working (one run each); the numbers themselves are not asserted."""
     measurements = bench.BENCHMARKS[name](bench.BenchContext(tmp_path, runs=1))
