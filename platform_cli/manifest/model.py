@@ -50,7 +50,7 @@ class Rollout:
 class RollbackSpec:
     """spec.rollback: what happens to history a bad version produced, and how fresh the drill must be."""
 
-    history: str | None = None  # quarantine | purge | keep
+    history: str | None = None  # quarantine | flag | summarize
     drill_max_age_days: int | None = None
 
 

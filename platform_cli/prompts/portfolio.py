@@ -75,6 +75,7 @@ def allocate(
         after = plan(before, targets)
         changed = before is None or before.to_json() != after.to_json()
         if changed and not dry_run:
+            _lift_pinned(store, name, after, before, author)
             store.record_prompt_allocation(
                 name,
                 key,
@@ -95,6 +96,15 @@ def _check_variant(store: Store, name: str, variant: str) -> None:
     check_label(variant)
     if store.prompt_label(name, variant) is None:
         raise unknown_label(store, name, variant)
+
+
+def _lift_pinned(store: Store, name: str, after: Allocation, before: Allocation | None, author: str) -> None:
+    """A variant newly pinned to a version a rollback revoked serves it again on purpose: lift it."""
+    held = {v.name for v in before.variants} if before else set()
+    for variant in after.variants:
+        version = pinned_version(variant.name)
+        if version is not None and variant.name not in held:
+            store.lift_revocation(name, version, at=utc_timestamp(), by=author)
 
 
 def current_allocations(store: Store, name: str, at: str | None = None) -> dict[str, Allocation]:

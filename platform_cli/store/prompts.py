@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from platform_cli.store import sql
 from platform_cli.store.engine import Engine, Row, utc_timestamp
+from platform_cli.store.sql import rollback as rollback_sql
 
 
 @dataclass(frozen=True)
@@ -147,7 +148,14 @@ class PromptQueries:
         return [LabelRecord(str(r[0]), str(r[1]), int(r[2]), str(r[3]), str(r[4])) for r in rows]
 
     def move_prompt_label(self, move: LabelMove) -> None:
-        """Point the label at `move.to_version` and record the move (call inside a transaction)."""
+        """Point the label at `move.to_version` and record the move (call inside a transaction).
+
+        Moving a label to a version a rollback revoked serves it again on purpose: the revocation is lifted
+        (its cached answers and its turns are treated like any other version's from then on).
+        """
+        self._db.execute(
+            rollback_sql.LIFT_REVOCATION, (move.moved_at, move.moved_by, move.prompt, move.to_version)
+        )
         self._db.execute(
             sql.UPSERT_LABEL, (move.prompt, move.label, move.to_version, move.moved_at, move.moved_by)
         )

@@ -13,12 +13,13 @@ from platform_cli.store.engine import Engine, open_engine
 from platform_cli.store.evals import EvalQueries
 from platform_cli.store.migrations import AppliedMigration
 from platform_cli.store.prompts import PromptQueries
+from platform_cli.store.rollback import RollbackQueries
 from platform_cli.store.runtime import RuntimeQueries
 from platform_cli.store.statements import Migration, check_migrations
 from platform_cli.store.urls import Dialect, parse_url
 
 
-class Store(PromptQueries, RuntimeQueries, EvalQueries, CostQueries):
+class Store(PromptQueries, RuntimeQueries, EvalQueries, CostQueries, RollbackQueries):
     """Schema management, transactions and the query methods of every part of platform-cli.
 
     Query methods run `self._db.execute(sql.SOME_QUERY, params)` and return plain values or dataclasses;

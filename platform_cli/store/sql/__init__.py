@@ -25,6 +25,7 @@ from platform_cli.store.sql.cost import COST_MIGRATION
 from platform_cli.store.sql.evals import EVALS_MIGRATION
 from platform_cli.store.sql.prompts import *  # noqa: F403
 from platform_cli.store.sql.prompts import PROMPT_REGISTRY_MIGRATION
+from platform_cli.store.sql.rollback import ROLLBACK_MIGRATION
 from platform_cli.store.sql.runtime import *  # noqa: F403
 from platform_cli.store.sql.runtime import RUNTIME_MIGRATION, USAGE_PROVIDER_KIND_MIGRATION
 from platform_cli.store.statements import Migration
@@ -41,4 +42,6 @@ MIGRATIONS: tuple[Migration, ...] = (
     EVALS_MIGRATION,
     # Priced usage (price_version), traffic class, malformed answers, price tables (store/cost.py).
     COST_MIGRATION,
+    # Rollback journal and audit log, revoked prompt versions, runtime overrides, drills (store/rollback.py).
+    ROLLBACK_MIGRATION,
 )
