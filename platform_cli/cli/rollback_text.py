@@ -38,7 +38,9 @@ def blast_text(blast: dict[str, Any]) -> list[str]:
         f"  conversations: {conv['conversations']} conversations, {conv['turns']} turns"
         f"{_span(conv['first'], conv['last'])}" + (f"; e.g. {samples}" if samples else ""),
         f"  users:         {blast['users']}" + (f"; cohorts: {cohorts}" if cohorts else ""),
-        f"  usage:         {usage['calls']} calls, {usage['input_tokens']} in / {usage['output_tokens']} out "
+        f"  usage:         {usage['calls']} calls"
+        + (f" ({usage['eval_calls']} by eval runs)" if usage.get("eval_calls") else "")
+        + f", {usage['input_tokens']} in / {usage['output_tokens']} out "
         f"tokens, cost {cost_text(usage)}{_span(usage['first'], usage['last'])}",
         f"  eval runs:     {runs['count']}"
         + (

@@ -55,6 +55,7 @@ def blast_radius(store: Store, prompt: str, version: int) -> dict[str, Any]:
             "unpriced_calls": usage.unpriced_calls,
             "cache_hits": usage.cache_hits,
             "errors": usage.errors,
+            "eval_calls": usage.eval_calls,
         },
         "eval_runs": {"count": len(runs), "latest": [asdict(run) for run in runs[:RUN_SAMPLES]]},
         "baselines": baselines,

@@ -3,6 +3,7 @@ and the blast-radius counts a rollback plan reads from the runtime's and the eva
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 
@@ -10,6 +11,7 @@ from platform_cli.store.engine import Engine, Row
 from platform_cli.store.sql import rollback as sql
 
 SAMPLE_SIZE = 5
+_SCRATCH_SCHEMA = re.compile(r"platform_drill_[0-9a-f]{8,32}")
 
 
 @dataclass(frozen=True)
@@ -147,6 +149,7 @@ class UsageFootprint:
     unpriced_calls: int  # calls that used tokens and have no cost (never shown as $0)
     cache_hits: int
     errors: int
+    eval_calls: int  # made by eval runs (usage_events.traffic = 'eval'), not by users
 
 
 @dataclass(frozen=True)
@@ -167,6 +170,12 @@ class EvalRunRef:
 
 
 _DRILL_FIELDS = [f.name for f in fields(DrillRecord)]
+
+
+def _scratch_name(schema: str) -> str:
+    if not _SCRATCH_SCHEMA.fullmatch(schema):
+        raise ValueError(f"not a drill scratch schema name: {schema!r}")
+    return schema
 
 
 def _int(value: object) -> int:
@@ -317,11 +326,11 @@ class RollbackQueries:
         )  # fmt: skip
 
     def usage_footprint(self, prompt: str, version: int) -> UsageFootprint:
-        row = self._db.fetchone(sql.BLAST_USAGE, (prompt, version)) or (0,) * 11
+        row = self._db.fetchone(sql.BLAST_USAGE, (prompt, version)) or (0,) * 12
         return UsageFootprint(
             _int(row[0]), _int(row[1]), row[2], row[3], _int(row[4]), _int(row[5]),
             None if row[6] is None or not row[7] else float(row[6]), _int(row[7]), _int(row[8]),
-            _int(row[9]), _int(row[10]),
+            _int(row[9]), _int(row[10]), _int(row[11]),
         )  # fmt: skip
 
     def cohorts_served(self, prompt: str, version: int, *, limit: int = 50) -> list[CohortServed]:
@@ -350,6 +359,20 @@ class RollbackQueries:
         return [_override(row) for row in self._db.fetchall(sql.SELECT_OVERRIDE_HISTORY, (feature, limit))]
 
     # --- drills -------------------------------------------------------------------------------------------
+    def prompt_row(self, name: str) -> tuple[str, str] | None:
+        """(salt, created_at) of a prompt (a drill copies it: cohorts stay the same in the scratch copy)."""
+        row = self._db.fetchone(sql.SELECT_PROMPT_ROW, (name,))
+        return None if row is None else (str(row[1]), str(row[2]))
+
+    def insert_prompt_row(self, name: str, salt: str, created_at: str) -> None:
+        self._db.execute(sql.INSERT_PROMPT_ROW, (name, salt, created_at))
+
+    def create_scratch_schema(self, schema: str) -> None:
+        self._db.execute(sql.CREATE_SCRATCH_SCHEMA.format(schema=_scratch_name(schema)))
+
+    def drop_scratch_schema(self, schema: str) -> None:
+        self._db.execute(sql.DROP_SCRATCH_SCHEMA.format(schema=_scratch_name(schema)))
+
     def add_drill(self, record: DrillRecord) -> None:
         self._db.execute(sql.INSERT_DRILL, record.values())
 

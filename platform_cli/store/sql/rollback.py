@@ -251,7 +251,8 @@ BLAST_USAGE = (
     "SELECT count(*), count(DISTINCT user_hash), min(at), max(at), sum(input_tokens), sum(output_tokens),"
     " sum(cost_usd), sum(CASE WHEN cost_usd IS NOT NULL THEN 1 ELSE 0 END),"
     " sum(CASE WHEN cost_usd IS NULL AND input_tokens + output_tokens > 0 THEN 1 ELSE 0 END),"
-    " sum(cache_hit), sum(CASE WHEN error IS NULL THEN 0 ELSE 1 END)"
+    " sum(cache_hit), sum(CASE WHEN error IS NULL THEN 0 ELSE 1 END),"
+    " sum(CASE WHEN traffic = 'eval' THEN 1 ELSE 0 END)"
     " FROM usage_events WHERE prompt = ? AND prompt_version = ?"
 )
 BLAST_COHORTS = (
@@ -290,3 +291,11 @@ SELECT_LAST_PASSED_DRILL = (
     f"SELECT {_DRILL_COLUMNS} FROM rollback_drills WHERE feature = ? AND passed = 1"
     " ORDER BY finished_at DESC LIMIT 1"
 )
+
+# --- rollback: scratch copies for drills --------------------------------------------------------
+SELECT_PROMPT_ROW = "SELECT name, salt, created_at FROM prompts WHERE name = ?"
+INSERT_PROMPT_ROW = "INSERT INTO prompts (name, salt, created_at) VALUES (?, ?, ?)"
+# PostgreSQL: a drill's scratch copy lives in its own schema of the same database, dropped afterwards.
+# The name is made by the drill (platform_drill_ + hex), never taken from input.
+CREATE_SCRATCH_SCHEMA = "CREATE SCHEMA {schema}"
+DROP_SCRATCH_SCHEMA = "DROP SCHEMA IF EXISTS {schema} CASCADE"
