@@ -19,6 +19,7 @@ from platform_cli.scaffold.provenance import (
     Provenance,
     TemplateSource,
     find_generated_repo,
+    forget_remote_tags,
     read_provenance,
     recorded_version,
     resolve_source,
@@ -124,4 +125,5 @@ def _commit_status(repo: Path, prov: Provenance, source: TemplateSource) -> Temp
 
 def template_status(start: Path) -> TemplateStatus:
     repo = find_generated_repo(start)
+    forget_remote_tags()
     return status_for(repo, read_provenance(repo))

@@ -146,7 +146,9 @@ def resolve_source(src: str, repo: Path | None = None) -> TemplateSource:
     )
 
 
-@functools.lru_cache(maxsize=256)  # one look-up per template URL per process (readiness scans many repos)
+# One look-up per template URL per process (readiness scans many repos); commands that act on the answer
+# (update, check) call forget_remote_tags() first so they always see the tags as they are now.
+@functools.lru_cache(maxsize=256)
 def _remote_tags(url: str) -> list[Release]:
     try:
         done = subprocess.run(
@@ -166,6 +168,10 @@ def _remote_tags(url: str) -> list[Release]:
         except InvalidVersion:
             continue
     return sorted(found, key=lambda r: r.version)
+
+
+def forget_remote_tags() -> None:
+    _remote_tags.cache_clear()
 
 
 def source_releases(source: TemplateSource) -> list[Release]:

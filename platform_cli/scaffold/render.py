@@ -27,7 +27,7 @@ from platform_cli.scaffold.confine import (
     check_writes,
     confined_target,
 )
-from platform_cli.scaffold.engines import RenderRequest, detect_engine
+from platform_cli.scaffold.engines import RenderRequest, copier_config, detect_engine
 from platform_cli.scaffold.force import overwritten_files, refuse_generated_repo, refuse_uncommitted
 from platform_cli.scaffold.gitrepo import clone_shallow, git_user_email, initial_commit
 from platform_cli.scaffold.provenance import write_cruft_record
@@ -103,15 +103,33 @@ def _list_files(root: Path) -> list[str]:
     return files
 
 
-def _record_provenance(staging: Path, info: TemplateInfo, vcs_ref: str | None) -> str | None:
+def _answers_name(template_dir: Path, engine: str) -> str:
+    """The answers file a copier template writes (its `_answers_file`, default .copier-answers.yml)."""
+    if engine != "copier":
+        return COPIER_ANSWERS
+    name = copier_config(template_dir).get("_answers_file")
+    if (
+        not isinstance(name, str)
+        or not name
+        or "{" in name
+        or ".." in Path(name).parts
+        or name.startswith("/")
+    ):
+        return COPIER_ANSWERS
+    return name
+
+
+def _record_provenance(
+    staging: Path, info: TemplateInfo, vcs_ref: str | None, name: str = COPIER_ANSWERS
+) -> str | None:
     """Point the copier answers file at the template's real source and release, not at a temporary copy.
 
     Returns the template ref the answers record (tag, commit or given --vcs-ref), if any.
     """
-    answers_path = staging / COPIER_ANSWERS
+    answers_path = staging / name
     if not answers_path.is_file():
         return vcs_ref
-    loaded = load_yaml(answers_path, display=COPIER_ANSWERS, what="copier answers").data
+    loaded = load_yaml(answers_path, display=name, what="copier answers").data
     answers = loaded if isinstance(loaded, dict) else {}
     if info.shipped:
         answers["_commit"] = f"v{info.version}"
@@ -231,7 +249,7 @@ def scaffold(
             notes.append(note)
         validate_answers(template_dir, answers, answers_file)
         _validate_generated(staging)
-        commit_ref = _record_provenance(staging, info, vcs_ref)
+        commit_ref = _record_provenance(staging, info, vcs_ref, _answers_name(template_dir, engine.name))
         if engine.name == "cookiecutter":
             write_cruft_record(staging, info.source, template_dir, answers, vcs_ref, info.version)
         files = _list_files(staging)

@@ -28,6 +28,7 @@ from platform_cli.scaffold.provenance import (
     Provenance,
     TemplateSource,
     find_generated_repo,
+    forget_remote_tags,
     read_provenance,
     recorded_version,
     resolve_source,
@@ -144,6 +145,7 @@ def update_repo(
     if conflict not in CONFLICT_STYLES:
         raise UserError(f"--conflict {conflict}: use inline or rej")
     repo = find_generated_repo(start)
+    forget_remote_tags()
     top = _toplevel(repo)
     refuse_dirty(top)
     prov = read_provenance(repo)
@@ -224,10 +226,15 @@ def _copier_update(
     from jinja2 import TemplateError
 
     record = sub / prov.record
+    local: str | None = None
     if source.kind == "archive":
         # copier updates from git: point the clone's answers at the releases as a tagged git history
-        _set_src(record, str(history_repo(source.directory)))
-        git(sub, "commit", "-q", "--no-verify", "-am", "platform-cli: use the local release history")
+        local = str(history_repo(source.directory))
+    elif prov.src.startswith("file://"):
+        local = prov.src.removeprefix("file://")  # copier reads a local repository by its path only
+    if local is not None:
+        _set_src(record, local)
+        git(sub, "commit", "-q", "--no-verify", "-am", "platform-cli: where the template's releases are")
     try:
         run_update(
             dst_path=sub,
@@ -257,7 +264,7 @@ def _copier_update(
         raise UserError(f"{prov.src}: {error}") from error
     except TemplateError as error:
         raise UserError(f"{prov.src}: the template failed to render during the update: {error}") from error
-    if source.kind == "archive":
+    if local is not None:
         _set_src(record, prov.src)
 
 

@@ -333,3 +333,21 @@ def test_check_json_lists_the_changelog_entries_between(
         (second.removeprefix("v"), ["Another RUNBOOK line"]),
         (first.removeprefix("v"), ["New README title; RUNBOOK intro"]),
     ]
+
+
+def test_a_template_from_a_git_url_updates_between_its_tags(tagged_template: Path, tmp_path: Path) -> None:
+    url = f"file://{tagged_template}"
+    repo = tmp_path / "app"
+    old = releases(tagged_template)[-1].ref
+    assert run(["scaffold", "from", url, str(repo), "--defaults", "-q", "--vcs-ref", old]) == 0
+    assert yaml.safe_load((repo / ".copier-answers.yaml").read_text())["_src_path"] == url
+    _retitle(repo / "README.md", "# demo: Our line.")
+    _git(repo, "commit", "-qam", "local")
+    assert run(["--repo", str(repo), "template", "check"]) == 0
+    _replace(tagged_template / "template" / "README.md.jinja", "Run it.", "Run it twice.")
+    new = _next_tag(tagged_template, "patch")
+    assert run(["--repo", str(repo), "template", "check"]) == 1  # sees the new tag at once
+    assert run(["--repo", str(repo), "template", "update"]) == 0
+    readme = (repo / "README.md").read_text()
+    assert "Run it twice." in readme and "Our line." in readme
+    assert yaml.safe_load((repo / ".copier-answers.yaml").read_text())["_commit"] == new
