@@ -211,6 +211,21 @@ def _catalog_invalid_name(root: Path) -> tuple[str, str]:
     return "catalog-info.yaml", "name: Support Bot!"
 
 
+def _old_template_release(root: Path) -> tuple[str, str]:
+    # the release before the latest one of the shipped golden path (the package keeps every release)
+    from platform_cli.resources import templates_dir
+    from platform_cli.scaffold.releases import releases
+
+    previous = releases(templates_dir() / "ai-feature")[-2].ref
+    answers = root / ".copier-answers.yml"
+    lines = answers.read_text(encoding="utf-8").splitlines(keepends=True)
+    answers.write_text(
+        "".join(f"_commit: {previous}\n" if line.startswith("_commit:") else line for line in lines),
+        encoding="utf-8",
+    )
+    return ".copier-answers.yml", "# Changes here"
+
+
 DEFECTS: list[tuple[str, Callable[[Path], tuple[str, str]], str]] = [
     ("owner-declared", _shared_eval_owner, "lists 2 people"),
     ("owner-declared", _team_eval_owner, "names a team or group"),
@@ -236,6 +251,7 @@ DEFECTS: list[tuple[str, Callable[[Path], tuple[str, str]], str]] = [
         "'other-support-summarizer' disagrees with ai-feature.yaml:",
     ),
     ("catalog-registered", _catalog_invalid_name, "'Support Bot!' is not in the expected format"),
+    ("template-current", _old_template_release, "release(s) behind"),
 ]
 
 
