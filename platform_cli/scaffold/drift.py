@@ -6,7 +6,6 @@ versions behind the repo is, and which changelog entries lie between.
 
 from __future__ import annotations
 
-import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +14,7 @@ from typing import Any
 from packaging.version import Version
 
 from platform_cli.scaffold.changelog import Section, parse_changelog, read_changelog
+from platform_cli.scaffold.gitrepo import run_git
 from platform_cli.scaffold.provenance import (
     Provenance,
     TemplateSource,
@@ -62,8 +62,7 @@ class TemplateStatus:
 
 
 def _git(cwd: Path, *args: str) -> str:
-    done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=False, timeout=120)
-    return done.stdout if done.returncode == 0 else ""
+    return run_git(cwd, *args, check=False, timeout=120)
 
 
 def _changelog(source: TemplateSource, latest: Release) -> list[Section]:

@@ -28,6 +28,29 @@ def _git(args: list[str], cwd: Path | None = None, env: dict[str, str] | None = 
     return done.stdout.strip()
 
 
+def run_git(
+    cwd: Path, *args: str, check: bool = True, identity: bool = False, timeout: float | None = None
+) -> str:
+    """`git ARGS` in `cwd`, its stdout. With `check`, a failure is a UserError naming the command; without,
+    a failure returns "". `identity` commits as platform-cli (for scratch repositories only)."""
+    env = {**os.environ, **FALLBACK_IDENTITY} if identity else None
+    try:
+        done = subprocess.run(
+            ["git", *args], cwd=cwd, env=env, capture_output=True, text=True, check=False, timeout=timeout
+        )
+    except FileNotFoundError as error:
+        raise UserError("git is not installed or not on PATH; install git and retry") from error
+    except subprocess.TimeoutExpired as error:
+        if check:
+            raise UserError(f"{cwd}: git {' '.join(args[:2])} took longer than {timeout} s") from error
+        return ""
+    if done.returncode != 0:
+        if check:
+            raise UserError(f"{cwd}: git {' '.join(args[:2])} failed: {(done.stderr or done.stdout).strip()}")
+        return ""
+    return done.stdout
+
+
 @functools.lru_cache(maxsize=1)
 def git_user_email() -> str | None:
     try:

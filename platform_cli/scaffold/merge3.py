@@ -18,17 +18,15 @@ from typing import Any
 
 from platform_cli.errors import Refused, UserError
 from platform_cli.scaffold.engines import ENGINES, RenderRequest
+from platform_cli.scaffold.gitrepo import run_git
 from platform_cli.scaffold.provenance import CRUFT_FILE, Provenance, TemplateSource
 from platform_cli.scaffold.releases import extract_release, find_release, releases
 
 LABELS = ["-L", "before updating", "-L", "last update", "-L", "after updating"]
 
 
-def _git(cwd: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=False)
-    if check and done.returncode != 0:
-        raise UserError(f"{cwd}: git {' '.join(args[:2])} failed: {(done.stderr or done.stdout).strip()}")
-    return done
+def _git(cwd: Path, *args: str) -> str:
+    return run_git(cwd, *args)
 
 
 def _checkouts(source: TemplateSource, prov: Provenance, to: str | None, tmp: Path) -> tuple[Path, Path, str]:
@@ -43,7 +41,7 @@ def _checkouts(source: TemplateSource, prov: Provenance, to: str | None, tmp: Pa
         raise UserError(f"{CRUFT_FILE}: no commit recorded, so the old version cannot be re-rendered")
     clone = tmp / "template"
     _git(tmp, "clone", "-q", source.location, str(clone))
-    new_ref = _git(clone, "rev-parse", f"{to or 'HEAD'}^{{commit}}").stdout.strip()
+    new_ref = _git(clone, "rev-parse", f"{to or 'HEAD'}^{{commit}}").strip()
     old = tmp / "old-template"
     _git(clone, "worktree", "add", "-q", "--detach", str(old), prov.ref)
     _git(clone, "checkout", "-q", "--detach", new_ref)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ from packaging.version import Version
 
 from platform_cli.errors import Refused, UserError
 from platform_cli.scaffold.changelog import BUMPS, ChangeNote, load_change_notes, with_section
+from platform_cli.scaffold.gitrepo import run_git
 from platform_cli.scaffold.releases import (
     CHANGELOG,
     METADATA,
@@ -86,10 +86,7 @@ def bumped(previous: Version, bump: str) -> Version:
 
 
 def _git(template_dir: Path, *args: str) -> str:
-    done = subprocess.run(["git", *args], cwd=template_dir, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        raise UserError(f"{template_dir}: git {args[0]} failed: {(done.stderr or done.stdout).strip()}")
-    return done.stdout.strip()
+    return run_git(template_dir, *args).strip()
 
 
 def _changed_since_tag(template_dir: Path, tag: str | None) -> list[str]:

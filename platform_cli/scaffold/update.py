@@ -24,6 +24,7 @@ from typing import Any
 from platform_cli.config import is_trusted_source, load_config
 from platform_cli.errors import Refused, UserError
 from platform_cli.scaffold.confine import confined_target
+from platform_cli.scaffold.gitrepo import run_git
 from platform_cli.scaffold.provenance import (
     Provenance,
     TemplateSource,
@@ -38,12 +39,6 @@ from platform_cli.scaffold.releases import Release, history_repo, parse_version
 
 MARKER = "<<<<<<< before updating"
 CONFLICT_STYLES = ("inline", "rej")
-_IDENTITY = {
-    "GIT_AUTHOR_NAME": "platform-cli",
-    "GIT_AUTHOR_EMAIL": "platform-cli@localhost",
-    "GIT_COMMITTER_NAME": "platform-cli",
-    "GIT_COMMITTER_EMAIL": "platform-cli@localhost",
-}
 
 
 @dataclass(frozen=True)
@@ -83,14 +78,9 @@ class UpdateResult:
         }
 
 
-def git(cwd: Path, *args: str, check: bool = True, env: Mapping[str, str] | None = None) -> str:
-    done = subprocess.run(
-        ["git", *args], cwd=cwd, capture_output=True, text=True, check=False,
-        env={**os.environ, **_IDENTITY, **(env or {})},
-    )  # fmt: skip
-    if check and done.returncode != 0:
-        raise UserError(f"{cwd}: git {' '.join(args[:2])} failed: {(done.stderr or done.stdout).strip()}")
-    return done.stdout
+def git(cwd: Path, *args: str, check: bool = True) -> str:
+    """git in the repo or its scratch clone (commits there are authored as platform-cli)."""
+    return run_git(cwd, *args, check=check, identity=True)
 
 
 def _toplevel(repo: Path) -> Path:
