@@ -8,7 +8,9 @@ entity, typically seconds after registration), `GET /entities/by-query` (cursor 
 `POST /refresh` ({"entityRef"}: re-read the entity and the locations above it).
 
 Errors come back as {"error": {"name", "message"}, "response": {"statusCode"}}; `CatalogError` carries
-that name and message, with the token redacted before anything is shortened.
+that name and message. Every call goes through the one HTTP policy (platform_cli.httpclient): the token
+never follows a redirect to another origin, answers are bounded, and server text is redacted before it
+is shortened.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import requests
 from platform_cli import __version__
 from platform_cli.backstage.settings import CatalogSettings
 from platform_cli.errors import ExitCode, PlatformError
+from platform_cli.httpclient import RedirectRefused, ResponseTooLarge, excerpt, new_session
 
 TIMEOUT_S = 15.0
 CONNECT_TIMEOUT_S = 5.0
@@ -40,18 +43,6 @@ class CatalogError(PlatformError):
         self.status = status
         self.name = name
         self.exit_code = ExitCode.BAD_INPUT if status in (400, 401, 403) else ExitCode.CHECK_FAILED
-
-
-def new_session() -> requests.Session:
-    """The HTTP session for catalog calls (redirects are never followed: see `CatalogClient._call`)."""
-    return requests.Session()
-
-
-def redact(text: str, secret: str | None) -> str:
-    """`text` with the token replaced by ***; call before shortening, so no part of it survives a cut."""
-    if secret and len(secret) >= 4:
-        text = text.replace(secret, "***")
-    return text
 
 
 class CatalogClient:
@@ -143,8 +134,6 @@ class CatalogClient:
         if body is not None:
             headers["Content-Type"] = "application/json"
         try:
-            # Redirects are not followed: the token belongs to this origin only, and the catalog API
-            # never redirects.
             response = self.session.request(
                 method,
                 url,
@@ -152,8 +141,16 @@ class CatalogClient:
                 data=None if body is None else json.dumps(body),
                 headers=headers,
                 timeout=(CONNECT_TIMEOUT_S, self.timeout_s),
-                allow_redirects=False,
             )
+        except RedirectRefused:
+            raise CatalogError(
+                f"Backstage at {self.settings.url} redirected {method} {path} to another origin; not "
+                "followed (the token stays with its origin): set the Backstage URL to the final address"
+            ) from None
+        except ResponseTooLarge:
+            raise CatalogError(
+                f"Backstage at {self.settings.url} answered {method} {path} with too much data"
+            ) from None
         except requests.Timeout:
             raise CatalogError(
                 f"Backstage at {self.settings.url} did not answer {method} {path} within "
@@ -188,17 +185,14 @@ class CatalogClient:
         name, message = _backstage_error(response)
         if 300 <= status < 400:
             where = response.headers.get("Location", "?")
-            message = f"redirected to {where}; not followed (set the Backstage URL to the final address)"
+            message = f"redirected to {where} too many times (set the Backstage URL to the final address)"
         text = f"Backstage answered {method} /api/catalog{path} with HTTP {status}"
         text += f" {name}: {message}" if name else f": {message}"
         if status == 401:
             text += " (check $BACKSTAGE_TOKEN: a static token from backend.auth.externalAccess)"
         elif status == 403:
             text += " (the token is valid but not allowed to do this)"
-        text = redact(text, token)
-        if len(text) > MAX_MESSAGE:
-            text = text[: MAX_MESSAGE - 3] + "..."
-        return CatalogError(text, status=status, name=name)
+        return CatalogError(excerpt(text, [token] if token else [], MAX_MESSAGE), status=status, name=name)
 
     @staticmethod
     def _object(answer: Any) -> dict[str, Any]:
