@@ -90,14 +90,21 @@ def register(client: CatalogClient, root: Path, target: Target, *, dry_run: bool
     except CatalogError as error:
         if error.status != 409:
             raise
-        client.refresh(entity.ref)
+        try:
+            client.refresh(entity.ref)
+            note = "asked the catalog to refresh the entity from its location"
+        except CatalogError as refresh_error:
+            if refresh_error.status != 404:
+                raise
+            # Registered moments ago: the catalog reads the current file when it ingests the entity.
+            note = "the catalog has not ingested it yet; it will read the current file when it does"
         location = client.location_of("component", entity.namespace, entity.name or "")
         return Outcome(
             "already-registered",
             entity.ref,
             target,
             location_id=None if location is None else str(location.get("id")),
-            notes=["asked the catalog to refresh the entity from its location"],
+            notes=[note],
         )
     location = as_dict(created.get("location"))
     return Outcome("registered", entity.ref, target, location_id=str(location.get("id")))

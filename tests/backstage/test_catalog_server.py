@@ -81,6 +81,10 @@ def test_register_status_annotate_refresh_unregister(
     registered = json.loads(out)
     assert registered["action"] == "registered" and registered["location"]["type"] == "file"
     assert registered["location"]["target"] == str((repo / "catalog-info.yaml").resolve())
+    # at once again, before the catalog has ingested it: 409, success, nothing to refresh yet
+    code, out, _ = _cli(repo, "catalog", "register", capsys=capsys)
+    assert code == 0, out
+    assert f"{ref} was already registered" in out
     code, out, _ = _cli(repo, "catalog", "status", "--wait", str(INGEST_S), "--format", "json", capsys=capsys)
     assert code == 0, out
     status = json.loads(out)
