@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 import click
 
@@ -10,6 +12,7 @@ from platform_cli.cli.output import dry_run_option, echo_json, format_option
 from platform_cli.errors import ExitCode
 
 if TYPE_CHECKING:
+    from platform_cli.backstage.client import CatalogClient
     from platform_cli.backstage.registration import Outcome
 
 TARGET_HELP = (
@@ -147,18 +150,17 @@ def unregister(ctx: click.Context, target: str | None, dry_run: bool, fmt: str) 
     return ExitCode.OK
 
 
-class _client:
+@contextmanager
+def _client() -> Iterator[CatalogClient]:
     """A CatalogClient for the configured catalog, closed afterwards."""
+    from platform_cli.backstage.client import CatalogClient
+    from platform_cli.backstage.settings import require_settings
 
-    def __enter__(self) -> Any:
-        from platform_cli.backstage.client import CatalogClient
-        from platform_cli.backstage.settings import require_settings
-
-        self.client = CatalogClient(require_settings())
-        return self.client
-
-    def __exit__(self, *exc: object) -> None:
-        self.client.close()
+    client = CatalogClient(require_settings())
+    try:
+        yield client
+    finally:
+        client.close()
 
 
 _SAID = {
