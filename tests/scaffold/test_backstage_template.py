@@ -166,3 +166,12 @@ def test_the_skeleton_hands_the_form_answers_to_platform_scaffold(sample: Path, 
     dest = tmp_path / "from-backstage"
     new_feature(dest, rendered)
     assert (dest / "catalog-info.yaml").is_file() and (dest / "ai-feature.yaml").is_file()
+
+
+def test_answers_left_empty_in_the_form_are_left_to_copier() -> None:
+    values = {"name": "Billing Bot", "slug": "", "owner": "", "eval_owner": "@sam", "soak_days": 0}
+    assert yaml.safe_load(_render_skeleton(values)) == {
+        "name": "Billing Bot",
+        "eval_owner": "@sam",
+        "soak_days": 0,
+    }
