@@ -24,6 +24,7 @@ if TYPE_CHECKING:  # names the pinned annotations mention (compared as text, nev
     from platform_cli.providers.fake import Fixture
     from platform_cli.secrets import Secret
     from platform_cli.store import Store
+    from platform_cli.store.connections import StoreLink
 
 # The stubs below are never called: their signatures are compared with the real ones.
 
@@ -131,7 +132,7 @@ class FakeProvider:
 class PromptResolver:
     def __init__(
         self,
-        store: Store | str,
+        store: Store | str | StoreLink,
         prompts_dir: Path,
         *,
         ttl_s: float = 30.0,

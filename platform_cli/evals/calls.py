@@ -73,6 +73,7 @@ def narrowed(feature: Feature, provider: str | None) -> Feature:
     view = Feature(
         feature.manifest, chain, state_url=feature.state_url, resolver=feature.resolver,
         cache_ttl_s=feature.cache.ttl_s, max_history_turns=feature.max_history_turns, writer=feature.writer,
+        link=feature.link,
     )  # fmt: skip
     return view
 

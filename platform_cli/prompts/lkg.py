@@ -35,20 +35,34 @@ def store_key(url: str) -> str:
     return hashlib.sha256(identity.encode("utf-8")).hexdigest()[:12]
 
 
+def _content(saved: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in saved.items() if key != "saved_at"}
+
+
 class LastKnownGood:
     def __init__(self, directory: Path) -> None:
         self.directory = directory
         self.last_error: str | None = None  # why the latest write failed (serving goes on regardless)
+        self._written: dict[Path, dict[str, Any]] = {}  # what each file holds (but saved_at), as last seen
 
     def _path(self, name: str, kind: str, key: str) -> Path:
         shown = "all-segments" if key == "*" else quote(key, safe="")
         return self.directory / name / f"{kind}.{shown}.json"
 
     def _write(self, path: Path, data: dict[str, Any]) -> None:
+        """Save `data` unless the file already holds it (a refresh that changed nothing writes nothing)."""
+        known = self._written.get(path)
+        if known is None:
+            on_disk = self._read(path)
+            known = self._written[path] = _content(on_disk) if on_disk is not None else {}
+        if known == data:
+            return
         try:
             atomic_write_text(path, json.dumps({**data, "saved_at": utc_timestamp()}, sort_keys=True) + "\n")
         except OSError as error:  # a read-only disk must not stop serving from the store
             self.last_error = f"cannot write {path}: {error.strerror or error}"
+            return
+        self._written[path] = dict(data)
 
     def _read(self, path: Path) -> dict[str, Any] | None:
         try:

@@ -31,7 +31,8 @@ from platform_cli.prompts.labels import unknown_label
 from platform_cli.prompts.lint import lint_prompt
 from platform_cli.prompts.lkg import LastKnownGood, store_key
 from platform_cli.prompts.versions import as_prompt, publish
-from platform_cli.store import Store, StoreError, open_store
+from platform_cli.store import Store, StoreError
+from platform_cli.store.connections import StoreLink
 from platform_cli.store.engine import utc_timestamp
 from platform_cli.store.prompts import LabelMove
 
@@ -72,15 +73,17 @@ class _Cohorts:
 class PromptResolver:
     """Resolve prompts against a state store, with a TTL cache and a last-known-good copy on disk.
 
-    `store` is a Store, or a URL: then each thread opens its own connection, reopened after failures.
-    Thread-safe when given a URL. Last-known-good copies go under `lkg_dir/<store_key(url)>/`.
+    `store` is a Store, a URL or a StoreLink (the feature runtime passes its own, so a serving thread
+    holds one connection for both): with a URL or a link each thread has its own connection, dropped
+    after a failure and reopened after `retry_s`. Thread-safe unless given a Store. Last-known-good copies
+    go under `lkg_dir/<store_key(url)>/`.
     `providers`: the manifest's provider names, for the checks publishing on first use runs (default: read
     from the ai-feature.yaml next to `prompts_dir`, when there is one).
     """
 
     def __init__(
         self,
-        store: Store | str,
+        store: Store | str | StoreLink,
         prompts_dir: Path,
         *,
         ttl_s: float = 30.0,
@@ -95,19 +98,19 @@ class PromptResolver:
         self.ttl_s = ttl_s
         self.retry_s = min(ttl_s, 5.0) if retry_s is None else retry_s
         base = lkg_dir if lkg_dir is not None else self.prompts_dir.parent / LKG_DIR
-        self.lkg = LastKnownGood(base / store_key(store.url if isinstance(store, Store) else store))
+        self.lkg = LastKnownGood(base / store_key(store.url if not isinstance(store, str) else store))
         self._author = author
         self._clock = clock
         self._shared = store if isinstance(store, Store) else None
-        self._url = None if isinstance(store, Store) else store
-        self._local = threading.local()
+        if isinstance(store, str):
+            store = StoreLink(store, retry_s=self.retry_s, clock=clock)
+        self.link = store if isinstance(store, StoreLink) else None
+        self._shared_down_until = float("-inf")
+        self._shared_down_reason: str | None = None
         self._lock = threading.RLock()
         self._labels: dict[tuple[str, str], tuple[float, ResolvedPrompt]] = {}
         self._pinned: dict[tuple[str, int], ResolvedPrompt] = {}
         self._cohorts: dict[tuple[str, str], tuple[float, _Cohorts]] = {}
-        self._saved: set[tuple[str, str, int]] = set()
-        self._down_until = float("-inf")
-        self.down_reason: str | None = None
 
     # --- public API ---------------------------------------------------------------------------------------
     def resolve(
@@ -143,10 +146,14 @@ class PromptResolver:
             self._cohorts.clear()
 
     def close(self) -> None:
-        store = getattr(self._local, "store", None)
-        if store is not None:
-            store.close()
-            self._local.store = None
+        """Close this thread's store connection (a Store passed in is the caller's to close)."""
+        if self.link is not None:
+            self.link.close()
+
+    @property
+    def down_reason(self) -> str | None:
+        """Why the store was last found unreachable (None when it never was)."""
+        return self.link.down_reason if self.link is not None else self._shared_down_reason
 
     # --- labels -------------------------------------------------------------------------------------------
     def _by_label(self, name: str, label: str) -> ResolvedPrompt:
@@ -164,11 +171,9 @@ class PromptResolver:
             except StoreError as error:
                 self._mark_down(error)
             else:
-                if (name, label, resolved.version) not in self._saved:
-                    self.lkg.save_label(
-                        name, label, resolved.version, resolved.content_hash, resolved.prompt.canonical
-                    )
-                    self._saved.add((name, label, resolved.version))
+                self.lkg.save_label(
+                    name, label, resolved.version, resolved.content_hash, resolved.prompt.canonical
+                )
                 self._remember(name, label, replace(resolved, source="cache"), self.ttl_s)
                 return resolved
         if stale is not None:
@@ -313,25 +318,16 @@ class PromptResolver:
 
     # --- the store ----------------------------------------------------------------------------------------
     def _store(self) -> Store | None:
-        if self._clock() < self._down_until:
-            return None
-        if self._shared is not None:
-            return self._shared
-        store: Store | None = getattr(self._local, "store", None)
-        if store is None and self._url is not None:
-            try:
-                store = open_store(self._url)
-            except StoreError as error:
-                self._mark_down(error)
-                return None
-            self._local.store = store
-        return store
+        if self.link is not None:
+            return self.link.get()
+        return self._shared if self._clock() >= self._shared_down_until else None
 
     def _mark_down(self, error: StoreError) -> None:
-        self.down_reason = str(error)
-        self._down_until = self._clock() + self.retry_s
-        if self._shared is None:
-            self.close()  # reconnect on the next attempt
+        if self.link is not None:
+            self.link.failed(error)  # reconnects on the next attempt after the back-off
+        else:
+            self._shared_down_reason = str(error)
+            self._shared_down_until = self._clock() + self.retry_s
 
     def _why(self, what: str) -> str:
         return f"state store unreachable ({self.down_reason}); served the last-known-good version ({what})"

@@ -11,13 +11,16 @@ import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from platform_cli.providers import Completion, Usage
 from platform_cli.providers.base import FINISH_STOP
 from platform_cli.store import Store
 from platform_cli.store.engine import utc_timestamp
 from platform_cli.store.runtime import CachedResponse
+
+if TYPE_CHECKING:
+    from platform_cli.runtime.record import CallRecord
 
 DEFAULT_TTL_S = 3600.0
 
@@ -97,17 +100,8 @@ class ResponseCache:
             created_at=entry.created_at,
         )
 
-    def entry(
-        self,
-        key: str,
-        *,
-        prompt: str,
-        version: int,
-        prompt_hash: str,
-        provider: str,
-        completion: Completion,
-    ) -> CachedResponse:
-        """The row to write for `completion` (the runtime queues it on its background writer)."""
+    def entry(self, key: str, record: CallRecord, completion: Completion) -> CachedResponse:
+        """The row to write for `completion`, tagged from the call's record (the runtime queues it)."""
         now = dt.datetime.now(dt.timezone.utc)
         response = json.dumps(
             {
@@ -121,6 +115,9 @@ class ResponseCache:
             ensure_ascii=False,
         )
         return CachedResponse(
-            key, self.feature, prompt, version, prompt_hash, provider, completion.model, response,
-            utc_timestamp(now), utc_timestamp(now + dt.timedelta(seconds=self.ttl_s)),
-        )  # fmt: skip
+            cache_key=key,
+            response=response,
+            created_at=utc_timestamp(now),
+            expires_at=utc_timestamp(now + dt.timedelta(seconds=self.ttl_s)),
+            **record.tags_for(CachedResponse),
+        )

@@ -8,11 +8,14 @@ keeps those turns out of every later call, in every process.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from platform_cli.store import Store
 from platform_cli.store.engine import utc_timestamp
 from platform_cli.store.runtime import TurnRecord
+
+if TYPE_CHECKING:
+    from platform_cli.runtime.record import CallRecord
 
 DEFAULT_MAX_TURNS = 50
 
@@ -31,31 +34,15 @@ def conversation_history(
     return [{"role": turn.role, "content": turn.content} for turn in turns]
 
 
-@dataclass(frozen=True)
-class ExchangeTags:
-    """What produced an exchange: saved on both of its turns."""
-
-    feature: str
-    prompt: str
-    prompt_version: int
-    prompt_hash: str
-    variant: str | None
-    provider: str
-    model: str
-    user_hash: str | None
-
-
-def save_exchange(store: Store, conversation_id: str, message: str, answer: str, tags: ExchangeTags) -> None:
-    """Append the user's message and the answer atomically, both tagged with `tags`."""
-    exchange = uuid.uuid4().hex
-    now = utc_timestamp()
-    common = (
-        tags.feature, tags.prompt, tags.prompt_version, tags.prompt_hash, tags.variant, tags.provider,
-        tags.model, tags.user_hash, now,
-    )  # fmt: skip
+def save_exchange(store: Store, record: CallRecord, message: str) -> None:
+    """Append the user's message and the answer atomically, both tagged from the call's record."""
+    if record.conversation_id is None:
+        raise ValueError("save_exchange needs a chat call's record (conversation_id is None)")
+    tags = record.tags_for(TurnRecord)
+    common = {**tags, "exchange_id": uuid.uuid4().hex, "created_at": utc_timestamp()}
     store.add_turns(
         [
-            TurnRecord(conversation_id, exchange, "user", message, *common),
-            TurnRecord(conversation_id, exchange, "assistant", answer, *common),
+            TurnRecord(role="user", content=message, **common),
+            TurnRecord(role="assistant", content=record.text, **common),
         ]
     )

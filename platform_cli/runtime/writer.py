@@ -17,7 +17,8 @@ import threading
 import time
 import weakref
 
-from platform_cli.store import Store, StoreError, open_store
+from platform_cli.store import Store, StoreError
+from platform_cli.store.connections import StoreLink
 from platform_cli.store.runtime import CachedResponse, UsageEvent
 
 Row = UsageEvent | CachedResponse
@@ -35,8 +36,10 @@ class BackgroundWriter:
         batch_size: int = 64,
         max_delay_s: float = 0.5,
         max_pending: int = 50_000,
+        link: StoreLink | None = None,
     ) -> None:
         self.url = url
+        self.link = link or StoreLink(url)  # the writer thread takes its own connection from it
         self.batch_size = batch_size
         self.max_delay_s = max_delay_s
         self.max_pending = max_pending
@@ -152,18 +155,16 @@ class BackgroundWriter:
                     self._cond.wait()
 
     def _run(self) -> None:
-        store: Store | None = None
         try:
             while (batch := self._take()) is not None:
                 try:
-                    if store is None:
-                        store = open_store(self.url)
-                    _write(store, batch)
+                    _write(self.link.require(), batch)
                 except Exception as error:  # StoreError, or a bug: never let the thread die with rows held
+                    if isinstance(error, StoreError):
+                        self.link.failed(error)  # serving threads back off too, and everyone reconnects
+                    else:
+                        self.link.close()
                     self._failed(batch, error)
-                    if store is not None:
-                        store.close()
-                        store = None
                     continue
                 with self._cond:
                     for row in batch:
@@ -172,8 +173,7 @@ class BackgroundWriter:
                     self.last_error = None
                     self._cond.notify_all()
         finally:
-            if store is not None:
-                store.close()
+            self.link.close()
 
     def _failed(self, batch: list[Row], error: Exception) -> None:
         self.last_error = str(error) if isinstance(error, StoreError) else f"{type(error).__name__}: {error}"

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from platform_cli.store import sql
 from platform_cli.store.engine import Engine, utc_timestamp
 from platform_cli.store.errors import StoreError
-from platform_cli.store.statements import Migration, check_migrations
+from platform_cli.store.statements import Migration
 
 
 @dataclass(frozen=True)
@@ -63,8 +63,8 @@ def migrate(engine: Engine, migrations: Sequence[Migration]) -> list[AppliedMigr
 
     Safe to run from several processes at once: each migration runs in one transaction that first takes
     the migration lock and re-reads what is applied, so whoever comes second finds nothing left to do.
+    `migrations` must have passed `check_migrations` (Store does that when it is made).
     """
-    check_migrations(migrations)
     current = read_applied(engine)
     verify(engine, current, migrations)  # checked without the lock: an up-to-date store costs two reads
     if not pending(current, migrations):

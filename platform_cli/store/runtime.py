@@ -50,7 +50,7 @@ class TurnRecord:
 
     def values(self) -> tuple[object, ...]:
         """The INSERT_TURN parameters (everything but the store-assigned fields)."""
-        return tuple(getattr(self, name) for name in _TURN_INSERTED)
+        return tuple(getattr(self, name) for name in sql.TURN_COLUMNS)
 
 
 @dataclass(frozen=True)
@@ -88,30 +88,26 @@ class UsageEvent:
 
     def values(self) -> tuple[object, ...]:
         """The INSERT_USAGE_EVENT parameters; booleans as INTEGER 0/1 on both engines."""
-        row = (getattr(self, name) for name in _USAGE_FIELDS[:-1])  # not astuple(): it deep-copies
+        row = (getattr(self, name) for name in sql.USAGE_COLUMNS)  # not astuple(): it deep-copies
         return tuple(int(v) if isinstance(v, bool) else v for v in row)
 
 
-_CACHE_FIELDS = [f.name for f in fields(CachedResponse)]
-_TURN_INSERTED = [f.name for f in fields(TurnRecord)][:13]
-_USAGE_FIELDS = [f.name for f in fields(UsageEvent)]
-_BOOLEAN_FIELDS = {"refusal", "cache_hit", "fallback_used"}
+# Rows are read back by column name (SELECT id, <columns>), never by position in the dataclass.
+_TURN_READ = ("id", *sql.TURN_COLUMNS, *sql.TURN_STATE_COLUMNS)
+_USAGE_READ = ("id", *sql.USAGE_COLUMNS)
+# stored as INTEGER 0/1 (NULL for an optional one): read back as bool
+_BOOLEAN_FIELDS = tuple(f.name for f in fields(UsageEvent) if f.type in ("bool", "bool | None"))
 
 
 def _turn(row: Row) -> TurnRecord:
-    (id_, conversation, exchange, role, content, feature, prompt, version, digest, variant, provider,
-     model, user_hash, created, quarantined_at, reason) = row  # fmt: skip
-    return TurnRecord(
-        str(conversation), str(exchange), str(role), str(content), str(feature), str(prompt), int(version),
-        str(digest), variant, str(provider), str(model), user_hash, str(created), int(id_),
-        quarantined_at, reason,
-    )  # fmt: skip
+    return TurnRecord(**dict(zip(_TURN_READ, row, strict=True)))
 
 
 def _usage(row: Row) -> UsageEvent:
-    values = dict(zip(["id", *_USAGE_FIELDS[:-1]], row, strict=True))
+    values = dict(zip(_USAGE_READ, row, strict=True))
     for name in _BOOLEAN_FIELDS:
-        values[name] = bool(values[name])
+        if values[name] is not None:
+            values[name] = bool(values[name])
     return UsageEvent(**values)
 
 
@@ -126,16 +122,12 @@ class RuntimeQueries:
         row = self._db.fetchone(sql.SELECT_CACHED_RESPONSE, (cache_key, now))
         if row is None:
             return None
-        key, feature, prompt, version, digest, provider, model, response, created, expires = row
-        return CachedResponse(
-            str(key), str(feature), str(prompt), int(version), str(digest), str(provider), str(model),
-            str(response), str(created), str(expires),
-        )  # fmt: skip
+        return CachedResponse(**dict(zip(sql.CACHE_COLUMNS, row, strict=True)))
 
     def put_cached_responses(self, entries: Sequence[CachedResponse]) -> None:
         """Insert or replace several entries (one statement per entry, in the caller's transaction)."""
         if entries:
-            rows = [[getattr(entry, name) for name in _CACHE_FIELDS] for entry in entries]
+            rows = [[getattr(entry, name) for name in sql.CACHE_COLUMNS] for entry in entries]
             self._db.executemany(sql.UPSERT_CACHED_RESPONSE, rows)
 
     def purge_cached_responses(self, prompt: str, version: int) -> int:

@@ -27,7 +27,11 @@ class Store(PromptQueries, RuntimeQueries, EvalQueries, CostQueries, RollbackQue
     """
 
     def __init__(self, engine: Engine, migrations: Sequence[Migration] = sql.MIGRATIONS) -> None:
-        check_migrations(migrations)
+        try:
+            check_migrations(migrations)  # once per open: migrate() relies on it
+        except BaseException:
+            engine.close()
+            raise
         self._db = engine
         self._migrations = tuple(migrations)
 
@@ -96,7 +100,6 @@ def open_store(url: str, *, migrate: bool = True, migrations: Sequence[Migration
     Raises StoreError (bad URL, unreachable server, failed migration, database newer than this code).
     """
     chosen = sql.MIGRATIONS if migrations is None else tuple(migrations)
-    check_migrations(chosen)
     store = Store(open_engine(parse_url(url)), chosen)
     if migrate:
         try:

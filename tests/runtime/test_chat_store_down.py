@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from runtime_support import write_feature
 
 from platform_cli.runtime import Feature
@@ -28,17 +27,13 @@ def test_chat_serves_with_an_empty_history_while_the_store_is_down(tmp_path: Pat
         assert feature.flush(0.3) is False  # its usage event waits for the store
 
 
-def test_a_dropped_store_connection_is_replaced_after_the_back_off(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_dropped_store_connection_is_replaced_after_the_back_off(tmp_path: Path) -> None:
     """A failed store call drops this thread's connection, so the next try after the back-off reconnects."""
-    import platform_cli.runtime.feature as feature_module
-
-    monkeypatch.setattr(feature_module, "STORE_RETRY_S", 0.0)
     repo = write_feature(tmp_path / "repo")
     with Feature.load(repo, state_url=f"sqlite:///{tmp_path / 'state.db'}") as feature:
+        feature.link.retry_s = 0.0
         feature.chat("conv-1", "hello")
-        feature._store().close()  # the connection dies under the feature (server restart, idle timeout)
+        feature.link.require().close()  # the connection dies under the feature (server restart, idle timeout)
         assert feature.chat("conv-1", "still there?").history_source == "unavailable"
         again = feature.chat("conv-1", "and now?")
     assert (again.history_source, again.history_turns) == ("store", 2)

@@ -91,10 +91,13 @@ USAGE_PROVIDER_KIND_MIGRATION = Migration(
 )
 
 # --- runtime: queries ---------------------------------------------------------------------------
-_CACHE_COLUMNS = (
-    "cache_key, feature, prompt, prompt_version, prompt_hash, provider, model, response,"
-    " created_at, expires_at"
-)
+# Column lists as tuples: the Store's row classes (store/runtime.py) map fields to columns BY NAME, and a
+# test checks each tuple against its dataclass, so a column added here and forgotten there fails loudly.
+CACHE_COLUMNS = (
+    "cache_key", "feature", "prompt", "prompt_version", "prompt_hash", "provider", "model", "response",
+    "created_at", "expires_at",
+)  # fmt: skip
+_CACHE_COLUMNS = ", ".join(CACHE_COLUMNS)
 SELECT_CACHED_RESPONSE = f"SELECT {_CACHE_COLUMNS} FROM response_cache WHERE cache_key = ? AND expires_at > ?"
 UPSERT_CACHED_RESPONSE = (
     f"INSERT INTO response_cache ({_CACHE_COLUMNS}) VALUES ({_marks(_CACHE_COLUMNS)})"
@@ -109,12 +112,14 @@ COUNT_CACHED_RESPONSES_OF_VERSION = (
     "SELECT count(*) FROM response_cache WHERE prompt = ? AND prompt_version = ?"
 )
 
-_TURN_COLUMNS = (
-    "conversation_id, exchange_id, role, content, feature, prompt, prompt_version, prompt_hash, variant,"
-    " provider, model, user_hash, created_at"
-)
+TURN_COLUMNS = (
+    "conversation_id", "exchange_id", "role", "content", "feature", "prompt", "prompt_version",
+    "prompt_hash", "variant", "provider", "model", "user_hash", "created_at",
+)  # fmt: skip
+TURN_STATE_COLUMNS = ("quarantined_at", "quarantine_reason")  # set later by a rollback, never inserted
+_TURN_COLUMNS = ", ".join(TURN_COLUMNS)
 INSERT_TURN = f"INSERT INTO conversation_turns ({_TURN_COLUMNS}) VALUES ({_marks(_TURN_COLUMNS)})"
-_TURN_SELECT = f"SELECT id, {_TURN_COLUMNS}, quarantined_at, quarantine_reason FROM conversation_turns"
+_TURN_SELECT = f"SELECT id, {_TURN_COLUMNS}, {', '.join(TURN_STATE_COLUMNS)} FROM conversation_turns"
 # The history the runtime sends: the conversation's last N turns that are not quarantined, oldest first.
 SELECT_LIVE_TURNS = (
     f"SELECT * FROM ({_TURN_SELECT} WHERE conversation_id = ? AND quarantined_at IS NULL"
@@ -126,12 +131,13 @@ QUARANTINE_TURNS_OF_VERSION = (
     " WHERE prompt = ? AND prompt_version = ? AND quarantined_at IS NULL"
 )
 
-_USAGE_COLUMNS = (
-    "at, feature, operation, prompt, prompt_version, prompt_hash, label, variant, segment, user_hash,"
-    " conversation_id, provider, model, input_tokens, output_tokens, cache_read_tokens,"
-    " cache_write_tokens, reasoning_tokens, latency_ms, finish_reason, refusal, cache_hit, fallback_used,"
-    " attempts, error, cost_usd, provider_kind"
-)
+USAGE_COLUMNS = (
+    "at", "feature", "operation", "prompt", "prompt_version", "prompt_hash", "label", "variant", "segment",
+    "user_hash", "conversation_id", "provider", "model", "input_tokens", "output_tokens",
+    "cache_read_tokens", "cache_write_tokens", "reasoning_tokens", "latency_ms", "finish_reason", "refusal",
+    "cache_hit", "fallback_used", "attempts", "error", "cost_usd", "provider_kind",
+)  # fmt: skip
+_USAGE_COLUMNS = ", ".join(USAGE_COLUMNS)
 INSERT_USAGE_EVENT = f"INSERT INTO usage_events ({_USAGE_COLUMNS}) VALUES ({_marks(_USAGE_COLUMNS)})"
 SELECT_USAGE_EVENTS = (
     f"SELECT id, {_USAGE_COLUMNS} FROM usage_events WHERE feature = ? AND at >= ? ORDER BY at, id LIMIT ?"
