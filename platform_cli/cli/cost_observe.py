@@ -179,11 +179,12 @@ def alerts_command(ctx: click.Context, output: Path | None, check: Path | None) 
       platform cost alerts -o monitoring/prometheus-rules.yml
       platform cost alerts --check monitoring/prometheus-rules.yml
     """
-    from platform_cli.cost.alerts import render_rules
+    from platform_cli.cost.alerts import alert_rules, render_rules
 
-    text = render_rules(_ledger(ctx).manifest)
+    manifest = _ledger(ctx).manifest
+    text = render_rules(manifest)
     if check is not None:
-        return _check_generated(check, text, "platform cost alerts -o")
+        return _check_generated(check, alert_rules(manifest), "platform cost alerts -o", "yaml")
     write_output(text, output)
     return ExitCode.OK
 
@@ -201,20 +202,28 @@ def grafana_command(ctx: click.Context, output: Path | None, check: Path | None)
     Example:
       platform cost grafana -o monitoring/grafana-dashboard.json
     """
-    from platform_cli.cost.grafana import render_dashboard
+    from platform_cli.cost.grafana import dashboard, render_dashboard
 
-    text = render_dashboard(_ledger(ctx).feature)
+    feature = _ledger(ctx).feature
+    text = render_dashboard(feature)
     if check is not None:
-        return _check_generated(check, text, "platform cost grafana -o")
+        return _check_generated(check, dashboard(feature), "platform cost grafana -o", "json")
     write_output(text, output)
     return ExitCode.OK
 
 
-def _check_generated(path: Path, expected: str, command: str) -> int:
+def _check_generated(path: Path, expected: object, command: str, kind: str) -> int:
+    """Exit 1 unless FILE holds the same data as `expected` (compared as data: formatting may differ)."""
+    from platform_cli.errors import PlatformError
+    from platform_cli.yamlfile import load_json, load_yaml
+
+    if not path.is_file():
+        click.echo(f"{path} does not exist; write it with `{command} {path}`", err=True)
+        return ExitCode.CHECK_FAILED
     try:
-        current = path.read_text(encoding="utf-8")
-    except OSError as error:
-        click.echo(f"{path}: cannot read ({error.strerror}); write it with `{command} {path}`", err=True)
+        current = (load_json if kind == "json" else load_yaml)(path).data
+    except PlatformError as error:
+        click.echo(f"{error}; regenerate it with `{command} {path}`", err=True)
         return ExitCode.CHECK_FAILED
     if current != expected:
         click.echo(f"{path} is out of date with ai-feature.yaml; regenerate: `{command} {path}`", err=True)

@@ -202,12 +202,10 @@ def read_json(path: Path, what: str) -> tuple[Any, str]:
         raise UserError(f"{path}: cannot read the {what}: {error.strerror}") from None
     if size > MAX_FILE_BYTES:
         raise UserError(f"{path}: {size} bytes is too large for a {what} (at most {MAX_FILE_BYTES})")
+    from platform_cli.yamlfile import load_json
+
     text = path.read_text(encoding="utf-8", errors="replace")
-    try:
-        return json.loads(text), text
-    except json.JSONDecodeError as error:
-        problem = Problem(str(path), error.lineno, error.colno, "", error.msg, f"the {what} must be JSON")
-        raise InvalidFile(str(path), [problem], what) from None
+    return load_json(path, text=text, what=what).data, text
 
 
 def load_table_file(path: Path, *, what: str = "price table") -> PriceTable:

@@ -12,18 +12,23 @@ from platform_cli.readiness.facts.budget_rollout import BudgetCollector, Rollout
 def test_budget_declared(tmp_path: Path) -> None:
     root = make_repo(tmp_path / "repo", manifest())
     fact = collect(BudgetCollector(), root)
+    table = fact.value.pop("price_table")
     assert fact.value == {
         "declared": True,
         "monthly_usd": 100.0,
         "per_request_usd": 0.01,
         "alert_at": [0.5, 0.8, 1.0],
+        "models": [p["model"] for p in manifest()["spec"]["providers"]],
+        "unpriced_models": [],
     }
+    assert table["version"].startswith("p-") and table["as_of"]
     assert fact.line == line_containing(root, "ai-feature.yaml", "budget:")
 
 
 def test_budget_partial_and_absent(tmp_path: Path) -> None:
     partial = make_repo(tmp_path / "partial", manifest(budget={"monthly_usd": 50}))
-    assert collect(BudgetCollector(), partial).value == {
+    value = collect(BudgetCollector(), partial).value
+    assert {k: value[k] for k in ("declared", "monthly_usd", "per_request_usd", "alert_at")} == {
         "declared": True,
         "monthly_usd": 50.0,
         "per_request_usd": None,

@@ -7,9 +7,12 @@ from platform_cli.readiness.facts.support import MANIFEST_FILE, first_line, mani
 
 
 class BudgetCollector:
-    """`budget`: {declared, monthly_usd, per_request_usd, alert_at: [fractions], file, line}.
+    """`budget`: {declared, monthly_usd, per_request_usd, alert_at: [fractions], models, unpriced_models,
+    price_table: {version, as_of}, file, line}.
 
-    Values are None (alert_at empty) when the manifest leaves them out.
+    Values are None (alert_at empty) when the manifest leaves them out. `unpriced_models` are the declared
+    models the effective price table (bundled + the repo's prices.json) has no price for: their usage
+    would be reported as unpriced and no budget could be checked against it.
     """
 
     name = "budget"
@@ -19,11 +22,22 @@ class BudgetCollector:
         if missing is not None:
             return missing
         budget = manifest.budget
+        from platform_cli.cost.prices import effective_table
+        from platform_cli.errors import PlatformError
+
+        models = list(dict.fromkeys(p.model for p in manifest.providers))
+        try:
+            table = effective_table(manifest.root)
+        except PlatformError as error:
+            return Fact.missing(self.name, f"cannot read the price table: {error}")
         value = {
             "declared": budget is not None,
             "monthly_usd": budget.monthly_usd if budget else None,
             "per_request_usd": budget.per_request_usd if budget else None,
             "alert_at": list(budget.alert_at) if budget else [],
+            "models": models,
+            "unpriced_models": table.missing(models),
+            "price_table": {"version": table.version, "as_of": table.as_of},
         }
         line = first_line(manifest, ("spec", "budget"), ("spec",))
         return Fact(self.name, value, file=MANIFEST_FILE, line=line)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from platform_cli.readiness.facts.base import FactCollector
 from platform_cli.readiness.facts.budget_rollout import BudgetCollector, RolloutCollector
 from platform_cli.readiness.facts.catalog import CatalogCollector
+from platform_cli.readiness.facts.cost_observability import CostObservabilityCollector
 from platform_cli.readiness.facts.files import FilesCollector
 from platform_cli.readiness.facts.manifest import ManifestCollector
 from platform_cli.readiness.facts.ownership import OncallCollector, OwnershipCollector
@@ -21,6 +22,7 @@ BUILTIN: list[FactCollector] = [
     OncallCollector(),
     BudgetCollector(),
     RolloutCollector(),
+    CostObservabilityCollector(),
     SecretsCollector(),
     SecretRotationCollector(),
     SecretScanCollector(),
