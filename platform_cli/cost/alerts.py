@@ -143,7 +143,6 @@ def alert_rules(manifest: Manifest) -> dict[str, Any]:
                         "severity": "page",
                         "feature": feature,
                         "provider": provider.name,
-                        "model": provider.model,
                         "oncall_owner": who,
                     },
                     "annotations": {

@@ -194,7 +194,7 @@ def test_promtool_checks_the_rules_and_a_unit_test_fires_the_budget_alert(repo: 
                                     "feature": "cost-test",
                                     "provider": "fallback",
                                     "severity": "page",
-                                    "model": "claude-sonnet-4-5-20250929",
+                                    "model": "claude-sonnet-4-5-20250929",  # from the series
                                     "oncall_owner": "anthropic-oncall",
                                     "window": "15m",
                                 },

@@ -18,7 +18,7 @@ def test_budget_declared(tmp_path: Path) -> None:
         "monthly_usd": 100.0,
         "per_request_usd": 0.01,
         "alert_at": [0.5, 0.8, 1.0],
-        "models": [p["model"] for p in manifest()["spec"]["providers"]],
+        "models": [p["model"] for p in manifest()["spec"]["providers"] if p["kind"] != "fake"],
         "unpriced_models": [],
     }
     assert table["version"].startswith("p-") and table["as_of"]

@@ -159,6 +159,16 @@ def _no_budget(root: Path) -> tuple[str, str]:
     return "ai-feature.yaml", "spec:"
 
 
+def _unpriced_model(root: Path) -> tuple[str, str]:
+    (root / "prices.json").unlink()  # the self-hosted fallback's price
+    return "ai-feature.yaml", "budget:"
+
+
+def _no_alert_rules(root: Path) -> tuple[str, str]:
+    (root / "monitoring" / "prometheus-rules.yml").unlink()
+    return "ai-feature.yaml", "budget:"
+
+
 def _short_soak(root: Path) -> tuple[str, str]:
     _edit_manifest(root, lambda d: d["spec"]["rollout"].update(soak_days=14))
     return "ai-feature.yaml", "soak_days"
@@ -239,6 +249,8 @@ DEFECTS: list[tuple[str, Callable[[Path], tuple[str, str]], str]] = [
         "provider fallback (openai-compatible) names no",
     ),
     ("budget-declared", _no_budget, "spec.budget is missing"),
+    ("budget-declared", _unpriced_model, "no price for llama-3.1-8b-instruct-2024-07-23"),
+    ("cost-observed", _no_alert_rules, "monitoring/prometheus-rules.yml is missing"),
     ("soak-window", _short_soak, "rollout soaks 14 days, fewer than 28"),
     ("secrets-declared", _slow_rotation, "rotates every 365 days"),
     ("secrets-declared", _undeclared_secret, "spec.secrets does not declare"),

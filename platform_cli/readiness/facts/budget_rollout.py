@@ -12,7 +12,8 @@ class BudgetCollector:
 
     Values are None (alert_at empty) when the manifest leaves them out. `unpriced_models` are the declared
     models the effective price table (bundled + the repo's prices.json) has no price for: their usage
-    would be reported as unpriced and no budget could be checked against it.
+    would be reported as unpriced and no budget could be checked against it. Models of `fake` providers
+    are left out (the offline fake bills nothing).
     """
 
     name = "budget"
@@ -25,7 +26,8 @@ class BudgetCollector:
         from platform_cli.cost.prices import effective_table
         from platform_cli.errors import PlatformError
 
-        models = list(dict.fromkeys(p.model for p in manifest.providers))
+        # the offline fake bills nothing, whatever model id it answers as
+        models = list(dict.fromkeys(p.model for p in manifest.providers if p.kind != "fake"))
         try:
             table = effective_table(manifest.root)
         except PlatformError as error:

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from platform_cli.readiness.facts.base import Fact, RepoContext
-from platform_cli.readiness.facts.support import manifest_or_missing
+from platform_cli.readiness.facts.support import MANIFEST_FILE, first_line, manifest_or_missing
 
 RULES_FILE = "monitoring/prometheus-rules.yml"
 GRAFANA_FILE = "monitoring/grafana-dashboard.json"
@@ -18,8 +18,9 @@ class CostObservabilityCollector:
     """`cost_observability`: {rules_file, rules_present, rules_current, budget_alerts, budget_alerts_routed,
     unrouted, grafana_present, runbook_dashboard, file, line}.
 
-    `rules_current` is true when the committed rules mean the same as what `platform cost alerts`
-    generates from the manifest today (compared as data, not text: thresholds and owners cannot drift); `budget_alerts_routed` when every budget alert
+    `rules_current` is true when every rule `platform cost alerts` generates from the manifest today is in
+    the committed file with the same expression and labels (thresholds and owners cannot drift; extra
+    rules and edited annotations are the team's business); `budget_alerts_routed` when every budget alert
     carries a non-empty owner or on-call label; `runbook_dashboard` when RUNBOOK.md shows the
     `platform cost dashboard` command.
     """
@@ -61,11 +62,35 @@ class CostObservabilityCollector:
         value = {
             "rules_file": RULES_FILE,
             "rules_present": text is not None,
-            "rules_current": text is not None and loaded == alert_rules(manifest),
+            "rules_current": text is not None and _covers(loaded, alert_rules(manifest)),
             "budget_alerts": len(budget_alerts),
             "budget_alerts_routed": bool(budget_alerts) and not unrouted,
             "unrouted": unrouted,
             "grafana_present": (root / GRAFANA_FILE).is_file(),
             "runbook_dashboard": runbook_text is not None and DASHBOARD_COMMAND in runbook_text,
         }
-        return Fact(self.name, value, file=RULES_FILE if text is not None else None, line=1 if text else None)
+        if text is not None:
+            return Fact(self.name, value, file=RULES_FILE, line=1)
+        # no rules file: point at the budget nobody is alerted about
+        return Fact(
+            self.name, value, file=MANIFEST_FILE, line=first_line(manifest, ("spec", "budget"), ("spec",))
+        )
+
+
+def _signatures(document: Any) -> set[str]:
+    """Each rule of a rules document as (alert, expr, labels), comparable across formatting."""
+    import json
+
+    out = set()
+    groups = document.get("groups") if isinstance(document, dict) else None
+    for group in groups if isinstance(groups, list) else []:
+        rules = group.get("rules") if isinstance(group, dict) else None
+        for rule in rules if isinstance(rules, list) else []:
+            if isinstance(rule, dict):
+                key = [rule.get("alert"), rule.get("expr"), rule.get("labels") or {}]
+                out.add(json.dumps(key, sort_keys=True, default=str))
+    return out
+
+
+def _covers(committed: Any, wanted: Any) -> bool:
+    return _signatures(wanted) <= _signatures(committed)
