@@ -35,7 +35,8 @@ def manifest_problems(loaded: LoadedYaml) -> list[Problem]:
 
 
 def semantic_problems(loaded: LoadedYaml) -> list[Problem]:
-    """Unique provider and secret names; every api_key_secret declared in spec.secrets (when present).
+    """Unique provider and secret names; every api_key_secret declared in spec.secrets (when present);
+    budget.on_exhausted: fallback:<provider> names a declared provider.
 
     Written defensively: it runs on data that may also have schema problems, and checks only what is
     well-formed enough to check.
@@ -54,7 +55,29 @@ def semantic_problems(loaded: LoadedYaml) -> list[Problem]:
             wanted = provider.get("api_key_secret")
             if isinstance(wanted, str) and wanted not in declared:
                 problems.append(_undeclared_secret(loaded, index, wanted, declared))
+    problems += _exhausted_fallback(
+        loaded, spec, [p["name"] for _, p in providers if isinstance(p.get("name"), str)]
+    )
     return problems
+
+
+def _exhausted_fallback(loaded: LoadedYaml, spec: Mapping[str, Any], names: list[str]) -> list[Problem]:
+    budget = spec.get("budget")
+    action = budget.get("on_exhausted") if isinstance(budget, Mapping) else None
+    if not isinstance(action, str) or not action.startswith("fallback:"):
+        return []
+    wanted = action.partition(":")[2]
+    if wanted in names:
+        return []
+    json_path = ("spec", "budget", "on_exhausted")
+    line, column = loaded.locate(json_path) or (None, None)
+    return [
+        Problem(
+            loaded.display, line, column, render_path(json_path),
+            f"on_exhausted names provider '{wanted}', which spec.providers does not declare",
+            f"use fallback:<one of {', '.join(names) or 'the declared providers'}>, or block",
+        )
+    ]  # fmt: skip
 
 
 def _mappings(value: Any) -> list[tuple[int, Mapping[str, Any]]]:

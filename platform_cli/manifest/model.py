@@ -35,6 +35,7 @@ class Budget:
     monthly_usd: float | None = None
     per_request_usd: float | None = None
     alert_at: list[float] = field(default_factory=list)
+    on_exhausted: str | None = None  # block | fallback:<provider>; None: keep serving (alerts only)
 
 
 @dataclass(frozen=True)
@@ -148,6 +149,7 @@ def build_manifest(loaded: LoadedYaml) -> Manifest:
             monthly_usd=_number(budget.get("monthly_usd")),
             per_request_usd=_number(budget.get("per_request_usd")),
             alert_at=[float(x) for x in budget.get("alert_at", [])],
+            on_exhausted=budget.get("on_exhausted"),
         ),
         rollout=None
         if rollout is None
