@@ -101,4 +101,6 @@ def reprice(
             updates.append((cost, table.version, event.id))
         if not dry_run:
             store.set_prices(updates)
+    if not dry_run:
+        store.drop_cached_days(feature, window.since_ts, window.until_ts)  # cached sums hold the old costs
     return result

@@ -2,13 +2,42 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from platform_cli.store.engine import Engine
+from platform_cli.store.engine import Engine, Row, utc_timestamp
+from platform_cli.store.errors import StoreConflict
 from platform_cli.store.sql import cost as sql
 
 REPRICE_BATCH = 5_000
+MIN_CACHED_DAYS = 3  # fewer whole past days in a window: read the events directly
+
+
+def _next_day(day: str) -> str:
+    return (dt.date.fromisoformat(day) + dt.timedelta(days=1)).isoformat()
+
+
+def _split_days(
+    since: str, until: str, now: str
+) -> tuple[tuple[str, str] | None, list[str], tuple[str, str] | None]:
+    """[since, until) as (the part before the first whole day, the whole days that are over, the rest)."""
+    if not since:
+        return None, [], (since, until)
+    midnight = since[:10] + "T00:00:00.000000Z"
+    first = since[:10] if since <= midnight else _next_day(since[:10])
+    end = min(until, now)[:10]  # a day is whole and over once `until` (and now) are past it
+    days = []
+    day = first
+    while day < end:
+        days.append(day)
+        day = _next_day(day)
+    if not days:
+        return None, [], (since, until)
+    head = (since, days[0]) if since < days[0] else None
+    after = _next_day(days[-1])
+    tail = (after, until) if after < until else None
+    return head, days, tail
 
 
 @dataclass(frozen=True)
@@ -78,9 +107,53 @@ class CostQueries:
 
     def usage_rollup(self, feature: str, dims: Sequence[str], since: str, until: str) -> list[RollupRow]:
         """Usage of `feature` in [since, until) grouped by `dims` (names of sql.cost.DIMENSIONS), traffic
-        class and latency bucket. One scan of the table; percentiles are computed from the buckets."""
-        width = len(dims)
+        class and latency bucket (percentiles are computed from the buckets). Rows for the same keys may
+        repeat (whole past days come from the per-day cache, the partial days around them from the
+        events): callers add them up, as `cost.figures.group_rows` does."""
+        head, days, tail = _split_days(since, until, utc_timestamp())
+        if len(days) < MIN_CACHED_DAYS:
+            return self._rollup_events(feature, dims, since, until)
+        self._cache_days(feature, days)
+        out = self._rollup_events(feature, dims, *head) if head else []
+        cached = self._db.fetchall(sql.daily_rollup(tuple(dims)), (feature, days[0], _next_day(days[-1])))
+        out += self._rollup_rows(cached, len(dims))
+        if tail:
+            out += self._rollup_events(feature, dims, *tail)
+        return out
+
+    def _rollup_events(self, feature: str, dims: Sequence[str], since: str, until: str) -> list[RollupRow]:
         rows = self._db.fetchall(sql.rollup(tuple(dims)), (feature, since, until))
+        return self._rollup_rows(rows, len(dims))
+
+    def _cache_days(self, feature: str, days: Sequence[str]) -> None:
+        """Make the per-day cache hold every day of `days` as the events are now (late writes included)."""
+        end = _next_day(days[-1])
+        counts = self._db.fetchall(sql.SELECT_CACHED_DAY_COUNTS, (feature, days[0], end))
+        cached = {str(day): int(n) for day, n in counts}
+        for day in days:
+            after = _next_day(day)
+            row = self._db.fetchone(sql.COUNT_EVENTS, (feature, day, after))
+            events = int(row[0]) if row else 0
+            if cached.get(day) == events:
+                continue
+            try:
+                with self._db.transaction():
+                    self._db.execute(sql.DROP_CACHED_DAYS, (feature, day, after))
+                    self._db.execute(sql.DROP_CACHED_DAY_COUNTS, (feature, day, after))
+                    self._db.execute(sql.CACHE_DAY, (feature, day, after))
+                    self._db.execute(sql.INSERT_CACHED_DAY_COUNT, (feature, day, events, utc_timestamp()))
+            except StoreConflict:
+                continue  # another process cached the same day at the same moment: its rows will do
+
+    def drop_cached_days(self, feature: str, since: str, until: str) -> None:
+        """Forget the per-day cache over [since, until) (after repricing: costs changed, counts did not)."""
+        first, end = since[:10], _next_day(until[:10])
+        with self._db.transaction():
+            self._db.execute(sql.DROP_CACHED_DAYS, (feature, first, end))
+            self._db.execute(sql.DROP_CACHED_DAY_COUNTS, (feature, first, end))
+
+    @staticmethod
+    def _rollup_rows(rows: Sequence[Row], width: int) -> list[RollupRow]:
         out = []
         for row in rows:
             keys = tuple(str(v) for v in row[:width])

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from platform_cli.store.sql.core import *  # noqa: F403
 from platform_cli.store.sql.core import INITIAL_MIGRATION
-from platform_cli.store.sql.cost import COST_MIGRATION
+from platform_cli.store.sql.cost import COST_MIGRATION, COST_ROLLUP_MIGRATION
 from platform_cli.store.sql.evals import EVALS_MIGRATION
 from platform_cli.store.sql.prompts import *  # noqa: F403
 from platform_cli.store.sql.prompts import PROMPT_REGISTRY_MIGRATION
@@ -44,4 +44,6 @@ MIGRATIONS: tuple[Migration, ...] = (
     COST_MIGRATION,
     # Rollback journal and audit log, revoked prompt versions, runtime overrides, drills (store/rollback.py).
     ROLLBACK_MIGRATION,
+    # Per-day roll-up cache for reports over many events; indexes for unpriced and costly requests.
+    COST_ROLLUP_MIGRATION,
 )

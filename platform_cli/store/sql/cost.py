@@ -33,6 +33,31 @@ COST_MIGRATION = Migration(
     ),
 )
 
+# Reports over whole past days read a per-day roll-up instead of the events (a cache: it can always be
+# rebuilt from usage_events). `at` holds the day (YYYY-MM-DD), so the DIMENSIONS expressions apply to both
+# tables; `usage_daily_days` records how many events each cached day summed, to notice late writes.
+_DAILY_MEASURES = (
+    "requests BIGINT, input_tokens BIGINT, output_tokens BIGINT, cache_read_tokens BIGINT,"
+    " cache_write_tokens BIGINT, reasoning_tokens BIGINT, cost_usd DOUBLE PRECISION,"
+    " unpriced_requests BIGINT, unpriced_tokens BIGINT, cache_hits BIGINT, refusals BIGINT, fallbacks BIGINT,"
+    " errors BIGINT, malformed BIGINT, schema_checked BIGINT, latency_ms_sum DOUBLE PRECISION,"
+    " max_cost_usd DOUBLE PRECISION"
+)
+COST_ROLLUP_MIGRATION = Migration(
+    8,
+    "cost: per-day usage roll-up cache, indexes for unpriced and costly requests",
+    (
+        "CREATE TABLE usage_daily (feature TEXT NOT NULL, at TEXT NOT NULL, prompt TEXT NOT NULL,"
+        " prompt_version INTEGER, variant TEXT, segment TEXT, operation TEXT NOT NULL, model TEXT,"
+        f" provider TEXT, traffic_class TEXT NOT NULL, latency_bucket INTEGER NOT NULL, {_DAILY_MEASURES})",
+        "CREATE INDEX usage_daily_by_day ON usage_daily (feature, at)",
+        "CREATE TABLE usage_daily_days (feature TEXT NOT NULL, at TEXT NOT NULL, events BIGINT NOT NULL,"
+        " computed_at TEXT NOT NULL, PRIMARY KEY (feature, at))",
+        "CREATE INDEX usage_events_unpriced ON usage_events (feature, at) WHERE cost_usd IS NULL",
+        "CREATE INDEX usage_events_by_cost ON usage_events (feature, cost_usd)",
+    ),
+)
+
 # --- cost: report roll-ups ------------------------------------------------------------------------------
 # Report dimensions as SQL expressions over usage_events (a closed set: nothing here comes from input).
 DIMENSIONS: dict[str, str] = {
@@ -73,6 +98,49 @@ ROLLUP_MEASURES = (
     "reasoning_tokens", "cost_usd", "unpriced_requests", "unpriced_tokens", "cache_hits", "refusals",
     "fallbacks", "errors", "malformed", "schema_checked", "latency_ms_sum", "max_cost_usd",
 )  # fmt: skip
+
+
+_DAILY_SUMS = ", ".join(
+    f"max({name})" if name == "max_cost_usd" else f"sum({name})"
+    for name in (
+        "requests", "input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens",
+        "reasoning_tokens", "cost_usd", "unpriced_requests", "unpriced_tokens", "cache_hits", "refusals",
+        "fallbacks", "errors", "malformed", "schema_checked", "latency_ms_sum", "max_cost_usd",
+    )
+)  # fmt: skip
+
+
+@functools.lru_cache(maxsize=64)
+def daily_rollup(dims: tuple[str, ...]) -> str:
+    """Like `rollup` over the cached days: parameters feature, first day, day after the last."""
+    keys = [DIMENSIONS[d] for d in dims]
+    group = ", ".join(str(i) for i in range(1, len(keys) + 3))
+    columns = ", ".join([*keys, "traffic_class", "latency_bucket", _DAILY_SUMS])
+    return f"SELECT {columns} FROM usage_daily WHERE feature = ? AND at >= ? AND at < ? GROUP BY {group}"
+
+
+_DAY_KEYS = "feature, substr(at, 1, 10), prompt, prompt_version, variant, segment, operation, model, provider"
+CACHE_DAY = ByDialect(
+    sqlite=(
+        "INSERT INTO usage_daily SELECT "
+        f"{_DAY_KEYS}, {TRAFFIC_CLASS}, {_BUCKET.sqlite},"
+        f" {_SUMS.format(cost='cost_usd', latency='latency_ms')}"
+        f" FROM usage_events WHERE feature = ? AND at >= ? AND at < ? GROUP BY {_DAY_KEYS}, 10, 11"
+    ),
+    postgresql=(
+        "INSERT INTO usage_daily SELECT "
+        f"{_DAY_KEYS}, {TRAFFIC_CLASS}, {_BUCKET.postgresql},"
+        f" {_SUMS.format(cost='cost_usd::float8', latency='latency_ms::float8')}"
+        f" FROM usage_events WHERE feature = ? AND at >= ? AND at < ? GROUP BY {_DAY_KEYS}, 10, 11"
+    ),
+)
+DROP_CACHED_DAYS = "DELETE FROM usage_daily WHERE feature = ? AND at >= ? AND at < ?"
+DROP_CACHED_DAY_COUNTS = "DELETE FROM usage_daily_days WHERE feature = ? AND at >= ? AND at < ?"
+INSERT_CACHED_DAY_COUNT = (
+    "INSERT INTO usage_daily_days (feature, at, events, computed_at) VALUES (?, ?, ?, ?)"
+)
+SELECT_CACHED_DAY_COUNTS = "SELECT at, events FROM usage_daily_days WHERE feature = ? AND at >= ? AND at < ?"
+COUNT_EVENTS = "SELECT count(*) FROM usage_events WHERE feature = ? AND at >= ? AND at < ?"
 
 
 @functools.lru_cache(maxsize=64)
