@@ -107,7 +107,8 @@ def check_budget(
     month = month_window(now)
     until = min(now, month.until)
     since_ts, until_ts = month.since_ts, Window(month.since, until).until_ts
-    grouped = group_rows(store.usage_rollup(feature, ["day"], since_ts, until_ts), classes=BILLED)
+    rows = store.usage_rollup(feature, ["day"], since_ts, until_ts, latency=False)
+    grouped = group_rows(rows, classes=BILLED)
     spend = Figures()
     daily: list[tuple[str, float]] = []
     for (day,), by_class in sorted(grouped.items()):

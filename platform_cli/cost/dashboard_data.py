@@ -61,23 +61,26 @@ def collect(
     price_version: str,
     price_as_of: str,
 ) -> DashboardData:
-    rows = store.usage_rollup(
-        feature, ["day", "version", "model", "provider"], window.since_ts, window.until_ts
-    )
+    since, until = window.since_ts, window.until_ts
     daily: dict[str, Figures] = {}
     offline: dict[str, Figures] = {}
+    total = Figures()
+    for (day,), by_class in group_rows(store.usage_rollup(feature, ["day"], since, until)).items():
+        for traffic, fig in by_class.items():
+            (daily if traffic in BILLED else offline).setdefault(day, Figures()).merge(fig)
+            total.merge(fig)
     by_version_day: dict[str, dict[str, Figures]] = {}
+    rows = store.usage_rollup(feature, ["day", "version"], since, until, latency=False)
+    for (day, version), by_class in group_rows(rows).items():
+        for fig in by_class.values():
+            by_version_day.setdefault(version, {}).setdefault(day, Figures()).merge(fig)
     by_model: dict[tuple[str, str], Figures] = {}
     by_provider: dict[str, Figures] = {}
-    total = Figures()
-    for (day, version, model, provider), by_class in group_rows(rows).items():
-        for traffic, fig in by_class.items():
-            target = daily if traffic in BILLED else offline
-            target.setdefault(day, Figures()).merge(fig)
-            by_version_day.setdefault(version, {}).setdefault(day, Figures()).merge(fig)
+    rows = store.usage_rollup(feature, ["model", "provider"], since, until, latency=False)
+    for (model, provider), by_class in group_rows(rows).items():
+        for fig in by_class.values():
             by_model.setdefault((model, provider), Figures()).merge(fig)
             by_provider.setdefault(provider, Figures()).merge(fig)
-            total.merge(fig)
     status = check_budget(store, feature, budget, now=now, allow_unpriced=True) if budget else None
     trends = soak_trends(store, feature, now=now, soak_days=soak_days)
     unpriced = store.unpriced_models(feature, window.since_ts, window.until_ts)

@@ -67,7 +67,8 @@ class Figures:
         self.latency_ms_sum += row.latency_ms_sum
         if row.max_cost_usd is not None:
             self.max_cost_usd = max(self.max_cost_usd or 0.0, row.max_cost_usd)
-        self.latency_buckets[row.latency_bucket] += row.requests
+        if row.latency_bucket >= 0:  # -1: the roll-up left latency out
+            self.latency_buckets[row.latency_bucket] += row.requests
 
     def merge(self, other: Figures) -> None:
         for name in (

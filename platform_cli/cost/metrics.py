@@ -93,7 +93,8 @@ class CostCollector(Collector):
             rows = store.usage_rollup(feature, ["provider"], span.since_ts, span.until_ts)
             month_rows = None
             if status is not None:
-                month_rows = store.usage_rollup(feature, [], status.month.since_ts, span.until_ts)
+                month = status.month.since_ts
+                month_rows = store.usage_rollup(feature, [], month, span.until_ts, latency=False)
             trends = self._trend_report(store, now)
         yield from self._budget_metrics(feature, status, month_rows)
         yield from self._fleet_metrics(feature, rows)

@@ -66,7 +66,7 @@ class CallCosting:
         now = now_utc()
         month = month_window(now)
         with open_store(self.state_url) as store:
-            rows = store.usage_rollup(self.manifest.name, [], month.since_ts, month.until_ts)
+            rows = store.usage_rollup(self.manifest.name, [], month.since_ts, month.until_ts, latency=False)
         total = Figures()
         for by_class in group_rows(rows, classes=BILLED).values():
             for fig in by_class.values():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
@@ -12,6 +13,7 @@ from platform_cli.store.sql import cost as sql
 
 REPRICE_BATCH = 5_000
 MIN_CACHED_DAYS = 3  # fewer whole past days in a window: read the events directly
+VERIFIED_S = 5.0  # a cached day found current is trusted this long by the same connection
 
 
 def _next_day(day: str) -> str:
@@ -105,24 +107,38 @@ class CostQueries:
 
     _db: Engine
 
-    def usage_rollup(self, feature: str, dims: Sequence[str], since: str, until: str) -> list[RollupRow]:
+    @property
+    def _verified_days(self) -> dict[tuple[str, str], float]:
+        """Cached days this connection found current, and when (re-checked after VERIFIED_S)."""
+        found: dict[tuple[str, str], float] | None = getattr(self, "_cost_verified_days", None)
+        if found is None:
+            found = {}
+            self._cost_verified_days = found
+        return found
+
+    def usage_rollup(
+        self, feature: str, dims: Sequence[str], since: str, until: str, *, latency: bool = True
+    ) -> list[RollupRow]:
         """Usage of `feature` in [since, until) grouped by `dims` (names of sql.cost.DIMENSIONS), traffic
         class and latency bucket (percentiles are computed from the buckets). Rows for the same keys may
         repeat (whole past days come from the per-day cache, the partial days around them from the
-        events): callers add them up, as `cost.figures.group_rows` does."""
+        events): callers add them up, as `cost.figures.group_rows` does. `latency=False` leaves the
+        buckets out (latency_bucket -1): fewer rows, no percentiles."""
         head, days, tail = _split_days(since, until, utc_timestamp())
         if len(days) < MIN_CACHED_DAYS:
-            return self._rollup_events(feature, dims, since, until)
+            return self._rollup_events(feature, dims, since, until, latency)
         self._cache_days(feature, days)
-        out = self._rollup_events(feature, dims, *head) if head else []
-        cached = self._db.fetchall(sql.daily_rollup(tuple(dims)), (feature, days[0], _next_day(days[-1])))
-        out += self._rollup_rows(cached, len(dims))
+        out = self._rollup_events(feature, dims, *head, latency) if head else []
+        query = sql.daily_rollup(tuple(dims), latency)
+        out += self._rollup_rows(self._db.fetchall(query, (feature, days[0], _next_day(days[-1]))), len(dims))
         if tail:
-            out += self._rollup_events(feature, dims, *tail)
+            out += self._rollup_events(feature, dims, *tail, latency)
         return out
 
-    def _rollup_events(self, feature: str, dims: Sequence[str], since: str, until: str) -> list[RollupRow]:
-        rows = self._db.fetchall(sql.rollup(tuple(dims)), (feature, since, until))
+    def _rollup_events(
+        self, feature: str, dims: Sequence[str], since: str, until: str, latency: bool = True
+    ) -> list[RollupRow]:
+        rows = self._db.fetchall(sql.rollup(tuple(dims), latency), (feature, since, until))
         return self._rollup_rows(rows, len(dims))
 
     def _cache_days(self, feature: str, days: Sequence[str]) -> None:
@@ -130,11 +146,15 @@ class CostQueries:
         end = _next_day(days[-1])
         counts = self._db.fetchall(sql.SELECT_CACHED_DAY_COUNTS, (feature, days[0], end))
         cached = {str(day): int(n) for day, n in counts}
+        recent = time.monotonic() - VERIFIED_S
         for day in days:
+            if self._verified_days.get((feature, day), float("-inf")) > recent:
+                continue
             after = _next_day(day)
             row = self._db.fetchone(sql.COUNT_EVENTS, (feature, day, after))
             events = int(row[0]) if row else 0
             if cached.get(day) == events:
+                self._verified_days[(feature, day)] = time.monotonic()
                 continue
             try:
                 with self._db.transaction():
@@ -142,12 +162,14 @@ class CostQueries:
                     self._db.execute(sql.DROP_CACHED_DAY_COUNTS, (feature, day, after))
                     self._db.execute(sql.CACHE_DAY, (feature, day, after))
                     self._db.execute(sql.INSERT_CACHED_DAY_COUNT, (feature, day, events, utc_timestamp()))
+                self._verified_days[(feature, day)] = time.monotonic()
             except StoreConflict:
                 continue  # another process cached the same day at the same moment: its rows will do
 
     def drop_cached_days(self, feature: str, since: str, until: str) -> None:
         """Forget the per-day cache over [since, until) (after repricing: costs changed, counts did not)."""
         first, end = since[:10], _next_day(until[:10])
+        self._verified_days.clear()
         with self._db.transaction():
             self._db.execute(sql.DROP_CACHED_DAYS, (feature, first, end))
             self._db.execute(sql.DROP_CACHED_DAY_COUNTS, (feature, first, end))

@@ -54,10 +54,12 @@ def test_cached_days_give_the_same_figures_as_the_events(store_url: str) -> None
         cached = store._db.fetchone("SELECT count(*) FROM usage_daily_days WHERE feature = 'cost-test'")
         assert cached is not None and cached[0] >= 7
 
-        # a late write into a cached day is noticed
+        # a late write into a cached day (here by another connection) is noticed
         late = replace(_events(1)[0], at=utc_timestamp(START + dt.timedelta(days=3, hours=1)), cost_usd=1.0)
-        store.add_usage_events([late])
-        assert _totals(store, ["day"], since, until) == _totals_direct(store, ["day"], since, until)
+        with open_store(store_url) as other:
+            other.add_usage_events([late])
+        with open_store(store_url) as fresh:
+            assert _totals(fresh, ["day"], since, until) == _totals_direct(fresh, ["day"], since, until)
 
         # repricing drops the cached days of its window
         store._db.execute("UPDATE usage_events SET cost_usd = 2.0 WHERE feature = 'cost-test'")

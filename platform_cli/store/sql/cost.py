@@ -81,6 +81,7 @@ TRAFFIC_CLASS = (
 # Latency as a log bucket 5% wide: percentiles come from one scan of the table on both engines.
 LATENCY_BUCKET_RATIO = 1.05
 _LN_RATIO = "0.04879016416943205"  # ln(1.05)
+NO_BUCKET = "-1"
 _BUCKET = ByDialect(
     sqlite=f"CAST(floor(ln(max(latency_ms, 0.01)) / {_LN_RATIO}) AS INTEGER)",
     postgresql=f"CAST(floor(ln(greatest(latency_ms, 0.01)::float8) / {_LN_RATIO}) AS INTEGER)",
@@ -111,11 +112,11 @@ _DAILY_SUMS = ", ".join(
 
 
 @functools.lru_cache(maxsize=64)
-def daily_rollup(dims: tuple[str, ...]) -> str:
+def daily_rollup(dims: tuple[str, ...], latency: bool = True) -> str:
     """Like `rollup` over the cached days: parameters feature, first day, day after the last."""
     keys = [DIMENSIONS[d] for d in dims]
     group = ", ".join(str(i) for i in range(1, len(keys) + 3))
-    columns = ", ".join([*keys, "traffic_class", "latency_bucket", _DAILY_SUMS])
+    columns = ", ".join([*keys, "traffic_class", "latency_bucket" if latency else NO_BUCKET, _DAILY_SUMS])
     return f"SELECT {columns} FROM usage_daily WHERE feature = ? AND at >= ? AND at < ? GROUP BY {group}"
 
 
@@ -144,10 +145,11 @@ COUNT_EVENTS = "SELECT count(*) FROM usage_events WHERE feature = ? AND at >= ? 
 
 
 @functools.lru_cache(maxsize=64)
-def rollup(dims: tuple[str, ...]) -> ByDialect:
+def rollup(dims: tuple[str, ...], latency: bool = True) -> ByDialect:
     """SELECT dims..., traffic class, latency bucket, ROLLUP_MEASURES... for one feature and time range.
 
-    Parameters: feature, since, until (store timestamps; since inclusive, until exclusive).
+    Parameters: feature, since, until (store timestamps; since inclusive, until exclusive). Without
+    `latency` every row's bucket is NO_BUCKET (-1): far fewer rows when no percentile is wanted.
     """
     keys = [DIMENSIONS[d] for d in dims]
     group = ", ".join(str(i) for i in range(1, len(keys) + 3))
@@ -157,8 +159,10 @@ def rollup(dims: tuple[str, ...]) -> ByDialect:
         return f"SELECT {columns} FROM usage_events WHERE feature = ? AND at >= ? AND at < ? GROUP BY {group}"
 
     return ByDialect(
-        sqlite=text(_BUCKET.sqlite, "cost_usd", "latency_ms"),
-        postgresql=text(_BUCKET.postgresql, "cost_usd::float8", "latency_ms::float8"),
+        sqlite=text(_BUCKET.sqlite if latency else NO_BUCKET, "cost_usd", "latency_ms"),
+        postgresql=text(
+            _BUCKET.postgresql if latency else NO_BUCKET, "cost_usd::float8", "latency_ms::float8"
+        ),
     )
 
 
