@@ -8,11 +8,12 @@ a baseline (the store's billed month-to-date spend when last refreshed) and the 
   the check costs nothing measurable and keeps working while the store is slow or down.
 - `add(cost)` adds micro-dollars under an exclusive `flock` (a few microseconds), so concurrent processes
   never lose an increment.
-- `refresh(store_total)` replaces the baseline with the store's figure and zeroes the local part: the
-  store's figure already holds what every replica on every host wrote. `Guard` calls it from a background
-  thread at most every `refresh_s`, and only one process per host does (the file records when it was
-  refreshed). Between refreshes other hosts' spend is not seen: enforcement is per host exact and across
-  hosts as fresh as `refresh_s` (30 s by default).
+- `refresh(store_total, snapshot)` takes the store's month-to-date figure, which holds what every replica
+  on every host wrote, as the baseline; the count never goes down (what this host counted may not be
+  written yet), and what was added while the store was being read stays counted. `Guard` calls it from a
+  background thread at most every `refresh_s`, and only one process per host does (the file records when
+  it was refreshed). Between refreshes other hosts' spend is not seen: enforcement is exact per host and
+  across hosts as fresh as `refresh_s` (30 s by default).
 
 A new month resets the counter. Amounts are integer micro-dollars: sums are exact.
 """
@@ -32,6 +33,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from platform_cli.config import cache_dir
+from platform_cli.errors import CheckFailed
 
 log = logging.getLogger("platform_cli.cost")
 MAGIC = 0x42554447  # "BUDG"
@@ -40,6 +42,13 @@ _LAYOUT = struct.Struct("<IIiiqqd")
 _SIZE = 64
 MICRO = 1_000_000
 REFRESH_S = 30.0
+
+
+BUDGET_EXHAUSTED = "budget_exhausted"  # the finish_reason of a call the budget refused
+
+
+class BudgetExhausted(CheckFailed):
+    """The monthly budget is spent and spec.budget.on_exhausted is `block`: the call was not made."""
 
 
 def counter_path(state_url: str, feature: str) -> Path:
@@ -101,15 +110,35 @@ class SpendCounter:
     def refresh_due(self, every_s: float) -> bool:
         return time.time() - self._read()[3] >= every_s
 
-    def refresh(self, store_total_usd: float, *, every_s: float = 0.0) -> bool:
-        """Take the store's month-to-date figure as the baseline (skipped when another process refreshed
-        less than `every_s` ago). True when this call refreshed."""
+    def snapshot(self) -> tuple[int, int, int]:
+        """(month, baseline, local) now: take one before reading the store, give it to `refresh`."""
+        month, baseline, local, _ = self._read()
+        return month, baseline, local
+
+    def refresh(
+        self, store_total_usd: float, before: tuple[int, int, int] | None = None, *, every_s: float = 0.0
+    ) -> bool:
+        """Take the store's month-to-date figure (read after `before` was taken) as the new baseline.
+
+        The counter never goes down: what this host counted before the snapshot may not be in the store
+        yet (the writer batches), so the baseline is the larger of the store's figure and the count at the
+        snapshot, and what was added since the snapshot stays local. Skipped (False) when another process
+        refreshed in between or less than `every_s` ago.
+        """
         with self._locked():
-            month, _, _, refreshed = self._read()
-            if time.time() - refreshed < every_s and month == _month(self._clock()):
+            month, baseline, local, refreshed = self._read()
+            now_month = _month(self._clock())
+            if month == now_month and time.time() - refreshed < every_s:
                 return False
-            micro = max(0, round(store_total_usd * MICRO))
-            _LAYOUT.pack_into(self._map, 0, MAGIC, 1, _month(self._clock()), 0, micro, 0, time.time())
+            snap_month, snap_baseline, snap_local = before or (month, baseline, local)
+            if (snap_month, snap_baseline) != (month, baseline) or local < snap_local:
+                return False  # someone refreshed (or the month turned) since the snapshot: theirs stands
+            store_micro = max(0, round(store_total_usd * MICRO))
+            if month != now_month:
+                new_baseline, new_local = store_micro, 0
+            else:
+                new_baseline, new_local = max(store_micro, baseline + snap_local), local - snap_local
+            _LAYOUT.pack_into(self._map, 0, MAGIC, 1, now_month, 0, new_baseline, new_local, time.time())
             return True
 
     def close(self) -> None:
@@ -174,8 +203,9 @@ class Guard:
         def run() -> None:
             try:
                 assert self._store_total is not None
+                before = self.counter.snapshot()
                 total = self._store_total()
-                self.counter.refresh(total, every_s=self.refresh_s)
+                self.counter.refresh(total, before, every_s=self.refresh_s)
             except Exception as error:  # the store is down or slow: keep counting locally
                 log.warning("budget counter not refreshed from the store: %s", error)
             finally:

@@ -1,9 +1,11 @@
 """Per-provider health from usage events: tries, errors, fallbacks, refusals, malformed answers, latency.
 
 A usage event records the provider that finally answered, so per-provider failures are derived with the
-manifest's fallback order: an answer served by the provider at position i means the i providers before it
-were tried and failed (or were skipped by an open breaker); an event with no provider means every
-declared provider failed. Cache hits tried nobody and are left out.
+manifest's fallback order: an answer flagged `fallback_used` and served by the provider at position i
+means the i providers before it were tried and failed (or were skipped by an open breaker); an event with
+no provider and an error means every declared provider failed. A call served by a later provider without
+the flag (the budget's `on_exhausted: fallback:<provider>`) passed over nobody, and a call the budget
+refused tried nobody.
 
 - error_ratio     = failed tries / tries
 - fallback_ratio  = failed tries that a later provider rescued / tries
@@ -59,16 +61,16 @@ def provider_health(rows: Sequence[RollupRow], providers: Sequence[ProviderSpec]
         for part in by_class.values():
             fig.merge(part)
         calls = fig.requests - fig.cache_hits
-        if provider == NO_PROVIDER:  # every provider failed
+        if provider == NO_PROVIDER:  # every provider failed (a call the budget refused tried none)
             for item in health:
-                item.tries += calls
-                item.failures += calls
+                item.tries += fig.errors
+                item.failures += fig.errors
             continue
         index = position.get(provider, len(health))  # an extra fallback comes after the declared ones
-        for item in health[:index]:
-            item.tries += calls
-            item.failures += calls
-            item.rescued += calls
+        for item in health[:index]:  # the answers flagged as fallbacks passed over these
+            item.tries += fig.fallbacks
+            item.failures += fig.fallbacks
+            item.rescued += fig.fallbacks
         if index < len(health):
             health[index].tries += calls
             health[index].served.merge(fig)

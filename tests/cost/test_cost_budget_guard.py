@@ -39,9 +39,27 @@ def test_a_new_month_starts_from_zero(tmp_path: Path) -> None:
 def test_refresh_takes_the_store_figure_once_per_interval(tmp_path: Path) -> None:
     counter = SpendCounter(tmp_path / "c")
     counter.add(2.0)
-    assert counter.refresh(10.0, every_s=60) is True and counter.spent() == 10.0
+    assert counter.refresh(10.0, counter.snapshot(), every_s=60) is True and counter.spent() == 10.0
     counter.add(0.5)
-    assert counter.refresh(99.0, every_s=60) is False and counter.spent() == 10.5  # refreshed just now
+    assert counter.refresh(99.0, counter.snapshot(), every_s=60) is False and counter.spent() == 10.5
+
+
+def test_refresh_never_loses_what_the_store_has_not_seen_yet(tmp_path: Path) -> None:
+    counter = SpendCounter(tmp_path / "c")
+    counter.add(1.0)
+    before = counter.snapshot()  # the store is read now: it does not hold the $1 yet (writer batching)
+    counter.add(0.25)  # a call finishing while the store is read
+    assert counter.refresh(0.0, before) is True
+    assert counter.spent() == 1.25  # max(store $0, counted $1) + $0.25 added since the snapshot
+    before = counter.snapshot()
+    assert counter.refresh(7.0, before) is True and counter.spent() == 7.0  # other hosts' spend arrives
+
+
+def test_a_refresh_that_lost_the_race_to_another_process_changes_nothing(tmp_path: Path) -> None:
+    one, two = SpendCounter(tmp_path / "c"), SpendCounter(tmp_path / "c")
+    stale = one.snapshot()
+    assert two.refresh(5.0, two.snapshot()) is True
+    assert one.refresh(1.0, stale) is False and one.spent() == 5.0
 
 
 def test_the_guard_decides_from_the_counter_while_the_store_hangs(tmp_path: Path) -> None:
