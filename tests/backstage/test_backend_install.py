@@ -30,6 +30,7 @@ def test_the_cache_directory_is_keyed_by_the_pins_and_outside_the_repo(
     repo = Path(__file__).resolve().parents[2]
     assert repo not in target.parents
     assert target.parent.name == "backstage" and len(target.name) == 16
-    assert "resolved" not in (install.HERE / "package.json").read_text()  # pins only, no registry URLs
+    for name in ("package.json", "package-lock.json"):  # versions and hashes only, no download URLs
+        assert '"resolved"' not in (install.HERE / name).read_text()
     monkeypatch.setenv(install.DIR_ENV, "/somewhere/else")
     assert install.install_dir() == Path("/somewhere/else")

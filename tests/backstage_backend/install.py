@@ -1,8 +1,10 @@
 """Install the test Backstage catalog backend (npm) into a cache directory outside the repository.
 
-Run by `make test` before pytest. The directory is keyed by a hash of package.json and backend.cjs, so a
-changed pin installs afresh and an unchanged one costs nothing. better-sqlite3 is compiled from source
-(its install script would otherwise try to download a prebuilt binary; g++ and make are needed).
+Run by `make test` before pytest. The directory is keyed by a hash of package.json, package-lock.json and
+backend.cjs, so a changed pin installs afresh and an unchanged one costs nothing. `npm ci` installs exactly
+the locked tree (the lock file records versions and integrity hashes, no download URLs: regenerate it
+with `npm install --package-lock-only --omit-lockfile-registry-resolved`). better-sqlite3 is compiled from
+source (its install script would otherwise try to download a prebuilt binary; g++ and make are needed).
 
     python tests/backstage_backend/install.py            # install if needed, print the directory
     python tests/backstage_backend/install.py --print-dir  # only print where it goes
@@ -24,7 +26,7 @@ import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-FILES = ("package.json", "backend.cjs")
+FILES = ("package.json", "package-lock.json", "backend.cjs")
 DIR_ENV = "PLATFORM_BACKSTAGE_TEST_DIR"
 READY = ".installed"
 
@@ -72,7 +74,7 @@ def install(target: Path) -> None:
             env = dict(os.environ, npm_config_build_from_source="true", npm_config_update_notifier="false")
             if "npm_config_nodedir" not in env and Path("/usr/include/node/node.h").is_file():
                 env["npm_config_nodedir"] = "/usr"  # compile against the installed headers
-            npm = ["npm", "install", "--no-package-lock", "--no-audit", "--no-fund", "--loglevel=error"]
+            npm = ["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"]
             subprocess.run(npm, cwd=work, env=env, check=True)
             check = "new (require('better-sqlite3'))(':memory:').prepare('select 1').get()"
             subprocess.run(["node", "-e", check], cwd=work, check=True)
