@@ -23,6 +23,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from platform_cli.cost.budget_guard import BUDGET_EXHAUSTED, BudgetExhausted
+from platform_cli.cost.runtime_cost import CallCosting
 from platform_cli.errors import UserError
 from platform_cli.manifest import Manifest, resolve_state_url
 from platform_cli.prompts import PromptFile, PromptResolver, ResolvedPrompt
@@ -61,6 +63,7 @@ class Feature:
         max_history_turns: int = DEFAULT_MAX_TURNS,
         writer: BackgroundWriter | None = None,
         link: StoreLink | None = None,
+        costing: CallCosting | None = None,
     ) -> None:
         self.manifest = manifest
         self.root = manifest.root
@@ -73,6 +76,8 @@ class Feature:
         self.link = link or StoreLink(state_url)
         self.writer = writer or BackgroundWriter(state_url, link=self.link)
         self._hash_key: bytes | None = None
+        # prices, budget enforcement, output_schema checks, metrics (cost/runtime_cost.py)
+        self.costing = costing or CallCosting(manifest, state_url)
 
     @classmethod
     def load(
@@ -210,6 +215,7 @@ class Feature:
         """Flush pending writes, close this thread's store connection and the providers' HTTP sessions."""
         self.writer.close()
         self.resolver.close()
+        self.costing.close()
         self.link.close()
         for provider in self.providers:
             close = getattr(provider.inner, "close", None)
@@ -254,18 +260,38 @@ class Feature:
         conversation_id: str | None = None,
     ) -> CallRecord:
         """The call's record, with what is known before any provider is called."""
-        return CallRecord(
+        record = CallRecord(
             self.name, operation, resolved.name, resolved.version, resolved.content_hash, resolved.label,
             resolved.variant, resolved.bucket, resolved.source, segment, self._user_hash(user, store),
             conversation_id, started,
         )  # fmt: skip
+        record.output_schema = resolved.prompt.output_schema
+        return record
 
     def call(
         self, messages: Sequence[Mapping[str, str]], params: Mapping[str, Any], record: CallRecord
     ) -> Served:
-        """The first answer of the fallback chain, written into `record`; a total failure is recorded."""
+        """The first answer of the fallback chain, written into `record`; a total failure is recorded.
+
+        With the monthly budget spent and spec.budget.on_exhausted set, the call is refused (`block`,
+        BudgetExhausted) or made with the named provider only (`fallback:<name>`); the check reads a shared
+        counter in microseconds and never waits for the store.
+        """
+        providers = self.providers
+        guard = self.costing.guard
+        if guard is not None and guard.exhausted():
+            wanted = guard.fallback_provider
+            if wanted is None:
+                record.finish_reason = BUDGET_EXHAUSTED  # not a provider error: no provider was called
+                self.finish(record)
+                raise BudgetExhausted(
+                    f"{self.name}: the monthly budget (${guard.monthly_usd:,.2f}) is spent and "
+                    f"spec.budget.on_exhausted is block in {self.manifest.display}; raise monthly_usd or set "
+                    "on_exhausted: fallback:<a cheaper provider>"
+                )
+            providers = [p for p in self.providers if p.name == wanted] or self.providers
         try:
-            served = call_chain(self.providers, messages, params, prompt=record.prompt)
+            served = call_chain(providers, messages, params, prompt=record.prompt)
         except AllProvidersFailed as error:
             record.failed(error)
             self.finish(record)
@@ -277,6 +303,12 @@ class Feature:
         """Stamp the record, queue its usage event, and return its Result."""
         record.latency_s = time.perf_counter() - record.started
         record.at = utc_timestamp()
+        costing = self.costing
+        record.cost_usd = costing.price(record.usage, record.model, record.provider_kind)
+        record.price_version = costing.version
+        if record.error is None and not record.cache_hit:
+            record.malformed = costing.malformed(record.text, record.output_schema)
+        costing.spent(record.cost_usd, record.provider_kind)
         self.writer.record(record.usage_event())
         return record.result()
 

@@ -67,7 +67,10 @@ class CallRecord:
     system_fingerprint: str | None = None
     history_turns: int = 0  # chat: earlier turns sent with the message
     history_source: str | None = None  # chat: store | unavailable
-    cost_usd: float | None = None
+    cost_usd: float | None = None  # None: the model has no price (unpriced, never $0)
+    price_version: str | None = None  # the price table that priced it
+    malformed: bool | None = None  # the answer failed the prompt's output_schema (None: none declared)
+    output_schema: dict[str, Any] | None = None  # the prompt's, to check the answer against (not stored)
 
     # --- outcomes -------------------------------------------------------------------------------------
     def served(self, served: Served) -> None:

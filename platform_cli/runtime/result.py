@@ -13,8 +13,9 @@ from platform_cli.providers import ProviderError, Usage
 class Result:
     """One answer and exactly what produced it.
 
-    `usage` is what THIS call consumed (all zero on a cache hit: nothing was billed). `cost_usd` is None
-    until prices are configured (the cost ledger); the tokens are always there.
+    `usage` is what THIS call consumed (all zero on a cache hit: nothing was billed). `cost_usd` is its
+    price from the feature's price table (`platform cost prices show`), or None when the model has no
+    price (unpriced, never $0); the tokens are always there.
     """
 
     text: str

@@ -55,7 +55,7 @@ class TurnRecord:
 
 @dataclass(frozen=True)
 class UsageEvent:
-    """One runtime call: what served it, every token bucket, latency, outcome. Costs come later (cost_usd)."""
+    """One runtime call: what served it, every token bucket, latency, outcome, cost (None: unpriced)."""
 
     at: str
     feature: str
@@ -84,6 +84,8 @@ class UsageEvent:
     error: str | None
     cost_usd: float | None = None
     provider_kind: str | None = None  # the kind that answered: 'fake' when served offline
+    price_version: str | None = None  # the price table that priced cost_usd (cost/prices.py)
+    malformed: bool | None = None  # the answer failed the prompt's output_schema (None: not checked)
     id: int = 0  # assigned by the store
 
     def values(self) -> tuple[object, ...]:

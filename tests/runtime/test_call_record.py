@@ -24,7 +24,8 @@ def _full_record() -> CallRecord:
         provider="fallback", provider_kind="anthropic", model="claude-haiku-4-5-20251001", text="hi",
         usage=Usage(11, 7, 3, 2, 1), latency_s=0.25, finish_reason="length", refusal=True, cache_hit=True,
         fallback_used=True, attempts=4, error="primary: server 503", system_fingerprint="fp",
-        history_turns=2, history_source="store", cost_usd=0.001,
+        history_turns=2, history_source="store", cost_usd=0.001, price_version="p-0123456789ab",
+        malformed=True, output_schema={"type": "object"},
     )  # fmt: skip
 
 

@@ -54,7 +54,8 @@ def test_complete_reports_exactly_what_served(feature: Feature) -> None:
     assert (first.provider, first.model, first.fallback_used, first.cache_hit) == (
         "primary", "fake-chat-2025-01-01", False, False)  # fmt: skip
     assert first.usage.input_tokens > 0 and first.usage.output_tokens > 0
-    assert first.latency_s > 0 and first.attempts == 1 and first.cost_usd is None
+    # priced from the bundled table: the fake model bills nothing (a model with no price would be None)
+    assert first.latency_s > 0 and first.attempts == 1 and first.cost_usd == 0.0
     assert first.variant is None and first.cohort is None  # no allocation: the label serves
 
 
@@ -148,7 +149,9 @@ def test_usage_events_one_per_call_with_every_field(feature: Feature, store: Sto
     assert (miss.provider, miss.model, miss.finish_reason, miss.refusal) == (
         "primary", "fake-chat-2025-01-01", "stop", False)  # fmt: skip
     assert miss.input_tokens > 0 and miss.output_tokens > 0 and miss.latency_ms > 0 and miss.attempts == 1
-    assert (miss.fallback_used, miss.error, miss.cost_usd) == (False, None, None)
+    assert (miss.fallback_used, miss.error, miss.cost_usd) == (False, None, 0.0)
+    assert miss.price_version is not None and miss.price_version.startswith("p-")
+    assert miss.malformed is None  # the prompt declares no output_schema
     assert (hit.input_tokens, hit.output_tokens, hit.attempts) == (0, 0, 0)
     assert miss.user_hash == hit.user_hash != chat.user_hash
     assert miss.user_hash and "alice" not in miss.user_hash

@@ -135,7 +135,8 @@ USAGE_COLUMNS = (
     "at", "feature", "operation", "prompt", "prompt_version", "prompt_hash", "label", "variant", "segment",
     "user_hash", "conversation_id", "provider", "model", "input_tokens", "output_tokens",
     "cache_read_tokens", "cache_write_tokens", "reasoning_tokens", "latency_ms", "finish_reason", "refusal",
-    "cache_hit", "fallback_used", "attempts", "error", "cost_usd", "provider_kind",
+    "cache_hit", "fallback_used", "attempts", "error", "cost_usd", "provider_kind", "price_version",
+    "malformed",
 )  # fmt: skip
 _USAGE_COLUMNS = ", ".join(USAGE_COLUMNS)
 INSERT_USAGE_EVENT = f"INSERT INTO usage_events ({_USAGE_COLUMNS}) VALUES ({_marks(_USAGE_COLUMNS)})"
