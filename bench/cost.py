@@ -32,7 +32,7 @@ NOW = dt.datetime(2026, 11, 30, 12, 0, tzinfo=dt.timezone.utc)
 
 
 def _events(count: int, seed: int = 7) -> Iterator[tuple[object, ...]]:
-    """INSERT_USAGE_EVENT rows: 42 days, 3 prompt versions, 2 models, 3 segments, a canary, some unpriced."""
+    """Rows in USAGE_COLUMNS order: 42 days, 3 prompt versions, 2 models, 3 segments, a canary, some unpriced."""
     from platform_cli.cost.prices import load_bundled
     from platform_cli.cost.pricing import price_usage
     from platform_cli.providers import Usage
@@ -79,17 +79,19 @@ def _events(count: int, seed: int = 7) -> Iterator[tuple[object, ...]]:
             None,
             cost,
             "openai" if model == models[0] else "anthropic",
+            table.version,  # price_version
+            None,  # malformed: no output_schema
         )
 
 
 def _fill(store: object, url: str, count: int) -> None:
     """Load `count` events fast (COPY on PostgreSQL, executemany in large transactions on SQLite)."""
-    from platform_cli.store.sql.runtime import _USAGE_COLUMNS, INSERT_USAGE_EVENT
+    from platform_cli.store.sql.runtime import INSERT_USAGE_EVENT, USAGE_COLUMNS
 
     if url.startswith("postgresql"):
         import psycopg
 
-        copy_sql = f"COPY usage_events ({_USAGE_COLUMNS}) FROM STDIN"
+        copy_sql = f"COPY usage_events ({', '.join(USAGE_COLUMNS)}) FROM STDIN"
         with psycopg.connect(url) as conn, conn.cursor() as cur, cur.copy(copy_sql) as copy:
             for row in _events(count):
                 copy.write_row(row)
@@ -142,7 +144,9 @@ def _measure(ctx: BenchContext, engine: str, url: str) -> list[Measurement]:
     out = []
     with open_store(url) as store:
         # --- ingest -------------------------------------------------------------------------------------
-        names = list(UsageEvent.__dataclass_fields__)[:-1]
+        from platform_cli.store.sql.runtime import USAGE_COLUMNS
+
+        names = list(USAGE_COLUMNS)
         events = [UsageEvent(**dict(zip(names, row, strict=True))) for row in _events(ingest_n, seed=1)]
         rows = [event.values() for event in events]
         batches = [slice(i, i + INGEST_BATCH) for i in range(0, len(events), INGEST_BATCH)]
