@@ -32,7 +32,7 @@ NOW = dt.datetime(2026, 11, 30, 12, 0, tzinfo=dt.timezone.utc)
 
 
 def _events(count: int, seed: int = 7) -> Iterator[tuple[object, ...]]:
-    """Rows in USAGE_COLUMNS order: 42 days, 3 prompt versions, 2 models, 3 segments, a canary, some unpriced."""
+    """Rows in USAGE_COLUMNS order: 42 days, 3 prompt versions, 2 models, 3 segments, a canary, unpriced."""
     from platform_cli.cost.prices import load_bundled
     from platform_cli.cost.pricing import price_usage
     from platform_cli.providers import Usage
