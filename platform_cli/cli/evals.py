@@ -40,12 +40,14 @@ def _root(ctx: click.Context) -> Path:
     return root
 
 
-def _selector(label: str | None, version: str | None, variant: str | None) -> Any:
+def _selector(label: str | None, version: str | None, variant: str | None, file: bool) -> Any:
     from platform_cli.evals.runs import Selector
 
     chosen = [(k, v) for k, v in (("label", label), ("version", version), ("variant", variant)) if v]
+    if file:
+        chosen.append(("file", "prompts"))
     if len(chosen) > 1:
-        raise UserError("choose one of --label, --version and --variant")
+        raise UserError("choose one of --label, --version, --variant and --file")
     kind, value = chosen[0] if chosen else ("label", "production")
     return Selector(kind, value)
 
@@ -77,6 +79,12 @@ class _Bar:
 @click.option("--label", help="Evaluate the version this label points at (default: production).")
 @click.option("--version", "version", help="Evaluate this published version (3 or v3).")
 @click.option("--variant", help="Evaluate a portfolio variant (vN or a label).")
+@click.option(
+    "--file",
+    "file",
+    is_flag=True,
+    help="Evaluate the prompt file as it is now (published first if it changed; labels untouched).",
+)
 @click.option("--provider", help="Call only this provider of ai-feature.yaml (default: the fallback chain).")
 @click.option("-j", "--concurrency", type=click.IntRange(1, 512), default=8, show_default=True,
               help="Calls in flight at most (lowered on its own when the provider answers 429).")  # fmt: skip
@@ -97,8 +105,8 @@ class _Bar:
 @click.pass_context
 def run_command(
     ctx: click.Context, suite: str | None, label: str | None, version: str | None, variant: str | None,
-    provider: str | None, concurrency: int, repeat: int | None, no_cache: bool, resume: str | None,
-    offline: bool | None, dry_run: bool, fmt: str, output: Path | None,
+    file: bool, provider: str | None, concurrency: int, repeat: int | None, no_cache: bool,
+    resume: str | None, offline: bool | None, dry_run: bool, fmt: str, output: Path | None,
 ) -> int:  # fmt: skip
     """Run a suite through the runtime and gate it: exit 1 when a threshold or the baseline gate fails.
 
@@ -110,6 +118,7 @@ def run_command(
     Example:
       platform eval run smoke
       platform eval run smoke --version 4 -j 32 --format markdown -o eval.md
+      platform eval run smoke --file          # the prompt file of this branch, before any promotion
       PLATFORM_OFFLINE=1 platform eval run smoke --format junit -o eval-junit.xml
       platform eval run --resume smoke-20260101T120000-a1b2c3
     """
@@ -119,14 +128,14 @@ def run_command(
     from platform_cli.evals.state import manifest_at
 
     root = _root(ctx)
-    if resume and (label or version or variant or provider or repeat):
+    if resume and (label or version or variant or file or provider or repeat):
         raise UserError(
             "--resume continues a run as it started: drop --label/--version/--variant/--provider/--repeat"
         )
     request = RunRequest(
         root,
         suite,
-        _selector(label, version, variant),
+        _selector(label, version, variant, file),
         provider,
         concurrency,
         repeat,
@@ -392,9 +401,12 @@ def gate_command(
         echo_json({"label": label, "prompts": results, "passed": not failed})
     else:
         for r in results:
+            if r.get("note"):
+                click.echo(f"{r['prompt']}: {r['note']}")
+                continue
             state = "ok" if r["passed"] else ("overridden" if r.get("overridden") else "FAILED")
-            click.echo(f"{r['prompt']} v{r['version']} ({label}): {state}" +
-                       ("" if r["passed"] else f": {'; '.join(r['problems'])}"))  # fmt: skip
+            why = "" if r["passed"] else f": {'; '.join(r['problems'])}"
+            click.echo(f"{r['prompt']} v{r['version']} ({label}): {state}{why}")
     if failed:
         raise CheckFailed(f"{len(failed)} prompt(s) fail the eval gate on the declared models")
     return ExitCode.OK

@@ -122,6 +122,14 @@ def lint_command(ctx: click.Context, names: tuple[str, ...], fmt: str) -> int:
 @click.argument("version")
 @click.option("--label", "-l", default=DEFAULT_LABEL, show_default=True, help="Label to move.")
 @click.option("--reason", default="", help="Why (required for protected labels; recorded in the history).")
+@click.option(
+    "--override-gate",
+    is_flag=True,
+    help="Promote without a passing gated eval run (needs --reason; recorded).",
+)
+@click.option(
+    "--behaviour-note", default="", help="Acknowledge a behaviour change above the suite's threshold."
+)
 @author_option
 @dry_run_option
 @format_option()
@@ -132,6 +140,8 @@ def promote_command(
     version: str,
     label: str,
     reason: str,
+    override_gate: bool,
+    behaviour_note: str,
     author: str | None,
     dry_run: bool,
     fmt: str,
@@ -139,15 +149,22 @@ def promote_command(
     """Point a label at a published version and record who, when, from, to and why.
 
     VERSION is a number (2 or v2) or another label (its current version is used).
-    Protected labels (spec.prompts.protected_labels, default [production]) need --reason.
+    Protected labels (spec.prompts.protected_labels, default [production]) need --reason. Gated labels
+    (spec.evals.gated_labels, default [production]) also need a passing gated eval run of that version in
+    every suite of the prompt, on the models ai-feature.yaml declares; --override-gate --reason skips that
+    and is recorded.
 
     \b
     Example:
       platform prompts promote summarize 2 --label canary
       platform prompts promote summarize canary --label production --reason "canary clean for 6 weeks"
+      platform prompts promote summarize 3 --label production --reason "v3" --behaviour-note "shorter answers"
     """
-    from platform_cli.prompts.labels import label_version, promote
+    from platform_cli.evals.promotion import gated_promote
+    from platform_cli.manifest import load_manifest
+    from platform_cli.prompts.labels import label_version
     from platform_cli.prompts.versions import version_number
+    from platform_cli.repo import MANIFEST_NAME
 
     settings = registry_settings(ctx)
     with registry_store(settings, write=not dry_run) as store:
@@ -157,7 +174,8 @@ def promote_command(
             )
         number = version_number(version)
         target = number if number is not None else label_version(store, name, version)
-        result = promote(
+        result, decision = gated_promote(
+            load_manifest(settings.root / MANIFEST_NAME),
             store,
             name,
             target,
@@ -165,11 +183,17 @@ def promote_command(
             author=author_of(settings, author),
             reason=reason,
             protected=settings.protected_labels,
+            override=override_gate,
+            behaviour_note=behaviour_note,
             dry_run=dry_run,
         )
     if fmt == "json":
-        echo_json(result.as_dict())
+        echo_json({**result.as_dict(), "eval_gate": decision.outcome if decision else "not gated"})
         return ExitCode.OK
+    if decision is not None and decision.outcome == "overridden":
+        click.echo(
+            f"eval gate overridden for {name} v{target} -> {label} (recorded: {decision.reason})", err=True
+        )
     move = result.move
     if not result.changed:
         click.echo(f"{name}: {label} already points at v{move.to_version}; nothing to do")

@@ -158,3 +158,40 @@ def decide(
     if not dry_run:
         store.add_gate_decision(decision)
     return decision
+
+
+def gated_promote(
+    manifest: Manifest,
+    store: Store,
+    name: str,
+    version: int,
+    label: str,
+    *,
+    author: str,
+    reason: str,
+    protected: tuple[str, ...],
+    override: bool = False,
+    behaviour_note: str = "",
+    dry_run: bool = False,
+) -> tuple[Any, GateDecision | None]:
+    """`prompts promote` through the eval gate: labels in spec.evals.gated_labels (default production) move
+    only to a version that passed; the decision is recorded in the same transaction as the move."""
+    from platform_cli.prompts.labels import check_move, promote
+
+    check_move(label, reason, protected)
+    if label not in gated_labels(manifest):
+        if override:
+            raise UserError(f"--override-gate: label '{label}' is not gated (spec.evals.gated_labels)")
+        return promote(store, name, version, label, author=author, reason=reason, protected=protected,
+                       dry_run=dry_run), None  # fmt: skip
+    with store.transaction():
+        check = check_version(manifest, store, name, version)
+        decision = decide(
+            store, check, kind="promotion", label=label, model=None, author=author, override=override,
+            reason=reason, behaviour_note=behaviour_note, dry_run=dry_run,
+        )  # fmt: skip
+        note = f" [behaviour change: {behaviour_note.strip()}]" if behaviour_note.strip() else ""
+        tag = " [eval gate overridden]" if decision.outcome == "overridden" else ""
+        promotion = promote(store, name, version, label, author=author, reason=reason + tag + note,
+                            protected=protected, dry_run=dry_run)  # fmt: skip
+    return promotion, decision

@@ -37,13 +37,14 @@ from platform_cli.yamlfile import relative_display
 
 RUNS_DIR = ".platform/evals/runs"
 RESUMABLE = ("running", "interrupted", "failed")
+FILE_MESSAGE = "published for an eval run of the file"
 
 
 @dataclass(frozen=True)
 class Selector:
     """Which version to evaluate: a label (`production`), a version number, or a portfolio variant."""
 
-    kind: str  # label | version | variant
+    kind: str  # label | version | variant | file
     value: str
 
     def text(self) -> str:
@@ -99,6 +100,23 @@ def work_items(
                     yield case, repeat
 
 
+def publish_file(manifest: Manifest, store: Store, prompt: str, author: str) -> int:
+    """The version holding prompts/<prompt>.yaml as it is now, published first if it changed (after the
+    same lint `platform prompts publish` runs); labels are not touched."""
+    from platform_cli.errors import InvalidFile
+    from platform_cli.prompts.files import load_prompt
+    from platform_cli.prompts.lint import lint_prompt
+    from platform_cli.prompts.versions import publish
+
+    prompts_dir = manifest.root / "prompts"
+    problems = lint_prompt(prompts_dir, prompt, providers=[p.name for p in manifest.providers])
+    if problems:
+        raise InvalidFile(
+            problems[0].file, problems, "prompt files (fix them, or see `platform prompts lint`)"
+        )
+    return publish(store, load_prompt(prompts_dir, prompt), author=author, message=FILE_MESSAGE).version
+
+
 def resolve_selector(resolver: object, store: Store, prompt: str, selector: Selector) -> ResolvedPrompt:
     """The exact version a selector names (a variant `vN` is version N, any other variant is a label)."""
     from platform_cli.prompts.errors import UnknownVersion
@@ -148,6 +166,9 @@ def run_suite(
         dataset_hash = combined_hash(infos)
         repeats = previous.repeats if previous else (request.repeats or suite.repeats)
         selector = Selector("version", str(previous.prompt_version)) if previous else request.selector
+        author = current_author(request.author, repo=request.root)
+        if selector.kind == "file":
+            selector = Selector("version", str(publish_file(manifest, store, suite.prompt, author)))
         fresh_answers = request.no_cache or repeats > 1
         feature = Feature.load(manifest, offline=request.offline, state_url=state_url)
         if fresh_answers:
@@ -172,7 +193,7 @@ def run_suite(
                     resolved.content_hash, selector.text(), request.provider or first.name, first.model,
                     dataset_hash, sum(i.rows for i in infos) * repeats, repeats, "running", utc_timestamp(),
                     None, None, None, None, relative_display(run_file, request.root),
-                    current_author(request.author, repo=request.root),
+                    author,
                     bool(request.offline) or first.kind == "fake" or _offline_env(),
                 )  # fmt: skip
                 store.add_eval_run(run)

@@ -50,12 +50,7 @@ def promote(
     dry_run: bool = False,
 ) -> Promotion:
     """Point `label` at `version` of `name` and record the move; protected labels need a reason."""
-    check_label(label)
-    if label in protected and not reason.strip():
-        raise UserError(
-            f"label '{label}' is protected (spec.prompts.protected_labels in ai-feature.yaml): "
-            f'say why with --reason "..." (it is recorded in the label history)'
-        )
+    check_move(label, reason, protected)
     with store.transaction():
         if not dry_run:
             store.lock_prompt(name)
@@ -76,6 +71,16 @@ def promote(
         if not dry_run:
             store.move_prompt_label(move)
     return Promotion(move, changed=True, dry_run=dry_run)
+
+
+def check_move(label: str, reason: str, protected: Collection[str]) -> None:
+    """A valid label name, and a reason when the label is protected (checked before anything else)."""
+    check_label(label)
+    if label in protected and not reason.strip():
+        raise UserError(
+            f"label '{label}' is protected (spec.prompts.protected_labels in ai-feature.yaml): "
+            f'say why with --reason "..." (it is recorded in the label history)'
+        )
 
 
 def label_version(store: Store, name: str, label: str) -> int:

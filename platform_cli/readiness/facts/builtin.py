@@ -6,6 +6,7 @@ from platform_cli.readiness.facts.base import FactCollector
 from platform_cli.readiness.facts.budget_rollout import BudgetCollector, RolloutCollector
 from platform_cli.readiness.facts.catalog import CatalogCollector
 from platform_cli.readiness.facts.cost_observability import CostObservabilityCollector
+from platform_cli.readiness.facts.evals import EvalRunsCollector, EvalSuitesCollector
 from platform_cli.readiness.facts.files import FilesCollector
 from platform_cli.readiness.facts.manifest import ManifestCollector
 from platform_cli.readiness.facts.ownership import OncallCollector, OwnershipCollector
@@ -32,4 +33,6 @@ BUILTIN: list[FactCollector] = [
     FilesCollector(),
     TemplateCollector(),
     CatalogCollector(),
+    EvalSuitesCollector(),
+    EvalRunsCollector(),
 ]
