@@ -150,8 +150,8 @@ def run_command(
                 "scorers": [e.config.id for e in checked.scorers], "dry_run": True}  # fmt: skip
         if fmt == "json":
             echo_json(plan)
-        else:
-            scorers = ", ".join(e.config.id for e in checked.scorers)
+            return ExitCode.OK
+        scorers = ", ".join(e.config.id for e in checked.scorers)
         cases = sum(i.rows for i in infos)
         click.echo(
             f"would run suite {checked.name} on prompt {checked.prompt} ({request.selector.text()}): "

@@ -8,7 +8,7 @@ provider's own retries, or an open circuit breaker) are marked so the runner bac
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from platform_cli.errors import PlatformError, UserError
@@ -17,6 +17,7 @@ from platform_cli.evals.model import Answer, Case
 from platform_cli.evals.scorers.base import JudgeCall
 from platform_cli.prompts.defaults import DEFAULT_LABEL
 from platform_cli.prompts.registry import PromptResolver, ResolvedPrompt
+from platform_cli.providers import Resilient
 from platform_cli.runtime import AllProvidersFailed, Feature, Result
 
 THROTTLING = ("rate_limit", "breaker_open")
@@ -54,12 +55,17 @@ def answer_of(result: Result) -> Answer:
     )  # fmt: skip
 
 
-def call_error(error: AllProvidersFailed) -> CallError:
+def call_error(error: AllProvidersFailed, providers: Sequence[Resilient] = ()) -> CallError:
+    """Rate limits and open breakers back the run off (the breaker's own wait when it says); the rest fail."""
     throttled = [f for f in error.failures if f.kind in THROTTLING]
-    if throttled:
-        waits = [f.retry_after_s for f in throttled if f.retry_after_s]
-        return CallError(str(error), rate_limited=True, retry_after_s=max(waits) if waits else None)
-    return CallError(str(error))
+    if not throttled:
+        return CallError(str(error))
+    waits = [f.retry_after_s for f in throttled if f.retry_after_s]
+    waits += [p.breaker.retry_in_s() for p in providers if p.breaker is not None and not p.available()]
+    not_sent = all(f.kind == "breaker_open" for f in error.failures)
+    return CallError(
+        str(error), rate_limited=True, retry_after_s=max(waits) if waits else None, not_sent=not_sent
+    )
 
 
 def narrowed(feature: Feature, provider: str | None) -> Feature:
@@ -98,7 +104,7 @@ class RuntimeCaller:
             else:
                 result = self.feature.complete(self.prompt.name, case.input, segment=case.segment)
         except AllProvidersFailed as error:
-            raise call_error(error) from None
+            raise call_error(error, self.feature.providers) from None
         except PlatformError as error:  # a bad variable in this row, a prompt that cannot render...
             raise CallError(f"{case.where}: {error}") from None
         return answer_of(result)

@@ -75,9 +75,31 @@ def iter_rows(path: Path, shown: str) -> Iterator[tuple[int, bytes]]:
             yield number, raw
 
 
+class _Refused(ValueError):
+    pass
+
+
+def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """The project's loading policy for a row's objects: a repeated key is an error, not 'last one wins'."""
+    mapping: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in mapping:
+            raise _Refused(f"duplicate key {key!r}")
+        mapping[key] = value
+    return mapping
+
+
+def _constant(name: str) -> Any:
+    raise _Refused(f"{name} is not a JSON number")
+
+
 def parse_row(raw: bytes, shown: str, line: int) -> tuple[Case | None, list[Problem]]:
     try:
-        row = json.loads(raw)
+        row = json.loads(raw, object_pairs_hook=_pairs, parse_constant=_constant)
+    except _Refused as error:
+        return None, [
+            Problem(shown, line, None, "", str(error), "write plain JSON: unique keys, finite numbers")
+        ]
     except (ValueError, UnicodeDecodeError) as error:
         detail = error.msg if isinstance(error, json.JSONDecodeError) else str(error)
         column = error.colno if isinstance(error, json.JSONDecodeError) else None

@@ -26,10 +26,18 @@ MAX_ATTEMPTS = 8  # a case rate-limited this often is recorded as an error
 class CallError(Exception):
     """A call that produced no answer. `rate_limited`: put it back and slow down, do not record it."""
 
-    def __init__(self, message: str, *, rate_limited: bool = False, retry_after_s: float | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        rate_limited: bool = False,
+        retry_after_s: float | None = None,
+        not_sent: bool = False,
+    ) -> None:
         super().__init__(message)
         self.rate_limited = rate_limited
         self.retry_after_s = retry_after_s
+        self.not_sent = not_sent  # held back by an open circuit breaker: no request was made
 
 
 class Caller(Protocol):
@@ -122,6 +130,9 @@ def execute(
         except CallError as error:
             limiter.throttled(error.retry_after_s)
             tally.retried += 1
+            if error.not_sent:  # the breaker will probe on its own: wait for it, it costs no attempt
+                again.append((case, repeat, attempts))
+                return
             if attempts + 1 >= MAX_ATTEMPTS:
                 result = error_result(case, repeat, f"rate-limited {attempts + 1} times: {error}")
             else:
