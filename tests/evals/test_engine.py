@@ -80,8 +80,8 @@ def test_ctrl_c_keeps_every_finished_result_and_calls_nothing_more() -> None:
 
     sink = Sink()
     with pytest.raises(Interrupted) as stopped:
-        execute(_cases(500), total=500, caller=slow, scorers=_scorers(), sink=sink, limiter=AdaptiveLimiter(4),
-                progress=stop_after_20)  # fmt: skip
+        execute(_cases(500), total=500, caller=slow, scorers=_scorers(), sink=sink,
+                limiter=AdaptiveLimiter(4), progress=stop_after_20)  # fmt: skip
     time.sleep(0.05)
     assert stopped.value.tally.done == len(sink.results) >= 20
     assert sorted(r.case_id for r in sink.results) == sorted(called)  # calls in flight were finished and kept
@@ -117,13 +117,9 @@ def test_a_real_provider_answering_429_is_backed_off_and_the_run_completes(tmp_p
         server.script(OPENAI_PATH, *burst)
         root = against_server(tmp_path / "repo", server.base_url)
         manifest = root / "ai-feature.yaml"  # a breaker that probes again after 1 s instead of 30 s
-        manifest.write_text(
-            manifest.read_text().replace(
-                "      api_key_secret: PRIMARY_API_KEY\n",
-                "      api_key_secret: PRIMARY_API_KEY\n      options: {circuit_breaker: {reset_after_s: 1}}\n",
-                1,
-            )
-        )
+        key = "      api_key_secret: PRIMARY_API_KEY\n"
+        breaker = "      options: {circuit_breaker: {reset_after_s: 1}}\n"
+        manifest.write_text(manifest.read_text().replace(key, key + breaker, 1))
         write_suite(root, "rl", "name: rl\nprompt: summarize\ndataset: evals/datasets/rl.jsonl\n"
                     "scorers: [{type: refusal}]\n")  # fmt: skip
         write_dataset(root, "rl", ticket_rows(40))

@@ -56,6 +56,12 @@ def test_sigkill_half_way_then_resume_calls_no_finished_case_again(tmp_path: Pat
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
         assert proc.returncode == -signal.SIGKILL, "the run ended before it could be killed half way"
+        # requests the killed process had already sent may still be read by the server: let them land
+        settled, seen = time.monotonic() + 0.5, server.count(OPENAI_PATH)
+        while time.monotonic() < settled:
+            time.sleep(0.05)
+            if server.count(OPENAI_PATH) != seen:
+                settled, seen = time.monotonic() + 0.5, server.count(OPENAI_PATH)
         before_kill = [_case_of(r.body) for r in server.requests]
         with open_store(store_url) as store:
             (run,) = store.eval_runs("resume")

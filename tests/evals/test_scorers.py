@@ -21,7 +21,8 @@ def _score(
 ) -> tuple[float, bool]:
     shared = {k: options.pop(k) for k in ("value", "field", "threshold", "negate") if k in options}
     canonical, factory, negated = lookup(kind)
-    config = ScorerConfig(kind, kind, threshold=shared.get("threshold"), negate=negated or shared.get("negate", False),
+    negate = negated or shared.get("negate", False)
+    config = ScorerConfig(kind, kind, threshold=shared.get("threshold"), negate=negate,
                           field=shared.get("field"), options=options,
                           **({"value": shared["value"]} if "value" in shared else {}))  # fmt: skip
     scorer = Configured(config, factory(config, ctx), DEFAULT_THRESHOLDS.get(canonical, 1.0))

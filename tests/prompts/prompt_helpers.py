@@ -15,8 +15,7 @@ spec:
   providers:
     - {name: primary, kind: fake, model: fake-chat-2025-01-01, oncall_owner: jane.doe@example.com}
   segments: [billing, account]
-  # The registry's own tests move production freely; the eval gate on it is tested in tests/evals.
-  evals: {gated_labels: []}
+  evals: {gated_labels: []}  # these tests move production freely; tests/evals tests the eval gate
 """
 
 SUMMARIZE = """\

@@ -173,7 +173,7 @@ def test_protected_labels_come_from_the_manifest(
     assert code == 2 and "label 'canary' is protected" in err
     manifest.write_text(manifest.read_text().replace("[production, canary]", "production"))
     code, _, err = _run(repo, capsys, "promote", "summarize", "1", "--label", "canary")
-    assert code == 2 and "ai-feature.yaml:10:" in err and "expected a list of label names" in err
+    assert code == 2 and "ai-feature.yaml:11:" in err and "expected a list of label names" in err
 
 
 @pytest.mark.parametrize(
