@@ -412,4 +412,43 @@ def gate_command(
     return ExitCode.OK
 
 
+@group.command(name="portfolio")
+@click.argument("prompt")
+@click.option("--suite", help="The suite to run (default: the prompt's only suite).")
+@click.option("--variant", "variants", multiple=True, metavar="VARIANT",
+              help="vN or a label (default: every variant the prompt's allocations name).")  # fmt: skip
+@click.option("-j", "--concurrency", type=click.IntRange(1, 512), default=8, show_default=True)
+@click.option("--apply", "apply_", is_flag=True, help="Write the suggested allocation per segment.")
+@click.option("--author", help="Who to record (default: git config user.email, else $USER).")
+@dry_run_option
+@format_option()
+@click.pass_context
+def portfolio_command(
+    ctx: click.Context, prompt: str, suite: str | None, variants: tuple[str, ...], concurrency: int,
+    apply_: bool, author: str | None, dry_run: bool, fmt: str,
+) -> int:  # fmt: skip
+    """Run every variant of PROMPT on the same cases; per segment: the winner with intervals, and a
+    suggested allocation (variants clearly worse than the best get none; the rest share the segment).
+
+    \b
+    Example:
+      platform eval portfolio summarize --variant v3 --variant v4
+      platform eval portfolio summarize --apply --dry-run
+    """
+    from platform_cli.evals.portfolio import portfolio_report, portfolio_text
+    from platform_cli.evals.state import manifest_at
+    from platform_cli.prompts.identity import current_author
+
+    root = _root(ctx)
+    report = portfolio_report(
+        manifest_at(root), prompt, suite, variants, concurrency=concurrency, apply_changes=apply_,
+        author=current_author(author, repo=root), dry_run=dry_run,
+    )  # fmt: skip
+    if fmt == "json":
+        echo_json(report)
+    else:
+        click.echo(portfolio_text(report, dry_run=dry_run))
+    return ExitCode.OK
+
+
 COMMANDS: list[click.Command] = [group]
