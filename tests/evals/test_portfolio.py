@@ -28,7 +28,8 @@ def test_portfolio_finds_the_segment_where_a_variant_loses_and_applies_the_alloc
     assert run([*base, "prompts", "publish", "summarize"]) == 0
     capsys.readouterr()
 
-    assert run([*base, "eval", "portfolio", "summarize", "--variant", "v2", "--apply", "--format", "json"]) == 0
+    portfolio = ["eval", "portfolio", "summarize", "--variant", "v2", "--apply", "--format", "json"]
+    assert run([*base, *portfolio]) == 0
     report = json.loads(capsys.readouterr().out)
     segments = {s["segment"]: s for s in report["segments"]}
     assert segments["billing"]["winner"] == "production"
