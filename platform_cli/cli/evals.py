@@ -451,4 +451,30 @@ def portfolio_command(
     return ExitCode.OK
 
 
+@group.command(name="import-promptfoo")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--suite", "suite", required=True, help="Name of the suite to write (evals/suites/NAME.yaml).")
+@click.option("--prompt", "prompt", required=True, help="The registry prompt the suite evaluates.")
+@click.option("--force", is_flag=True, help="Replace an existing suite and dataset of that name.")
+@dry_run_option
+@click.pass_context
+def import_promptfoo_command(
+    ctx: click.Context, file: Path, suite: str, prompt: str, force: bool, dry_run: bool
+) -> int:
+    """Turn a promptfoo-style tests file (vars + assert, defaultTest) into a suite and a JSONL dataset.
+
+    \b
+    Example:
+      platform eval import-promptfoo promptfooconfig.yaml --suite imported --prompt summarize --dry-run
+    """
+    from platform_cli.evals.importing import import_promptfoo
+    from platform_cli.evals.state import manifest_at
+
+    written = import_promptfoo(manifest_at(_root(ctx)), file, suite=suite, prompt=prompt, force=force,
+                               dry_run=dry_run)  # fmt: skip
+    for path, rows in written:
+        click.echo(f"{'would write' if dry_run else 'wrote'} {path}" + (f" ({rows} cases)" if rows else ""))
+    return ExitCode.OK
+
+
 COMMANDS: list[click.Command] = [group]

@@ -37,7 +37,7 @@ from platform_cli.yamlfile import LoadedYaml, relative_display, render_path
 SUITES_DIR = "evals/suites"
 SCHEMA = "eval-suite"
 DEFAULT_MIN_CASES = 5
-_SHARED_KEYS = {"type", "id", "weight", "threshold", "value", "field", "negate"}
+_SHARED_KEYS = {"type", "id", "weight", "threshold", "value", "field", "negate"}  # "optional" stays an option
 
 
 @dataclass(frozen=True)

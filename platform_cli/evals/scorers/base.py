@@ -124,6 +124,10 @@ class Configured:
         return self.config.id
 
     def __call__(self, answer: Answer, case: Case) -> Score:
+        if self.config.option("optional") and is_missing(self.config.expected(case)):
+            return Score(
+                1.0, True, "not asked of this case", self.config.id, self.config.weight, skipped=True
+            )
         try:
             raw = self.scorer(answer, case)
         except Exception as error:  # a scorer bug fails its case with the reason, not the whole run
