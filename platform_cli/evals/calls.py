@@ -76,11 +76,17 @@ def narrowed(feature: Feature, provider: str | None) -> Feature:
     if not chain:
         names = ", ".join(p.name for p in feature.providers)
         raise UserError(f"--provider {provider}: not declared in ai-feature.yaml (providers: {names})")
+    return view_of(feature, chain, feature.resolver)
+
+
+def view_of(feature: Feature, providers: Sequence[Resilient], resolver: object) -> Feature:
+    """A Feature sharing `feature`'s store link, writer, cache settings and eval-traffic tags."""
     view = Feature(
-        feature.manifest, chain, state_url=feature.state_url, resolver=feature.resolver,
+        feature.manifest, providers, state_url=feature.state_url, resolver=resolver,  # type: ignore[arg-type]
         cache_ttl_s=feature.cache.ttl_s, max_history_turns=feature.max_history_turns, writer=feature.writer,
-        link=feature.link,
+        link=feature.link, costing=feature.costing,
     )  # fmt: skip
+    view.traffic, view.eval_run_id = feature.traffic, feature.eval_run_id
     return view
 
 
@@ -132,11 +138,7 @@ class JudgeCaller:
                 else inner.resolve(call.prompt, label=call.label or DEFAULT_LABEL)
             )
             pins[call.prompt] = resolved
-            view = Feature(
-                chain.manifest, chain.providers, state_url=chain.state_url,
-                resolver=PinnedResolver(inner, pins),  # type: ignore[arg-type]
-                cache_ttl_s=chain.cache.ttl_s, max_history_turns=chain.max_history_turns, writer=chain.writer,
-            )  # fmt: skip
+            view = view_of(chain, chain.providers, PinnedResolver(inner, pins))
             found = self._views[key] = (view, resolved)
         return found
 

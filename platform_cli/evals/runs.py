@@ -198,6 +198,8 @@ def run_suite(
                 )  # fmt: skip
                 store.add_eval_run(run)
                 done_before, finished = 0, set()
+            # every call of this run (and of its judges) is recorded as eval traffic, with the run's id
+            serving.traffic, serving.eval_run_id = "eval", run.run_id
             judge = JudgeCaller(serving)
             context = ScorerContext(
                 request.root, resolved.prompt.output_schema, judge=judge, providers=tuple(

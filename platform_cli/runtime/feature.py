@@ -74,6 +74,9 @@ class Feature:
         self.cache = ResponseCache(manifest.name, cache_ttl_s)
         self.max_history_turns = max_history_turns
         self.link = link or StoreLink(state_url)
+        # Set by the eval runner on its own Feature: every call this feature makes is tagged eval traffic.
+        self.traffic: str | None = None
+        self.eval_run_id: str | None = None
         self.writer = writer or BackgroundWriter(state_url, link=self.link)
         self._hash_key: bytes | None = None
         # prices, budget enforcement, output_schema checks, metrics (cost/runtime_cost.py)
@@ -266,6 +269,7 @@ class Feature:
             conversation_id, started,
         )  # fmt: skip
         record.output_schema = resolved.prompt.output_schema
+        record.traffic, record.eval_run_id = self.traffic, self.eval_run_id
         return record
 
     def call(

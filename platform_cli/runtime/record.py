@@ -71,6 +71,8 @@ class CallRecord:
     price_version: str | None = None  # the price table that priced it
     malformed: bool | None = None  # the answer failed the prompt's output_schema (None: none declared)
     output_schema: dict[str, Any] | None = None  # the prompt's, to check the answer against (not stored)
+    traffic: str | None = None  # 'eval' for the eval harness's calls (and its judges); None: user traffic
+    eval_run_id: str | None = None  # the eval run that made the call
 
     # --- outcomes -------------------------------------------------------------------------------------
     def served(self, served: Served) -> None:

@@ -86,6 +86,8 @@ class UsageEvent:
     provider_kind: str | None = None  # the kind that answered: 'fake' when served offline
     price_version: str | None = None  # the price table that priced cost_usd (cost/prices.py)
     malformed: bool | None = None  # the answer failed the prompt's output_schema (None: not checked)
+    traffic: str | None = None  # 'eval' for eval-harness calls; None: user traffic (column: cost migration)
+    eval_run_id: str | None = None
     id: int = 0  # assigned by the store
 
     def values(self) -> tuple[object, ...]:

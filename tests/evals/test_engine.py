@@ -127,3 +127,12 @@ def test_a_real_provider_answering_429_is_backed_off_and_the_run_completes(tmp_p
         statuses = server.count(OPENAI_PATH)
     assert outcome.tally.done == 40 and outcome.tally.errors == 0 and outcome.passed
     assert statuses >= 40 + 12  # every 429 was followed by another try
+    # every call was recorded as eval traffic of this run, so cost reports can set it apart
+    from platform_cli.manifest import load_manifest, resolve_state_url
+    from platform_cli.store import open_store
+
+    manifest = load_manifest(root / "ai-feature.yaml")
+    with open_store(resolve_state_url(manifest)) as store:
+        events = store.usage_events(manifest.name)
+    assert len(events) >= 40
+    assert {(e.traffic, e.eval_run_id) for e in events} == {("eval", outcome.run.run_id)}

@@ -25,7 +25,7 @@ def _full_record() -> CallRecord:
         usage=Usage(11, 7, 3, 2, 1), latency_s=0.25, finish_reason="length", refusal=True, cache_hit=True,
         fallback_used=True, attempts=4, error="primary: server 503", system_fingerprint="fp",
         history_turns=2, history_source="store", cost_usd=0.001, price_version="p-0123456789ab",
-        malformed=True, output_schema={"type": "object"},
+        malformed=True, output_schema={"type": "object"}, traffic="eval", eval_run_id="smoke-1",
     )  # fmt: skip
 
 
@@ -74,9 +74,9 @@ def test_a_shape_with_a_field_the_record_lacks_is_refused_at_import() -> None:
     @dataclass
     class Event:
         feature: str
-        traffic: str | None = None
+        tenant: str | None = None
 
-    with pytest.raises(TypeError, match=r"\['traffic'\] have no source in CallRecord"):
+    with pytest.raises(TypeError, match=r"\['tenant'\] have no source in CallRecord"):
         _check_derivable(Event)
 
 

@@ -136,7 +136,7 @@ USAGE_COLUMNS = (
     "user_hash", "conversation_id", "provider", "model", "input_tokens", "output_tokens",
     "cache_read_tokens", "cache_write_tokens", "reasoning_tokens", "latency_ms", "finish_reason", "refusal",
     "cache_hit", "fallback_used", "attempts", "error", "cost_usd", "provider_kind", "price_version",
-    "malformed",
+    "malformed", "traffic", "eval_run_id",
 )  # fmt: skip
 _USAGE_COLUMNS = ", ".join(USAGE_COLUMNS)
 INSERT_USAGE_EVENT = f"INSERT INTO usage_events ({_USAGE_COLUMNS}) VALUES ({_marks(_USAGE_COLUMNS)})"
