@@ -87,3 +87,31 @@ def test_sigkill_half_way_then_resume_calls_no_finished_case_again(tmp_path: Pat
         assert store.count_eval_results(run.run_id) == CASES
     lines = (root / ".platform/evals/runs" / f"{run.run_id}.jsonl").read_text().splitlines()
     assert len(lines) == CASES  # the run file was rebuilt from the store, then appended: no duplicates
+
+
+def test_ctrl_c_keeps_what_finished_exits_130_and_resume_finishes(tmp_path: Path) -> None:
+    store_url = f"sqlite:///{tmp_path / 'state.db'}"
+    with running_llm_server() as server:
+        server.script(OPENAI_PATH, *[Reply(delay_s=0.03) for _ in range(CASES * 2)])
+        root = against_server(tmp_path / "repo", server.base_url)
+        write_suite(root, "resume", SUITE)
+        write_dataset(root, "resume", ticket_rows(CASES))
+        platform = [sys.executable, "-m", "platform_cli", "--repo", str(root), "eval", "run", "resume"]
+        proc = subprocess.Popen([*platform, "-j", "4", "--no-cache"], env=_env(store_url),
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+        deadline = time.monotonic() + 120
+        while server.count(OPENAI_PATH) < CASES // 3 and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.01)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=120)
+        assert proc.returncode == 130, err
+        assert "interrupted" in err and "--resume" in err
+        with open_store(store_url) as store:
+            (run,) = store.eval_runs("resume")
+            kept = store.count_eval_results(run.run_id)
+            assert run.status == "interrupted" and 0 < kept < CASES
+            assert kept == server.count(OPENAI_PATH)  # every answer the server gave was kept
+        done = subprocess.run([*platform, "--resume", run.run_id], env=_env(store_url), capture_output=True,
+                              text=True, timeout=300)  # fmt: skip
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert server.count(OPENAI_PATH) == CASES  # no case was asked twice
