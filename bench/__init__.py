@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bench import (
+    commands,
     cost,
     eval_throughput,
     manifest_load,
@@ -13,6 +14,7 @@ from bench import (
     readiness_scan,
     runtime_overhead,
     scaffold,
+    startup,
     store_overhead,
     template_update,
 )
@@ -24,6 +26,8 @@ Benchmark = Callable[[BenchContext], list[Measurement]]
 
 # Run order of `python -m bench` with no names.
 BENCHMARKS: dict[str, Benchmark] = {
+    startup.NAME: startup.run,
+    commands.NAME: commands.run,
     scaffold.NAME: scaffold.run,
     readiness_check.NAME: readiness_check.run,
     readiness_scan.NAME: readiness_scan.run,

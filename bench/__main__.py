@@ -9,7 +9,8 @@ import sys
 import time
 from collections.abc import Sequence
 
-from bench import BENCHMARKS, BenchContext
+from bench import BENCHMARKS, BenchContext, Measurement
+from bench.harness import load_average
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -22,7 +23,7 @@ def _parser() -> argparse.ArgumentParser:
         epilog="Example: python -m bench readiness-scan --repos 100",
     )
     parser.add_argument("names", nargs="*", metavar="NAME", help="benchmarks to run (default: all)")
-    parser.add_argument("--repos", type=int, default=500, help="repos in the readiness-scan (default 500)")
+    parser.add_argument("--repos", type=int, default=1000, help="repos in the readiness-scan (default 1000)")
     parser.add_argument(
         "--runs", type=int, default=None, help="repetitions of every measurement (default: per benchmark)"
     )
@@ -49,7 +50,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"platform-cli {__version__} benchmarks · Python {platform.python_version()} · "
         f"{os.cpu_count()} CPUs · ratio = subject median / reference median, both timed in this run"
     )
+    _say(f"before: {load_average()}")
     failed: list[str] = []
+    measured: list[Measurement] = []
+    not_measured: list[str] = []
     start = time.perf_counter()
     try:
         with BenchContext.temporary(repos=args.repos, runs=args.runs, log=_say) as ctx:
@@ -62,12 +66,28 @@ def main(argv: Sequence[str] | None = None) -> int:
                     continue
                 for measurement in measurements:
                     _say(measurement.line())
+                measured += measurements
+            not_measured = ctx.not_measured
     except KeyboardInterrupt:
         _say("interrupted")
         return 130
+    _say(f"after: {load_average()}")
+    _say(_targets_summary(measured, not_measured))
     summary = f"done in {time.perf_counter() - start:.1f} s"
     _say(summary + (f"; failed: {', '.join(failed)}" if failed else ""))
     return 1 if failed else 0
+
+
+def _targets_summary(measured: Sequence[Measurement], not_measured: Sequence[str]) -> str:
+    """One line: how many promised targets held in this run, and which did not (or were not measured)."""
+    targeted = [m for m in measured if m.target is not None]
+    missed = [f"{m.benchmark} {m.subject}" for m in targeted if m.target is not None and not m.target.met]
+    text = f"targets: {len(targeted) - len(missed)} of {len(targeted)} met"
+    if missed:
+        text += f"; missed: {'; '.join(missed)}"
+    if not_measured:
+        text += f"; not measured: {len(not_measured)}"
+    return text
 
 
 if __name__ == "__main__":

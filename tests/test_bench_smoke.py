@@ -22,7 +22,15 @@ from bench import __main__ as bench_main  # noqa: E402
 
 
 def test_every_benchmark_is_registered_by_its_name() -> None:
-    promised = ["scaffold", "readiness-check", "readiness-scan", "manifest-load", "store-overhead"]
+    promised = [
+        "startup",
+        "commands",
+        "scaffold",
+        "readiness-check",
+        "readiness-scan",
+        "manifest-load",
+        "store-overhead",
+    ]
     assert [name for name in bench.BENCHMARKS if name in promised] == promised
 
 
@@ -52,7 +60,7 @@ def test_unknown_benchmark_name_is_a_usage_error(capsys: pytest.CaptureFixture[s
 
 
 @pytest.mark.parametrize(
-    "name", ["scaffold", "store-overhead", "prompts-resolve", "eval-throughput", "template-update"]
+    "name", ["startup", "scaffold", "store-overhead", "prompts-resolve", "eval-throughput", "template-update"]
 )
 def test_quick_benchmarks_still_run(tmp_path: Path, name: str) -> None:
     """Each benchmark's code keeps working (one run each); the numbers themselves are not asserted."""

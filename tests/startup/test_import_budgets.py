@@ -1,0 +1,171 @@
+"""Import budgets: each command may load only what it needs, so start-up cannot regress silently.
+
+Every budget runs its command in a fresh interpreter (import_probe.py) and fails when the command imports
+a module it must not (a heavy library, the store, other command groups) or loads more modules than its
+budget allows beyond a bare click command. The failure names the import chain that pulled the module in.
+How to stay within budget: import heavy libraries inside the function that uses them (README.md,
+"Performance").
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from platform_cli.scaffold import new_feature
+
+PROBE = Path(__file__).with_name("import_probe.py")
+
+# Libraries no command that only reads a repo's files needs at start-up.
+HEAVY = (
+    "jinja2",
+    "copier",
+    "cookiecutter",
+    "requests",
+    "urllib3",
+    "numpy",
+    "scipy",
+    "rapidfuzz",
+    "plotly",
+    "prometheus_client",
+    "psycopg",
+    "pydantic",
+    "boto3",
+)
+# What `--version` and `--help` must not touch: no file format, no schema, no store, no metadata scan.
+STARTUP_FORBIDDEN = (*HEAVY, "jsonschema", "yaml", "sqlite3", "platform_cli.store")
+
+
+@dataclass(frozen=True)
+class Budget:
+    """`args` run in a fresh generated repo may load at most `max_modules` modules beyond a bare click
+    command, none of them in `forbidden` (a name forbids the module and everything below it)."""
+
+    args: tuple[str, ...]
+    forbidden: tuple[str, ...]
+    max_modules: int
+    ok: tuple[int, ...] = (0,)
+
+    @property
+    def id(self) -> str:
+        return " ".join(self.args)
+
+
+BUDGETS = (
+    Budget(("--version",), STARTUP_FORBIDDEN, 160),
+    Budget(("--help",), STARTUP_FORBIDDEN, 160),
+    Budget(("validate",), (*HEAVY, "sqlite3", "platform_cli.store"), 300),
+    Budget(
+        ("readiness", "check"), ("copier", "cookiecutter", "numpy", "scipy", "plotly", "psycopg"), 600, (0, 1)
+    ),
+    Budget(("prompts", "list"), ("copier", "cookiecutter", "requests", "numpy", "plotly", "psycopg"), 400),
+    Budget(
+        ("secrets", "status"), ("copier", "cookiecutter", "jinja2", "numpy", "plotly", "psycopg"), 450, (0, 1)
+    ),
+    Budget(("cost", "report"), ("copier", "cookiecutter", "jinja2", "requests", "numpy", "plotly"), 350),
+    Budget(
+        ("template", "check"),
+        ("copier", "cookiecutter", "requests", "numpy", "plotly", "psycopg"),
+        350,
+        (0, 1),
+    ),
+)
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    dest = tmp_path_factory.mktemp("budget") / "support-summarizer"
+    new_feature(dest, {"name": "Support Summarizer", "eval_owner": "jane.doe@example.com"})
+    return dest
+
+
+def probe(args: tuple[str, ...], cwd: Path, *, importtime: bool = False) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PLATFORM_") or k == "PLATFORM_LOG_DIR"}
+    flags = ["-X", "importtime"] if importtime else []
+    return subprocess.run(
+        [sys.executable, *flags, str(PROBE), *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def is_forbidden(module: str, forbidden: tuple[str, ...]) -> bool:
+    return any(module == name or module.startswith(name + ".") for name in forbidden)
+
+
+def import_chain(importtime_log: str, module: str) -> list[str]:
+    """Who imported `module`, outermost first, from `python -X importtime` output (nesting = indent)."""
+    rows: list[tuple[int, str]] = []
+    for line in importtime_log.splitlines():
+        if not line.startswith("import time:") or "|" not in line:
+            continue
+        name_part = line.rsplit("|", 1)[1]
+        name = name_part.strip()
+        if name == "package":
+            continue
+        rows.append((len(name_part) - len(name_part.lstrip()), name))
+    # importtime prints a module after its children: its parents are the later, less-indented rows
+    for index, (depth, name) in enumerate(rows):
+        if name != module:
+            continue
+        chain = [name]
+        for later_depth, later in rows[index + 1 :]:
+            if later_depth < depth:
+                chain.append(later)
+                depth = later_depth
+        return list(reversed(chain))
+    return [module]
+
+
+@pytest.mark.parametrize("budget", BUDGETS, ids=lambda b: b.id)
+def test_command_stays_within_its_import_budget(budget: Budget, repo: Path) -> None:
+    proc = probe(budget.args, repo)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    code, *loaded = proc.stdout.split()
+    assert int(code) in budget.ok, (
+        f"platform {budget.id} exited {code}; the budget measures a command that works"
+    )
+    assert loaded, "the probe saw no import at all: it no longer measures the command"
+
+    offenders = [m for m in loaded if is_forbidden(m, budget.forbidden)]
+    if offenders:
+        timed = probe(budget.args, repo, importtime=True)
+        top = sorted({name for name in budget.forbidden for m in offenders if is_forbidden(m, (name,))})
+        chains = [" -> ".join(import_chain(timed.stderr, name)) for name in top]
+        pytest.fail(
+            f"platform {budget.id} imports what its budget forbids: {', '.join(top)}\n  "
+            + "\n  ".join(chains)
+            + "\nimport it inside the function that needs it (README.md, Performance)"
+        )
+    assert len(loaded) <= budget.max_modules, (
+        f"platform {budget.id} loads {len(loaded)} modules beyond a bare click command "
+        f"(budget {budget.max_modules}); see which with: python -X importtime {PROBE} {budget.id}"
+    )
+
+
+def test_import_chain_reads_importtime_nesting() -> None:
+    log = "\n".join(
+        [
+            "import time: self [us] | cumulative | imported package",
+            "import time:        5 |          5 |       jinja2.utils",
+            "import time:       10 |         15 |     jinja2",
+            "import time:        3 |          3 |     platform_cli.errors",
+            "import time:       20 |         38 |   platform_cli.prompts.render",
+            "import time:       30 |         68 | platform_cli.cli.prompts",
+        ]
+    )
+    assert import_chain(log, "jinja2") == [
+        "platform_cli.cli.prompts",
+        "platform_cli.prompts.render",
+        "jinja2",
+    ]
+    assert import_chain(log, "absent") == ["absent"]
+    assert is_forbidden("jinja2.utils", ("jinja2",)) and not is_forbidden("jinja2x", ("jinja2",))
