@@ -1,4 +1,10 @@
-"""The `platform` entry point: global options, command groups, and the one error boundary."""
+"""The `platform` entry point: global options, command groups, and the one error boundary.
+
+Start-up is what every command pays, so command modules are imported lazily: `platform --version` and
+`platform --help` import none of them, and `platform readiness check` imports only cli/readiness.py. The
+table below names each top-level command's module and the summary `platform --help` shows for it
+(tests/startup/test_lazy_commands.py keeps it equal to the modules' own COMMANDS and help texts).
+"""
 
 from __future__ import annotations
 
@@ -14,6 +20,85 @@ from platform_cli.errors import ExitCode, PlatformError
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
+# name -> (module under platform_cli.cli whose COMMANDS holds it, the first paragraph of its help).
+# A new command group: add its module's commands here (a test fails until you do).
+LAZY_COMMANDS: dict[str, tuple[str, str]] = {
+    "catalog": (
+        "catalog",
+        "Backstage catalog: validate catalog-info.yaml, register the feature, read what the catalog has.",
+    ),
+    "cost": (
+        "cost",
+        "Cost ledger: priced usage, reports, budgets, soak trends, dashboard, Prometheus metrics and alerts.",
+    ),
+    "eval": ("evals", "Eval harness: suites, scorers, runs, baselines, the gate, portfolios, reports."),
+    "manifest": ("manifest", "Check the ai-feature.yaml manifest."),
+    "policies": (
+        "policies",
+        "Readiness rule packs: list the rules and test them against their own examples.",
+    ),
+    "prompts": (
+        "prompts",
+        "Prompt registry: immutable versions, labels with history, portfolios and sticky cohorts.",
+    ),
+    "readiness": ("readiness", "Readiness gate: check feature repos against the rule packs, level by level."),
+    "rollback": (
+        "rollback",
+        "Roll back a prompt and its consequences: caches, histories, baselines, canary cohorts.",
+    ),
+    "scaffold": ("scaffold", "Generate a new repository from a template."),
+    "secrets": (
+        "secrets",
+        "Rotate provider keys in their backends (env-file, Vault/OpenBao, AWS) and scan for leaked ones.",
+    ),
+    "template": (
+        "template",
+        "Keep a generated repo current with its template: check for new releases, update, keep your work.",
+    ),
+    "templates": ("templates", "For the platform team: release, test and lint templates."),
+    "validate": (
+        "manifest",
+        "Validate an ai-feature.yaml against the AIFeature schema and cross-field rules.",
+    ),
+}
+
+
+class LazyGroup(click.Group):
+    """The root group: a command's module is imported the first time the command is looked up."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *LAZY_COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in LAZY_COMMANDS:
+            _attach(LAZY_COMMANDS[cmd_name][0])
+        return self.commands.get(cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The command list of `platform --help`, from the table: no command module is imported."""
+        names = self.list_commands(ctx)
+        if not names:
+            return
+        limit = formatter.width - 6 - max(len(name) for name in names)
+        rows = []
+        for name in names:
+            loaded = self.commands.get(name)
+            if loaded is not None and loaded.hidden:
+                continue
+            summary = loaded or click.Command(name, help=LAZY_COMMANDS[name][1])
+            rows.append((name, summary.get_short_help_str(limit)))
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+def _attach(module_name: str) -> None:
+    """Import platform_cli.cli.<module_name> and add its COMMANDS to the root group."""
+    import importlib
+
+    module = importlib.import_module(f"platform_cli.cli.{module_name}")
+    for command in module.COMMANDS:
+        cli.add_command(command)
+
 
 @dataclass
 class AppContext:
@@ -28,7 +113,7 @@ class AppContext:
         return find_repo(explicit=self.repo_option)
 
 
-@click.group(context_settings=CONTEXT_SETTINGS)
+@click.group(cls=LazyGroup, context_settings=CONTEXT_SETTINGS)
 @click.version_option(__version__, "--version", prog_name="platform")
 @click.option(
     "--repo",
@@ -57,47 +142,10 @@ def cli(ctx: click.Context, repo: Path | None, no_color: bool) -> None:
     ctx.obj = AppContext(repo_option=repo, color=color)
 
 
-_loaded = False
-
-
 def load_commands() -> click.Group:
-    """Attach every command group to `cli` (once). Called inside the error boundary, so a broken
-    command module is reported like any other internal error instead of as a raw traceback."""
-    global _loaded
-    if _loaded:
-        return cli
-    from platform_cli.cli import (
-        catalog,
-        cost,
-        evals,
-        manifest,
-        policies,
-        prompts,
-        readiness,
-        rollback,
-        scaffold,
-        secrets,
-        template,
-        templates,
-    )
-
-    for module in (
-        scaffold,
-        template,
-        templates,
-        manifest,
-        prompts,
-        evals,
-        cost,
-        rollback,
-        secrets,
-        readiness,
-        policies,
-        catalog,
-    ):
-        for command in module.COMMANDS:
-            cli.add_command(command)
-    _loaded = True
+    """Attach every command group to `cli` now (tests and tools that walk the whole command tree)."""
+    for module_name in dict.fromkeys(module for module, _ in LAZY_COMMANDS.values()):
+        _attach(module_name)
     return cli
 
 
@@ -113,7 +161,6 @@ def main(argv: list[str] | None = None) -> None:
 
 def run(args: list[str]) -> int:
     try:
-        load_commands()
         result = cli.main(args=args, prog_name="platform", standalone_mode=False)
     except PlatformError as error:
         _report(error)

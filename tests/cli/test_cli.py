@@ -67,17 +67,25 @@ def test_usage_error_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_a_broken_command_module_is_an_internal_error_not_a_traceback(tmp_path: Path) -> None:
-    """Command modules load inside the error boundary: a bug in one reports exit 3 with a log path."""
+    """Command modules load (lazily, when their command runs) inside the error boundary: a bug in one
+    reports exit 3 with a log path, and the other commands do not import it at all."""
     script = (
         "import sys, platform_cli.cli as pkg\n"
         "class Broken:\n"
         "    def __getattr__(self, name): raise ModuleNotFoundError('platform_cli.cli.simulated_missing')\n"
         "sys.modules['platform_cli.cli.cost'] = Broken()\n"
         "from platform_cli.cli.main import main\n"
-        "main(['validate'])\n"
+        "main(sys.argv[1:])\n"
     )
+    listing = subprocess.run(
+        [sys.executable, "-c", script, "--help"],
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PLATFORM_LOG_DIR": str(tmp_path / "logs")},
+    )
+    assert listing.returncode == 0 and "cost" in listing.stdout, listing.stderr
     done = subprocess.run(
-        [sys.executable, "-c", script],
+        [sys.executable, "-c", script, "cost", "report"],
         capture_output=True,
         text=True,
         env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PLATFORM_LOG_DIR": str(tmp_path / "logs")},
