@@ -42,17 +42,20 @@ test-deps:
 	( $$as apt-get update -qq && $$as apt-get install -y -qq --no-install-recommends $$missing ) >/dev/null 2>&1 \
 	  || echo "test-deps: could not install$$missing; tests needing them will skip (fail in CI)"
 
-## make test: install with test extras (test-deps, the test Backstage backend) and run the whole suite
+## make test: install with test extras (test-deps, the test Backstage backend) and run the whole suite with
+## branch coverage; a total below the floor in .ci/coverage-floor fails (only when no PYTEST_ARGS narrow it)
+COVERAGE := $(if $(PYTEST_ARGS),,--cov --cov-report= --cov-report=json:coverage.json)
 test: $(STAMP) test-deps backstage-test-backend
 	PLATFORM_BACKSTAGE_TEST_DIR="$$($(BIN)/python tests/backstage_backend/install.py --print-dir)" \
-		$(BIN)/python -m pytest -n auto $(PYTEST_ARGS)
+		$(BIN)/python -m pytest -n auto $(COVERAGE) $(PYTEST_ARGS)
+	$(if $(PYTEST_ARGS),,$(BIN)/python .ci/coverage_floor.py coverage.json)
 
 ## make backstage-test-backend: npm-install the real Backstage catalog backend the tests start, into
 ## ~/.cache/platform-cli-tests/backstage/<hash of its pins> (once; skipped with a note without node/npm)
 backstage-test-backend: $(STAMP)
 	$(BIN)/python tests/backstage_backend/install.py
 
-## make lint: ruff and mypy (strict for platform_cli/)
+## make lint: ruff, ruff format and mypy (strict for platform_cli/); .ci/run runs it before make test
 lint: $(STAMP)
 	$(BIN)/ruff check platform_cli tests bench
 	$(BIN)/ruff format --check platform_cli tests bench
