@@ -76,6 +76,6 @@ def run(ctx: BenchContext) -> list[Measurement]:
         "python -c copier.run_copy (cold)",
         cli_reference,
         cli_runs,
-        "fresh interpreter each run; issue 2 promises about a second",
+        "fresh interpreter each run; the target is about a second",
     )
     return [warm, cold]

@@ -1,4 +1,4 @@
-"""Issue 6 "Done when": kill the rotation after each step (a real subprocess os._exit()s at the hook) and
+"""Kill the rotation after each step (a real subprocess os._exit()s at the hook) and
 re-run the same command: exactly one current key, it works, the old key is previous, nothing is pending,
 no rotation is left in progress, and no extra key was minted at the vendor. On every backend."""
 

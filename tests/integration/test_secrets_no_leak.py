@@ -1,4 +1,4 @@
-"""Issue 6 "Done when": a planted key value appears in none of stdout, stderr, log files, JSON output, the
+"""A planted key value appears in none of stdout, stderr, log files, JSON output, the
 backend metadata files, or the state store, after every command that touches it, on every backend."""
 
 from __future__ import annotations

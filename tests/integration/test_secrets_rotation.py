@@ -1,4 +1,4 @@
-"""Issue 6 "Done when": the full rotation against real OpenBao, moto Secrets Manager and an env-file,
+"""The full rotation against real OpenBao, moto Secrets Manager and an env-file,
 driven through the CLI in real subprocesses, with a loopback vendor that mints and checks keys."""
 
 from __future__ import annotations

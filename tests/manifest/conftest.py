@@ -1,4 +1,4 @@
-"""Shared manifests for the manifest tests: the full example from DESIGN.md, written to real files."""
+"""Shared manifests for the manifest tests: the full example of the README, written to real files."""
 
 from __future__ import annotations
 

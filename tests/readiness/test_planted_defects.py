@@ -1,4 +1,4 @@
-"""Issue 3 "Done when": a fresh generated repo passes bronze; each planted defect fails exactly its rule.
+"""A fresh generated repo passes bronze; each planted defect fails exactly its rule.
 
 One repo is generated per module (rendering takes about a second) and copied per test.
 """

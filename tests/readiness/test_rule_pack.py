@@ -18,7 +18,7 @@ from platform_cli.resources import policies_dir, schema_path
 
 PACK = policies_dir() / "readiness"
 
-# Issue 3, item 7: these ids are a public contract (waivers and CI reference them).
+# These ids are a public contract (waivers and CI reference them).
 PROMISED_LEVELS = {
     "owner-declared": "bronze",
     "model-pinned": "bronze",
