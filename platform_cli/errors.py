@@ -1,4 +1,4 @@
-"""One error root; each subclass maps to exactly one process exit code (see DESIGN.md)."""
+"""One error root; each subclass maps to exactly one process exit code (`ExitCode`, the README's table)."""
 
 from __future__ import annotations
 

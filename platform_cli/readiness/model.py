@@ -109,11 +109,21 @@ class Report:
             if f.failed and f.rule.severity == "error" and LEVELS.index(f.rule.level) <= rank
         ]
 
+    def expired_on_failing(self, rule_id: str) -> WaiverNote | None:
+        """The expired waiver of a rule that fails: one failure with its finding, reported together."""
+        if not any(f.failed and f.rule.id == rule_id for f in self.findings):
+            return None
+        return next((n for n in self.waiver_notes if n.kind == "expired" and n.waiver.rule_id == rule_id), None)
+
+    def expired_alone(self) -> list[WaiverNote]:
+        """Expired waivers of rules that do not fail (now passing, or unknown here): failures of their own."""
+        failing = {f.rule.id for f in self.findings if f.failed}
+        return [n for n in self.waiver_notes if n.kind == "expired" and n.waiver.rule_id not in failing]
+
     def counts(self) -> dict[str, int]:
-        """What the summary line of every format says. An expired waiver fails the check with its own
-        finding, so it counts as one failure (as in JUnit, where it is a failing testcase)."""
+        """What the summary line of every format says. A failing rule whose waiver expired is one failure;
+        an expired waiver of a rule that passes fails on its own (as in JUnit, a failing testcase each)."""
         passed = sum(1 for f in self.findings if f.status == "pass")
-        failed = sum(1 for f in self.findings if f.failed)
-        failed += sum(1 for n in self.waiver_notes if n.kind == "expired")
+        failed = sum(1 for f in self.findings if f.failed) + len(self.expired_alone())
         waived = sum(1 for f in self.findings if f.status == "waived")
         return {"passed": passed, "failed": failed, "waived": waived}

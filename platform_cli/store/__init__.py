@@ -17,7 +17,7 @@ Layout:
 - `urls.py`         URL parsing and password redaction; `errors.py` StoreError / StoreConflict.
 - `store.py`        `Store` (schema, transactions, query methods) and `open_store`.
 
-How a later issue adds a table (e.g. prompt labels):
+How to add a table (e.g. prompt labels):
 1. Add a module `sql/<part>.py` holding the part's migration(s) and queries, and append the migration to
    `sql.MIGRATIONS` (in `sql/__init__.py`) with the next version number. Never edit or reorder a released
    one: its checksum is recorded in `schema_migrations` and a mismatch is refused.

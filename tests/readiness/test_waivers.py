@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
 
 from platform_cli.errors import InvalidFile, UserError
 from platform_cli.readiness.model import Finding, Location, Report, Rule, Waiver
+from platform_cli.readiness.output.common import summary_line
+from platform_cli.readiness.output.junit import render_junit
 from platform_cli.readiness.waivers import apply_waivers, load_waivers, max_days
 
 TODAY = dt.date(2025, 3, 1)
@@ -167,7 +170,13 @@ def test_expired_waiver_does_not_waive_and_fails_the_report() -> None:
     )
     report = Report("r", "f", "experimental", "bronze", findings, notes, reached="bronze")
     assert not report.passed
-    assert report.counts() == {"passed": 0, "failed": 2, "waived": 0}  # the rule, and its expired waiver
+    # one failure: the rule failing IS what its expired waiver no longer covers (counted once everywhere)
+    assert report.counts() == {"passed": 0, "failed": 1, "waived": 0}
+    junit = ET.fromstring(render_junit(report).split("\n", 1)[1])
+    assert (junit.get("tests"), junit.get("failures")) == ("1", "1")
+    (failure,) = junit.iter("failure")
+    assert "waiver for model-pinned expired on 2025-02-28" in (failure.text or "")
+    assert summary_line(report).startswith("0 passed, 1 failed")
 
 
 def test_waiver_for_a_passing_rule_is_unused_and_informational() -> None:
@@ -191,3 +200,5 @@ def test_expired_waiver_for_a_rule_that_now_passes_still_says_expired() -> None:
     report = Report("r", "f", "experimental", "bronze", findings, notes, reached=None)
     assert not report.passed
     assert report.counts() == {"passed": 1, "failed": 1, "waived": 0}  # never "0 failed" on a failed check
+    junit = ET.fromstring(render_junit(report).split("\n", 1)[1])
+    assert (junit.get("tests"), junit.get("failures")) == ("2", "1")  # the rule passes; the waiver fails

@@ -35,7 +35,7 @@ def _body(finding: Finding) -> str:
     return _x("\n".join(lines))
 
 
-def _testcase(parent: ET.Element, finding: Finding) -> None:
+def _testcase(parent: ET.Element, finding: Finding, expired: str | None = None) -> None:
     rule = finding.rule
     case = ET.SubElement(parent, "testcase", classname=f"readiness.{rule.level}", name=_x(rule.id), time="0")
     if finding.locations:
@@ -45,7 +45,7 @@ def _testcase(parent: ET.Element, finding: Finding) -> None:
         if finding.status == "unknown" and not first.startswith("cannot check"):
             first = f"cannot check: {first}"
         failure = ET.SubElement(case, "failure", message=_x(one_line(first)), type=rule.severity)
-        failure.text = _body(finding)
+        failure.text = _body(finding) + (_x(f"\n\n{expired}") if expired else "")
     elif finding.status == "waived":
         skipped = ET.SubElement(case, "skipped", message=_x(one_line(f"waived: {waiver_text(finding)}")))
         skipped.text = _body(finding)
@@ -55,7 +55,8 @@ def _testcase(parent: ET.Element, finding: Finding) -> None:
 
 
 def render_junit(report: Report) -> str:
-    """`<testsuites>` with one `<testsuite>` for the repo; expired waivers are failing testcases."""
+    """`<testsuites>` with one `<testsuite>` for the repo. An expired waiver is a failing testcase of its own
+    when its rule passes; when the rule fails, the rule's failure says the waiver expired (one failure)."""
     suites = ET.Element("testsuites", name="platform-readiness")
     suite = ET.SubElement(suites, "testsuite", name=_x(f"readiness {report.feature}"), time="0")
     props = ET.SubElement(suite, "properties")
@@ -69,15 +70,17 @@ def render_junit(report: Report) -> str:
         ET.SubElement(props, "property", name=name, value=_x(value))
 
     for finding in report.findings:
-        _testcase(suite, finding)
+        note = report.expired_on_failing(finding.rule.id) if finding.failed else None
+        _testcase(suite, finding, note.message if note else None)
     tests = len(report.findings)
     failures = sum(1 for f in report.findings if f.failed)
     skipped = sum(1 for f in report.findings if f.status == "waived")
 
     notes_out = [f"{verdict(report)}; {summary_line(report)}"]
+    alone = report.expired_alone()
     for note in report.waiver_notes:
         where = location_text(note.waiver.location)
-        if note.kind == "expired":
+        if note in alone:
             case = ET.SubElement(
                 suite,
                 "testcase",
@@ -91,7 +94,7 @@ def render_junit(report: Report) -> str:
             failure.text = _x(f"{note.message} ({where})" if where else note.message)
             tests += 1
             failures += 1
-        else:
+        elif note.kind == "unused":
             notes_out.append(
                 f"unused waiver {note.waiver.rule_id}: {note.message}" + (f" ({where})" if where else "")
             )
