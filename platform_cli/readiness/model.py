@@ -113,7 +113,9 @@ class Report:
         """The expired waiver of a rule that fails: one failure with its finding, reported together."""
         if not any(f.failed and f.rule.id == rule_id for f in self.findings):
             return None
-        return next((n for n in self.waiver_notes if n.kind == "expired" and n.waiver.rule_id == rule_id), None)
+        return next(
+            (n for n in self.waiver_notes if n.kind == "expired" and n.waiver.rule_id == rule_id), None
+        )
 
     def expired_alone(self) -> list[WaiverNote]:
         """Expired waivers of rules that do not fail (now passing, or unknown here): failures of their own."""

@@ -6,6 +6,8 @@ for a list append instead of a commit. `flush()` waits for everything queued so 
 interpreter exit) flushes and stops the thread. While the store is unreachable rows stay pending (at
 most `max_pending`; beyond that the oldest are dropped and counted in `dropped`) and the writer retries.
 Conversation turns are NOT written here: the next message may need them at once, in any process.
+Expired response-cache entries are deleted here too, after a write, at most `purge_batch` rows at a time:
+again at the next write while a purge finds a full batch, else once every `purge_every_s`.
 """
 
 from __future__ import annotations
@@ -19,12 +21,15 @@ import weakref
 
 from platform_cli.store import Store, StoreError
 from platform_cli.store.connections import StoreLink
+from platform_cli.store.engine import utc_timestamp
 from platform_cli.store.runtime import CachedResponse, UsageEvent
 
 Row = UsageEvent | CachedResponse
 
 log = logging.getLogger("platform_cli.runtime")
 RETRY_S = 1.0
+PURGE_EVERY_S = 300.0
+PURGE_BATCH = 1000
 _LIVE: weakref.WeakSet[BackgroundWriter] = weakref.WeakSet()
 
 
@@ -37,12 +42,17 @@ class BackgroundWriter:
         max_delay_s: float = 0.5,
         max_pending: int = 50_000,
         link: StoreLink | None = None,
+        purge_every_s: float = PURGE_EVERY_S,
+        purge_batch: int = PURGE_BATCH,
     ) -> None:
         self.url = url
         self.link = link or StoreLink(url)  # the writer thread takes its own connection from it
         self.batch_size = batch_size
         self.max_delay_s = max_delay_s
         self.max_pending = max_pending
+        self.purge_every_s = purge_every_s
+        self.purge_batch = purge_batch
+        self.purged = 0  # expired cache entries deleted by this writer
         self.dropped = 0
         self.last_error: str | None = None
         self._reset()
@@ -60,6 +70,7 @@ class BackgroundWriter:
         self._flushing = False
         self._closing = False
         self._thread: threading.Thread | None = None
+        self._purge_due = 0.0  # monotonic time of the next purge (0: at the first write)
 
     # --- the caller's side --------------------------------------------------------------------------------
     def record(self, event: UsageEvent) -> None:
@@ -158,7 +169,9 @@ class BackgroundWriter:
         try:
             while (batch := self._take()) is not None:
                 try:
-                    _write(self.link.require(), batch)
+                    store = self.link.require()
+                    _write(store, batch)
+                    self._purge(store)  # before settling, so flush() returns with the purge done
                 except Exception as error:  # StoreError, or a bug: never let the thread die with rows held
                     if isinstance(error, StoreError):
                         self.link.failed(error)  # serving threads back off too, and everyone reconnects
@@ -174,6 +187,19 @@ class BackgroundWriter:
                     self._cond.notify_all()
         finally:
             self.link.close()
+
+    def _purge(self, store: Store) -> None:
+        """Delete a bounded batch of expired cache entries when one is due (after a successful write)."""
+        if time.monotonic() < self._purge_due:
+            return
+        try:
+            deleted = store.purge_expired_responses(utc_timestamp(), self.purge_batch)
+        except Exception as error:  # the rows are written (never re-queue them); retried after the pause
+            log.warning("could not delete expired response-cache entries: %s", error)
+            deleted = 0
+        self.purged += deleted
+        full = deleted >= self.purge_batch  # more may be waiting: go on at the next write
+        self._purge_due = 0.0 if full else time.monotonic() + self.purge_every_s
 
     def _failed(self, batch: list[Row], error: Exception) -> None:
         self.last_error = str(error) if isinstance(error, StoreError) else f"{type(error).__name__}: {error}"

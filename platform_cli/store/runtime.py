@@ -142,8 +142,13 @@ class RuntimeQueries:
         row = self._db.fetchone(sql.COUNT_CACHED_RESPONSES_OF_VERSION, (prompt, version))
         return 0 if row is None else int(row[0])
 
-    def purge_expired_responses(self, now: str) -> int:
-        return self._db.execute(sql.DELETE_EXPIRED_RESPONSES, (now,)).rowcount
+    def purge_expired_responses(self, now: str, limit: int = 1000) -> int:
+        """Delete up to `limit` entries that expired at or before `now`; return how many were deleted."""
+        return self._db.execute(sql.DELETE_EXPIRED_RESPONSES, (now, limit)).rowcount
+
+    def count_expired_responses(self, now: str) -> int:
+        row = self._db.fetchone(sql.COUNT_EXPIRED_RESPONSES, (now,))
+        return 0 if row is None else int(row[0])
 
     # --- conversation turns -------------------------------------------------------------------------------
     def add_turns(self, turns: Sequence[TurnRecord]) -> None:

@@ -107,7 +107,13 @@ UPSERT_CACHED_RESPONSE = (
     " created_at = excluded.created_at, expires_at = excluded.expires_at"
 )
 DELETE_CACHED_RESPONSES_OF_VERSION = "DELETE FROM response_cache WHERE prompt = ? AND prompt_version = ?"
-DELETE_EXPIRED_RESPONSES = "DELETE FROM response_cache WHERE expires_at <= ?"
+# Bounded: at most `limit` rows per statement (the oldest first, by the expiry index), so a purge never
+# holds the write lock for long however much expired meanwhile.
+DELETE_EXPIRED_RESPONSES = (
+    "DELETE FROM response_cache WHERE cache_key IN"
+    " (SELECT cache_key FROM response_cache WHERE expires_at <= ? ORDER BY expires_at LIMIT ?)"
+)
+COUNT_EXPIRED_RESPONSES = "SELECT count(*) FROM response_cache WHERE expires_at <= ?"
 COUNT_CACHED_RESPONSES_OF_VERSION = (
     "SELECT count(*) FROM response_cache WHERE prompt = ? AND prompt_version = ?"
 )

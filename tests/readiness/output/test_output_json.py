@@ -35,7 +35,11 @@ def test_content(report: Report) -> None:
         False,
         "bronze",
     )
-    assert doc["counts"] == {"passed": 2, "failed": 4, "waived": 1}  # 4 failed rules (one of them also expired its waiver)
+    assert doc["counts"] == {
+        "passed": 2,
+        "failed": 4,
+        "waived": 1,
+    }  # 4 failed rules (one with an expired waiver)
     pinned = next(f for f in doc["findings"] if f["rule_id"] == "model-pinned")
     assert pinned["status"] == "fail" and pinned["failed"] is True
     assert pinned["locations"] == [
