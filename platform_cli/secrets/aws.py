@@ -22,10 +22,12 @@ from platform_cli.secrets.model import (
     RotationMeta,
     SecretState,
     SecretUnavailable,
+    Serving,
     Stage,
     VersionInfo,
     iso,
     parse_iso,
+    serving_from,
     utcnow,
 )
 
@@ -169,6 +171,9 @@ class AwsBackend:
             rolled_back=parse_iso(tags.get("rolled-back-at")),
             journal=journal,
         )
+
+    def serving(self) -> Serving:
+        return serving_from(self)
 
     def read(self, stage: Stage) -> str | None:
         response = self._call("get_secret_value", VersionStage=LABELS[stage])

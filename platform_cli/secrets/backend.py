@@ -14,7 +14,7 @@ from typing import Protocol
 
 from platform_cli.errors import UserError
 from platform_cli.manifest.model import SecretSpec
-from platform_cli.secrets.model import RotationMeta, SecretState, Stage
+from platform_cli.secrets.model import RotationMeta, SecretState, Serving, Stage
 
 BACKENDS = ("env-file", "vault", "aws")
 
@@ -31,6 +31,11 @@ class SecretBackend(Protocol):
 
     def read(self, stage: Stage) -> str | None:
         """The value of the current, pending or previous version (None when there is none)."""
+        ...
+
+    def serving(self) -> Serving:
+        """What the runtime serves (`SecretReader`): current, and previous during its grace period, read
+        with as few requests as the backend allows (the reader calls this on every cache refresh)."""
         ...
 
     def begin(self, token: str, meta: RotationMeta, *, initial: bool) -> None:

@@ -23,10 +23,12 @@ from platform_cli.secrets.model import (
     RotationMeta,
     SecretState,
     SecretUnavailable,
+    Serving,
     Stage,
     VersionInfo,
     iso,
     parse_iso,
+    serving_from,
     utcnow,
 )
 
@@ -182,6 +184,9 @@ class EnvFileBackend:
             journal=journal,
             warnings=warnings,
         )
+
+    def serving(self) -> Serving:
+        return serving_from(self)
 
     def read(self, stage: Stage) -> str | None:
         return self._values().get(self._keys[stage]) or None

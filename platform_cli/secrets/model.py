@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from platform_cli.errors import UserError
+
+if TYPE_CHECKING:
+    from platform_cli.secrets.backend import SecretBackend
 
 Stage = Literal["current", "pending", "previous"]
 
@@ -117,6 +120,21 @@ class SecretState:
 
 
 @dataclass(frozen=True)
+class Serving:
+    """What the runtime serves from a backend: the current value, and the previous one while its grace
+    period lasts, with their version ids. Values: never log, print or store them."""
+
+    current: str | None
+    current_version: str | None = None
+    previous: str | None = None
+    previous_version: str | None = None
+
+    def __repr__(self) -> str:
+        versions = f"current_version={self.current_version!r}, previous_version={self.previous_version!r}"
+        return f"Serving({versions})"
+
+
+@dataclass(frozen=True)
 class RotationMeta:
     """Metadata written with a rotation: who owns the secret and how often it rotates."""
 
@@ -144,3 +162,17 @@ def parse_iso(text: str | None) -> dt.datetime | None:
     except ValueError:
         return None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.timezone.utc)
+
+
+def serving_from(backend: SecretBackend, state: SecretState | None = None) -> Serving:
+    """`serving()` for a backend whose reads cost nothing much (a local file) or are what they are."""
+    state = state or backend.describe()
+    if not state.exists or state.current is None:
+        return Serving(None)
+    previous = backend.read("previous") if state.previous_valid(utcnow()) else None
+    return Serving(
+        backend.read("current"),
+        state.current.id,
+        previous,
+        state.previous.id if previous is not None and state.previous is not None else None,
+    )

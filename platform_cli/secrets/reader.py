@@ -11,7 +11,7 @@ from platform_cli.errors import PlatformError
 from platform_cli.manifest.model import Manifest, SecretSpec
 from platform_cli.secrets.backend import SecretBackend, open_backend
 from platform_cli.secrets.envfile import EnvFileBackend
-from platform_cli.secrets.model import Secret, SecretNotFound, utcnow
+from platform_cli.secrets.model import Secret, SecretNotFound
 from platform_cli.secrets.status import rotate_command
 
 RETRY_AFTER_FAILURE_S = 5.0  # while a backend is down, serve the last value and retry this often
@@ -95,16 +95,14 @@ class SecretReader:
         )
         if isinstance(backend, EnvFileBackend) and not backend.path.exists():
             return self._from_env(name, missing)
-        state = backend.describe()
-        value = backend.read("current") if state.exists else None
-        if value is None:
+        served = backend.serving()
+        if served.current is None:
             if isinstance(backend, EnvFileBackend):
                 return self._from_env(name, missing)
             raise SecretNotFound(missing)
         previous = None
-        if state.previous is not None and state.previous_valid(utcnow()):
-            old = backend.read("previous")
-            if old is not None:
-                previous = Secret(name, old, version=state.previous.id, backend=spec.backend)
-        version = state.current.id if state.current else None
-        return Secret(name, value, version=version, backend=spec.backend, previous=previous)
+        if served.previous is not None:
+            previous = Secret(name, served.previous, version=served.previous_version, backend=spec.backend)
+        return Secret(
+            name, served.current, version=served.current_version, backend=spec.backend, previous=previous
+        )

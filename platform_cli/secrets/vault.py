@@ -28,6 +28,7 @@ from platform_cli.secrets.model import (
     RotationMeta,
     SecretState,
     SecretUnavailable,
+    Serving,
     Stage,
     VersionInfo,
     iso,
@@ -165,14 +166,29 @@ class VaultBackend:
 
     # --- SecretBackend --------------------------------------------------------------------------------
     def describe(self) -> SecretState:
-        meta = self._metadata(self.path)
+        return self._state(self._metadata(self.path), self._metadata(self._pending_path))
+
+    def serving(self) -> Serving:
+        """Two requests (metadata, current version), three during a grace period (previous version)."""
+        state = self._state(self._metadata(self.path), None)
+        if state.current is None:
+            return Serving(None)
+        current = self._read_data(self.path, int(state.current.id))
+        previous = None
+        if state.previous is not None and state.previous_valid(utcnow()):
+            previous = self._read_data(self.path, int(state.previous.id))
+        return Serving(
+            current, state.current.id, previous, state.previous.id if state.previous and previous else None
+        )
+
+    def _state(self, meta: dict[str, Any] | None, pending_meta: dict[str, Any] | None) -> SecretState:
+        """The state from the secret's metadata (and its pending path's, when read; else no pending)."""
         custom = self._custom(meta)
         versions: dict[str, Any] = (meta or {}).get("versions") or {}
         current_number = int((meta or {}).get("current_version") or 0)
         current = _version(versions, current_number)
         previous_number = int(custom.get("previous_version") or max(current_number - 1, 0))
         previous = _version(versions, previous_number) if previous_number != current_number else None
-        pending_meta = self._metadata(self._pending_path)
         pending = None
         if pending_meta and int(pending_meta.get("current_version") or 0) > 0:
             pending = VersionInfo("pending", parse_iso(pending_meta.get("updated_time")))
@@ -206,7 +222,7 @@ class VaultBackend:
             return self._read_data(self.path)
         if stage == "pending":
             return self._read_data(self._pending_path)
-        state = self.describe()
+        state = self._state(self._metadata(self.path), None)
         return self._read_data(self.path, int(state.previous.id)) if state.previous else None
 
     def begin(self, token: str, meta: RotationMeta, *, initial: bool) -> None:
