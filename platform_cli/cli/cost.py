@@ -352,8 +352,3 @@ def trends_command(
 
 
 COMMANDS: list[click.Command] = [group]
-
-# The dashboard, metrics, alerts and grafana commands live in their own module and attach to `group`.
-from platform_cli.cli import cost_observe as _observe  # noqa: E402
-
-_ = _observe

@@ -35,9 +35,11 @@ _FINISH = {
 
 class AnthropicProvider(HTTPProvider):
     kind = "anthropic"
+    default_base_url: str | None = DEFAULT_BASE_URL
     path = "/v1/messages"
 
-    def auth_headers(self, key: str) -> dict[str, str]:
+    @staticmethod
+    def auth_headers(key: str) -> dict[str, str]:
         return {"x-api-key": key, "anthropic-version": API_VERSION}
 
     def request_body(

@@ -13,7 +13,7 @@ from platform_cli.errors import PlatformError
 from platform_cli.httpclient import RedirectRefused, ResponseTooLarge, excerpt, new_session, redact
 from platform_cli.providers.base import FailureKind, ProviderError
 from platform_cli.providers.resilience import parse_retry_after
-from platform_cli.secrets import Secret
+from platform_cli.secretvalue import Secret
 
 KeySource = Callable[[], Secret]
 DEFAULT_TIMEOUT_S = 30.0
@@ -37,7 +37,9 @@ class HTTPProvider:
     """
 
     kind = "http"
-    path = "/"
+    path = "/"  # where completions are posted, under the base URL (see api_url)
+    models_path = "/v1/models"  # the models list: what a key check calls, under the same base URL
+    default_base_url: str | None = None  # None: the manifest must give base_url
 
     def __init__(
         self,
@@ -64,8 +66,16 @@ class HTTPProvider:
         self.session.close()
 
     # --- for subclasses ----------------------------------------------------------------------------------
-    def auth_headers(self, key: str) -> dict[str, str]:
+    @staticmethod
+    def auth_headers(key: str) -> dict[str, str]:
+        """The headers that carry `key` (the runtime's requests and the key checks send the same)."""
         raise NotImplementedError
+
+    @classmethod
+    def models_url(cls, base_url: str | None) -> str | None:
+        """The models-list URL of the server at `base_url` (else the vendor's), beside `path`."""
+        base = base_url or cls.default_base_url
+        return api_url(base, cls.models_path) if base else None
 
     def error_message(self, body: Any) -> str | None:
         """The vendor's error text from a JSON error body (both vendors nest it under `error.message`)."""

@@ -28,9 +28,11 @@ class OpenAIProvider(HTTPProvider):
     """kind `openai` (api.openai.com) and `openai-compatible` (vLLM, llama.cpp, proxies; needs base_url)."""
 
     kind = "openai"
+    default_base_url: str | None = DEFAULT_BASE_URL
     path = "/v1/chat/completions"
 
-    def auth_headers(self, key: str) -> dict[str, str]:
+    @staticmethod
+    def auth_headers(key: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {key}"}
 
     def request_body(
@@ -93,3 +95,4 @@ class OpenAIProvider(HTTPProvider):
 
 class OpenAICompatibleProvider(OpenAIProvider):
     kind = "openai-compatible"
+    default_base_url = None  # vLLM, llama.cpp, a proxy: the manifest's base_url says where

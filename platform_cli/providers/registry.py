@@ -16,7 +16,7 @@ from platform_cli.providers.fake import FakeProvider
 from platform_cli.providers.http import KeySource
 from platform_cli.providers.resilience import CircuitBreaker, RetryPolicy
 from platform_cli.providers.resilient import Resilient
-from platform_cli.secrets import Secret
+from platform_cli.secretvalue import Secret
 
 
 @dataclass(frozen=True)

@@ -10,16 +10,12 @@ import os
 import subprocess
 from dataclasses import dataclass
 from typing import Protocol
-from urllib.parse import urlsplit
 
 import requests
 
 from platform_cli.httpclient import RedirectRefused, new_session, shown_url
 from platform_cli.manifest.model import Manifest, ProviderSpec
-
-OPENAI_BASE = "https://api.openai.com/v1"
-ANTHROPIC_BASE = "https://api.anthropic.com"
-ANTHROPIC_VERSION = "2023-06-01"
+from platform_cli.providers.endpoints import http_adapter
 
 
 @dataclass(frozen=True)
@@ -39,10 +35,14 @@ class KeyCheck(Protocol):
 
 @dataclass(frozen=True)
 class ModelsListCheck:
-    """GET the provider's models list with the key: 2xx works, 401/403 is rejected, anything else fails."""
+    """GET the provider's models list with the key: 2xx works, 401/403 is rejected, anything else fails.
+
+    `kind` is the provider kind whose adapter says how the key is sent (`auth_headers`), so the check
+    sends exactly what the runtime will.
+    """
 
     url: str
-    auth: str = "bearer"  # bearer (OpenAI and compatible servers) | anthropic (x-api-key)
+    kind: str = "openai"
     timeout_s: float = 10.0
 
     @property
@@ -50,10 +50,10 @@ class ModelsListCheck:
         return f"GET {self.url}"
 
     def run(self, value: str) -> CheckResult:
-        if self.auth == "anthropic":
-            headers = {"x-api-key": value, "anthropic-version": ANTHROPIC_VERSION}
-        else:
-            headers = {"Authorization": f"Bearer {value}"}
+        adapter = http_adapter(self.kind)
+        if adapter is None:
+            return CheckResult(False, f"not tested: provider kind {self.kind!r} has no HTTP adapter")
+        headers = adapter.auth_headers(value)
         try:
             with new_session(headers) as session:
                 response = session.get(self.url, timeout=self.timeout_s)
@@ -111,16 +111,13 @@ class NoCheck:
         return CheckResult(True, "skipped")
 
 
-def models_url(provider: ProviderSpec) -> ModelsListCheck:
-    """The models-list check for a keyed provider (OpenAI, an OpenAI-compatible server, Anthropic)."""
-    if provider.kind == "anthropic":
-        base = (provider.base_url or ANTHROPIC_BASE).rstrip("/")
-        base = base[: -len("/v1")] if base.endswith("/v1") else base
-        return ModelsListCheck(f"{base}/v1/models", auth="anthropic")
-    base = (provider.base_url or OPENAI_BASE).rstrip("/")
-    if urlsplit(base).path in ("", "/"):
-        base += "/v1"  # a bare host (http://127.0.0.1:8000) serves the OpenAI API under /v1
-    return ModelsListCheck(f"{base}/models")
+def models_url(provider: ProviderSpec) -> KeyCheck:
+    """The models-list check of a keyed provider: the list beside the endpoint the runtime posts to."""
+    adapter = http_adapter(provider.kind)
+    url = adapter.models_url(provider.base_url) if adapter is not None else None
+    if url is None:
+        return NoCheck(f"provider {provider.name} ({provider.kind}) has no URL to test a key against")
+    return ModelsListCheck(url, provider.kind)
 
 
 def default_check(manifest: Manifest, name: str, test_command: str | None = None) -> KeyCheck:

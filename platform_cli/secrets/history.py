@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from platform_cli.errors import UserError
-from platform_cli.readiness.facts.files import list_repo_files
+from platform_cli.scanners.repofiles import list_repo_files
 from platform_cli.scanners.secrets import Hit, scan_text, scan_tree
 from platform_cli.scanners.textfiles import MAX_TEXT_BYTES, read_text
 

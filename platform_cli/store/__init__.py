@@ -13,9 +13,10 @@ Layout:
 - `statements.py`   SQL text types (`Migration`, `ByDialect`) and the `?` -> `%s` translation.
 - `migrations.py`   the runner: one transaction per migration, cross-process lock, checksums, version checks.
 - `engine.py`       the Engine contract; `sqlite_engine.py` / `postgres_engine.py` implement it (psycopg is
-                    imported only when a postgresql:// URL is opened).
+                    imported only when a postgresql:// URL is opened, by `store.open_engine`).
 - `urls.py`         URL parsing and password redaction; `errors.py` StoreError / StoreConflict.
-- `store.py`        `Store` (schema, transactions, query methods) and `open_store`.
+- `store.py`        `Store` (schema, transactions, query methods), `open_store` and `open_engine`.
+- `connections.py`  `StoreLink`: the connection policy of long-running code (per-thread reuse, back-off).
 
 How to add a table (e.g. prompt labels):
 1. Add a module `sql/<part>.py` holding the part's migration(s) and queries, and append the migration to

@@ -1,4 +1,4 @@
-"""The engine contract (execute, transaction, close) and `open_engine`, importing a driver only when used."""
+"""The engine contract (execute, transaction, close) that the SQLite and PostgreSQL engines implement."""
 
 from __future__ import annotations
 
@@ -71,17 +71,6 @@ class Engine(ABC):
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.url}>"
-
-
-def open_engine(url: StoreURL) -> Engine:
-    """Connect to the store at `url` (already parsed), importing only the driver it needs."""
-    if url.dialect == "sqlite":
-        from platform_cli.store.sqlite_engine import SQLiteEngine
-
-        return SQLiteEngine(url)
-    from platform_cli.store.postgres_engine import PostgresEngine
-
-    return PostgresEngine(url)
 
 
 def utc_timestamp(moment: dt.datetime | None = None) -> str:

@@ -9,14 +9,14 @@ from types import TracebackType
 from platform_cli.store import migrations as runner
 from platform_cli.store import sql
 from platform_cli.store.cost import CostQueries
-from platform_cli.store.engine import Engine, open_engine
+from platform_cli.store.engine import Engine
 from platform_cli.store.evals import EvalQueries
 from platform_cli.store.migrations import AppliedMigration
 from platform_cli.store.prompts import PromptQueries
 from platform_cli.store.rollback import RollbackQueries
 from platform_cli.store.runtime import RuntimeQueries
 from platform_cli.store.statements import Migration, check_migrations
-from platform_cli.store.urls import Dialect, parse_url
+from platform_cli.store.urls import Dialect, StoreURL, parse_url
 
 
 class Store(PromptQueries, RuntimeQueries, EvalQueries, CostQueries, RollbackQueries):
@@ -108,3 +108,14 @@ def open_store(url: str, *, migrate: bool = True, migrations: Sequence[Migration
             store.close()
             raise
     return store
+
+
+def open_engine(url: StoreURL) -> Engine:
+    """Connect to the store at `url` (already parsed), importing only the driver it needs."""
+    if url.dialect == "sqlite":
+        from platform_cli.store.sqlite_engine import SQLiteEngine
+
+        return SQLiteEngine(url)
+    from platform_cli.store.postgres_engine import PostgresEngine
+
+    return PostgresEngine(url)

@@ -73,13 +73,13 @@ def test_a_same_origin_redirect_is_followed_with_its_credentials(
     assert origin.last(ANTHROPIC_PATH).headers["x-api-key"] == KEY
 
 
-@pytest.mark.parametrize("auth", ["anthropic", "bearer"])
+@pytest.mark.parametrize("kind", ["anthropic", "openai"])
 def test_a_key_check_does_not_pass_on_another_hosts_answer(
-    servers: tuple[LLMServer, LLMServer], auth: str
+    servers: tuple[LLMServer, LLMServer], kind: str
 ) -> None:
     origin, elsewhere = servers
     origin.script("/v1/models", Reply(307, headers={"Location": f"{elsewhere.base_url}/v1/models"}))
-    result = ModelsListCheck(f"{origin.base_url}/v1/models", auth=auth).run(KEY)
+    result = ModelsListCheck(f"{origin.base_url}/v1/models", kind).run(KEY)
     assert not result.ok and "another origin" in result.detail
     assert elsewhere.requests == []
 

@@ -7,7 +7,8 @@ from pathlib import Path
 from fact_repos import BASE_MANIFEST, collect, git, make_repo
 
 from platform_cli.readiness.facts.base import RepoContext
-from platform_cli.readiness.facts.files import FilesCollector, list_repo_files, repo_texts
+from platform_cli.readiness.facts.files import FilesCollector, repo_texts
+from platform_cli.scanners.repofiles import list_repo_files
 
 
 def test_git_repo_lists_tracked_and_untracked_but_not_ignored_or_deleted(tmp_path: Path) -> None:

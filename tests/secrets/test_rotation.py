@@ -48,7 +48,7 @@ def test_rotate_records_steps_and_keeps_previous(backend: EnvFileBackend) -> Non
 
 def test_failed_check_discards_pending_and_keeps_current(backend: EnvFileBackend, vendor: Vendor) -> None:
     vendor.accept("good-key-1")
-    check = ModelsListCheck(f"{vendor.base_url}/models")
+    check = ModelsListCheck(f"{vendor.base_url}/models", "openai-compatible")
     rotation.rotate(backend, name="API_KEY", source=lambda: "good-key-1", check=check, meta=META)
     report = rotation.rotate(backend, name="API_KEY", source=lambda: "bad-key-2", check=check, meta=META)
     assert report.outcome == "test-failed" and report.failed

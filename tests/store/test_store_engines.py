@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from platform_cli.store import StoreConflict, StoreError, open_store
-from platform_cli.store.engine import Engine, open_engine
+from platform_cli.store.engine import Engine
+from platform_cli.store.store import open_engine
 from platform_cli.store.urls import parse_url
 
 

@@ -14,7 +14,7 @@ import store_migration_worker as worker
 from store_migration_worker import CONCURRENT, INITIAL, NUMBERS, WIDGETS
 
 from platform_cli.store import Migration, StoreError, open_store, sql
-from platform_cli.store.engine import open_engine
+from platform_cli.store.store import open_engine
 from platform_cli.store.urls import parse_url
 
 BROKEN = Migration(

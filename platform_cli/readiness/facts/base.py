@@ -7,6 +7,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
+from platform_cli.scanners.repofiles import list_repo_files
+
 
 @dataclass(frozen=True)
 class Fact:
@@ -44,8 +46,6 @@ class RepoContext:
     @cached_property
     def tracked_files(self) -> list[str]:
         """Repo-relative paths of files git tracks (all non-ignored files when not a git repo)."""
-        from platform_cli.readiness.facts.files import list_repo_files
-
         return list_repo_files(self.root)
 
 

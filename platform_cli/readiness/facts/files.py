@@ -1,32 +1,12 @@
-"""Which files a repo holds: the tracked-file list every scan reads, and the `files` fact (expected files)."""
+"""The `files` fact (what a golden-path repo is expected to hold) and the repo texts every scan reads."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-from pathlib import Path
 from typing import Any
 
 from platform_cli.readiness.facts.base import Fact, RepoContext
+from platform_cli.scanners.repofiles import list_repo_files as list_repo_files
 from platform_cli.scanners.textfiles import read_text
-
-# Directories never worth reading when the repo is not a git repo (or git is unavailable).
-SKIP_DIRS = frozenset(
-    {
-        ".git",
-        ".venv",
-        "venv",
-        "node_modules",
-        ".platform",
-        "__pycache__",
-        ".mypy_cache",
-        ".pytest_cache",
-        ".ruff_cache",
-        ".tox",
-        "dist",
-        "build",
-    }
-)
 
 # (path, what it is for) of every file or directory a golden-path feature repo is expected to hold.
 EXPECTED: tuple[tuple[str, str], ...] = (
@@ -42,47 +22,6 @@ EXPECTED: tuple[tuple[str, str], ...] = (
     (".gitignore", "keeps .env and .platform/ out of git"),
 )
 CI_FILES = (".github/workflows/", ".gitlab-ci.yml")
-
-
-def _is_git_repo(root: Path) -> bool:
-    return (root / ".git").exists()
-
-
-def _git_files(root: Path) -> list[str] | None:
-    try:
-        proc = subprocess.run(
-            ["git", "ls-files", "-z", "-co", "--exclude-standard"],
-            cwd=root,
-            capture_output=True,
-            check=False,
-            timeout=30,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    if proc.returncode != 0:
-        return None
-    names = proc.stdout.decode("utf-8", "surrogateescape").split("\0")
-    # ls-files still lists tracked files deleted from the work tree; only existing files can be read.
-    return sorted({n for n in names if n and (root / n).is_file()})
-
-
-def _walk_files(root: Path) -> list[str]:
-    found: list[str] = []
-    for current, dirs, files in os.walk(root):
-        dirs[:] = [d for d in dirs if d not in SKIP_DIRS]
-        rel_dir = Path(current).relative_to(root)
-        for name in files:
-            found.append((rel_dir / name).as_posix())
-    return sorted(found)
-
-
-def list_repo_files(root: Path) -> list[str]:
-    """Repo-relative POSIX paths: `git ls-files -co --exclude-standard` in a git repo, else a walk."""
-    if _is_git_repo(root):
-        listed = _git_files(root)
-        if listed is not None:
-            return listed
-    return _walk_files(root)
 
 
 def repo_texts(ctx: RepoContext) -> dict[str, str]:
