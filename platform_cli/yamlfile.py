@@ -99,9 +99,13 @@ class LoadedYaml:
             return _mark(key)
         return _mark(value)
 
-    def problem(self, json_path: JsonPath, message: str, hint: str = "") -> Problem:
-        """A Problem located at `json_path` in this file (the builder every YAML-reading module uses)."""
-        line, column = self.locate(json_path) or (None, None)
+    def problem(self, json_path: JsonPath, message: str, hint: str = "", *, at_key: bool = False) -> Problem:
+        """A Problem located at `json_path` in this file (the builder every YAML-reading module uses).
+
+        `at_key`: point at the key of the last step (e.g. a declared name) rather than at its value.
+        """
+        where = (self.key_position(json_path) if at_key else None) or self.locate(json_path)
+        line, column = where or (None, None)
         return Problem(self.display, line, column, render_path(json_path), message, hint)
 
 

@@ -153,8 +153,7 @@ def load_suite(
     problems: list[Problem] = []
 
     def problem(json_path: list[str | int], message: str, hint: str = "") -> None:
-        line, column = loaded.locate(json_path) or (None, None)
-        problems.append(Problem(shown, line, column, render_path(json_path), message, hint))
+        problems.append(loaded.problem(json_path, message, hint))
 
     if data["name"] != path.stem:
         problem(["name"], f"name {data['name']!r} differs from the file name {path.stem!r}",

@@ -10,7 +10,7 @@ from typing import Any
 
 from platform_cli.errors import InvalidFile, Problem
 from platform_cli.manifest.model import Manifest, build_manifest
-from platform_cli.yamlfile import LoadedYaml, load_yaml, render_path
+from platform_cli.yamlfile import LoadedYaml, load_yaml
 from platform_cli.yamlschema import load_schema, schema_problems
 
 WHAT = "AIFeature manifest"
@@ -98,13 +98,9 @@ def _duplicates(
         if name in first_seen:
             json_path = ("spec", section, index, "name")
             first_line = loaded.line_of(("spec", section, first_seen[name], "name"))
-            line, column = loaded.locate(json_path) or (None, None)
             problems.append(
-                Problem(
-                    loaded.display,
-                    line,
-                    column,
-                    render_path(json_path),
+                loaded.problem(
+                    json_path,
                     f"{noun} '{name}' is already used by spec.{section}[{first_seen[name]}]"
                     + (f" (line {first_line})" if first_line else ""),
                     f"give each entry of spec.{section} its own name",
@@ -117,7 +113,6 @@ def _duplicates(
 
 def _undeclared_secret(loaded: LoadedYaml, index: int, wanted: str, declared: list[str]) -> Problem:
     json_path = ("spec", "providers", index, "api_key_secret")
-    line, column = loaded.locate(json_path) or (None, None)
     close = difflib.get_close_matches(wanted, declared, n=1, cutoff=0.6)
     hint = f"did you mean '{close[0]}'? " if close else ""
     hint += (
@@ -125,11 +120,8 @@ def _undeclared_secret(loaded: LoadedYaml, index: int, wanted: str, declared: li
         if declared
         else "declare it under spec.secrets with its name, backend and path"
     )
-    return Problem(
-        loaded.display,
-        line,
-        column,
-        render_path(json_path),
+    return loaded.problem(
+        json_path,
         f"secret '{wanted}' is not declared in spec.secrets",
         hint,
     )

@@ -6,12 +6,11 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from platform_cli.errors import InvalidFile, Problem, UserError
+from platform_cli.errors import InvalidFile, UserError
 from platform_cli.manifest import Manifest, load_manifest, resolve_state_url
 from platform_cli.repo import MANIFEST_NAME
 from platform_cli.store import Store, open_store
 from platform_cli.store.urls import parse_url
-from platform_cli.yamlfile import render_path
 
 DEFAULT_PROTECTED_LABELS = ("production",)
 PROMPTS_DIR = "prompts"
@@ -56,12 +55,8 @@ def _protected_labels(manifest: Manifest) -> tuple[str, ...]:
     if isinstance(value, list) and all(isinstance(v, str) and _LABEL.match(v) for v in value):
         return tuple(value)
     json_path = ("spec", "prompts", "protected_labels")
-    line, column = manifest.loaded.locate(json_path) or (None, None)
-    problem = Problem(
-        manifest.display,
-        line,
-        column,
-        render_path(json_path),
+    problem = manifest.loaded.problem(
+        json_path,
         "expected a list of label names",
         "e.g. `protected_labels: [production]` (labels whose moves need --reason)",
     )

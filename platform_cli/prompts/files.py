@@ -21,7 +21,7 @@ from jsonschema.exceptions import SchemaError
 
 from platform_cli.errors import InvalidFile, Problem
 from platform_cli.prompts.errors import RenderError, UnknownPrompt
-from platform_cli.yamlfile import LoadedYaml, relative_display, render_path
+from platform_cli.yamlfile import LoadedYaml, relative_display
 from platform_cli.yamlschema import load_validated
 
 SCHEMA_NAME = "prompt"
@@ -264,19 +264,13 @@ def _build(name: str, data: Mapping[str, Any], *, path: Path | None, version: in
     )
 
 
-def _problem(loaded: LoadedYaml, path: tuple[str | int, ...], message: str, hint: str) -> Problem:
-    line, column = loaded.locate(path) or (None, None)
-    return Problem(loaded.display, line, column, render_path(path), message, hint)
-
-
 def _semantic_problems(loaded: LoadedYaml, name: str) -> list[Problem]:
     """What the schema cannot say: name matches the file, one template form, Jinja syntax, output schema."""
     data: Mapping[str, Any] = loaded.data
     problems: list[Problem] = []
     if "name" in data and data["name"] != name:
         problems.append(
-            _problem(
-                loaded,
+            loaded.problem(
                 ("name",),
                 f"name '{data['name']}' does not match the file name '{name}'",
                 f"rename the file to prompts/{data['name']}.yaml or write `name: {name}`",
@@ -285,8 +279,7 @@ def _semantic_problems(loaded: LoadedYaml, name: str) -> list[Problem]:
     has_messages, has_template = "messages" in data, "template" in data
     if has_messages == has_template:
         problems.append(
-            _problem(
-                loaded,
+            loaded.problem(
                 ("template",) if has_template else (),
                 "give either `messages` or `template`" + (", not both" if has_template else ""),
                 "`messages:` is a chat (a list of {role, content}); `template:` is one text",
@@ -302,8 +295,7 @@ def _semantic_problems(loaded: LoadedYaml, name: str) -> list[Problem]:
             ENV.parse(source)
         except TemplateSyntaxError as error:
             problems.append(
-                _problem(
-                    loaded,
+                loaded.problem(
                     where,
                     f"template syntax error on line {error.lineno} of the template: {error.message}",
                     "fix the Jinja syntax ({{ variable }}, {% if %}...{% endif %})",
@@ -314,8 +306,8 @@ def _semantic_problems(loaded: LoadedYaml, name: str) -> list[Problem]:
             problem = Variable.from_spec(var_name, spec).problem_with(spec["default"])
             if problem:
                 problems.append(
-                    _problem(
-                        loaded, ("variables", var_name, "default"), f"default {problem}", "fix the default"
+                    loaded.problem(
+                        ("variables", var_name, "default"), f"default {problem}", "fix the default"
                     )
                 )
     if isinstance(data.get("output_schema"), Mapping):
@@ -324,7 +316,7 @@ def _semantic_problems(loaded: LoadedYaml, name: str) -> list[Problem]:
         except SchemaError as error:
             path = ("output_schema", *error.absolute_path)
             problems.append(
-                _problem(loaded, path, f"not a valid JSON Schema: {error.message}", "fix the output schema")
+                loaded.problem(path, f"not a valid JSON Schema: {error.message}", "fix the output schema")
             )
     return problems
 

@@ -9,7 +9,7 @@ from jinja2 import meta
 
 from platform_cli.errors import InvalidFile, Problem, UserError
 from platform_cli.prompts.files import ENV, PromptFile, prompt_names, read_prompt
-from platform_cli.yamlfile import LoadedYaml, render_path
+from platform_cli.yamlfile import LoadedYaml
 
 # Names Jinja provides itself (range, dict, loop helpers, ...) are not variables of the prompt.
 _BUILTINS = frozenset(ENV.globals)
@@ -49,8 +49,7 @@ def variable_problems(prompt: PromptFile, loaded: LoadedYaml) -> list[Problem]:
         where: tuple[str | int, ...] = ("template",) if prompt.text else ("messages", index, "content")
         for name in sorted(used - declared):
             problems.append(
-                _problem(
-                    loaded,
+                loaded.problem(
                     where,
                     f"the template uses '{name}', which is not declared under `variables:`",
                     f"declare it: `{name}: {{type: string, description: ...}}` under variables",
@@ -59,12 +58,11 @@ def variable_problems(prompt: PromptFile, loaded: LoadedYaml) -> list[Problem]:
     for name in prompt.variables:
         if name not in used_anywhere:
             problems.append(
-                _problem(
-                    loaded,
+                loaded.problem(
                     ("variables", name),
                     f"variable '{name}' is declared but no template uses it",
                     "use it in a message or remove the declaration",
-                    key=True,
+                    at_key=True,
                 )
             )
     return problems
@@ -77,18 +75,9 @@ def provider_problems(
     if providers is None or wanted is None or wanted in providers:
         return []
     return [
-        _problem(
-            loaded,
+        loaded.problem(
             ("written_for", "provider"),
             f"provider '{wanted}' is not declared in ai-feature.yaml",
             f"use one of: {', '.join(providers) or 'none declared'}",
         )
     ]
-
-
-def _problem(
-    loaded: LoadedYaml, path: tuple[str | int, ...], message: str, hint: str, *, key: bool = False
-) -> Problem:
-    where = (loaded.key_position(path) if key else None) or loaded.locate(path)
-    line, column = where if where else (None, None)
-    return Problem(loaded.display, line, column, render_path(path), message, hint)

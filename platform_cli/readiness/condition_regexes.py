@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from platform_cli.errors import Problem
-from platform_cli.yamlfile import LoadedYaml, render_path
+from platform_cli.yamlfile import LoadedYaml
 
 JsonPath = tuple[str | int, ...]
 
@@ -49,18 +49,14 @@ def _compile_problem(loaded: LoadedYaml, path: JsonPath, regex: str, *, at_key: 
         re.compile(regex)
     except re.error as error:
         where = f" at position {error.pos}" if error.pos is not None else ""
-        found = (loaded.key_position(path) if at_key else None) or loaded.locate(path)
-        line, column = found if found else (None, None)
         what = "patternProperties key" if at_key else "pattern"
         return [
-            Problem(
-                loaded.display,
-                line,
-                column,
-                render_path(path),
+            loaded.problem(
+                path,
                 f"{what} {regex!r} is not a valid regular expression: {error.msg}{where}",
                 "fix the regular expression: a literal ( [ { needs a backslash; in YAML, single "
                 "quotes keep backslashes as written, e.g. '\\d{4}-\\d{2}'",
+                at_key=at_key,
             )
         ]
     return []

@@ -17,7 +17,7 @@ from platform_cli.readiness.condition_regexes import regex_problems
 from platform_cli.readiness.evaluate import template_problem
 from platform_cli.readiness.model import Location, Rule
 from platform_cli.resources import policies_dir
-from platform_cli.yamlfile import LoadedYaml, load_yaml, render_path
+from platform_cli.yamlfile import LoadedYaml, load_yaml
 from platform_cli.yamlschema import load_schema, schema_problems
 
 POLICIES_ENV = "PLATFORM_POLICIES"
@@ -151,18 +151,14 @@ def _unknown_fact(path: Path, rule: Rule, known: Collection[str]) -> Problem:
     if isinstance(loaded.data, dict) and isinstance(loaded.data.get("rules"), list):
         ids = [r.get("id") if isinstance(r, dict) else None for r in loaded.data["rules"]]
         where = ("rules", ids.index(rule.id)) if rule.id in ids else ()
-    found = loaded.key_position((*where, "fact")) or loaded.locate((*where, "fact"))
-    line, column = found if found else (None, None)
     from platform_cli.readiness.facts.registry import ENTRY_POINT_GROUP
 
-    return Problem(
-        loaded.display,
-        line,
-        column,
-        render_path((*where, "fact")),
+    return loaded.problem(
+        (*where, "fact"),
         f"rule '{rule.id}': {unknown_fact_reason(rule.fact, known)}",
         "name a fact an installed collector provides; a company's own facts come from a plugin package "
         f"registering a collector under the '{ENTRY_POINT_GROUP}' entry-point group",
+        at_key=True,
     )
 
 
@@ -243,8 +239,7 @@ def load_rule_file(path: Path) -> list[Rule]:
         if raw["id"] in seen:
             first = loaded.line_of((*seen[raw["id"]], "id"))
             problems.append(
-                _problem(
-                    loaded,
+                loaded.problem(
                     (*where, "id"),
                     f"duplicate rule id '{raw['id']}' (already defined on line {first})",
                     "rule ids are unique: rename this rule or remove one of them",
@@ -266,8 +261,7 @@ def _rule_problems(loaded: LoadedYaml, where: JsonPath, raw: dict[str, Any]) -> 
     for error in sorted(meta.iter_errors(condition), key=lambda e: list(map(str, e.absolute_path))):
         path = (*where, "condition", *error.absolute_path)
         problems.append(
-            _problem(
-                loaded,
+            loaded.problem(
                 path,
                 f"condition is not a valid JSON Schema: {error.message}",
                 "write the condition as a JSON Schema (Draft 2020-12) over the fact's value",
@@ -278,20 +272,13 @@ def _rule_problems(loaded: LoadedYaml, where: JsonPath, raw: dict[str, Any]) -> 
         problem = template_problem(raw[key])
         if problem:
             problems.append(
-                _problem(
-                    loaded,
+                loaded.problem(
                     (*where, key),
                     f"'{key}' message: {problem}",
                     "messages are Jinja templates over fact, item, error and rule, e.g. {{ item.name }}",
                 )
             )
     return problems
-
-
-def _problem(loaded: LoadedYaml, path: JsonPath, message: str, hint: str) -> Problem:
-    found = loaded.locate(path)
-    line, column = found if found else (None, None)
-    return Problem(loaded.display, line, column, render_path(path), message, hint)
 
 
 def _rule(loaded: LoadedYaml, where: JsonPath, raw: dict[str, Any]) -> Rule:

@@ -18,15 +18,16 @@ _NUMBER_TYPES = {"int": int, "float": float}
 
 def _questions(template_dir: Path) -> dict[str, dict[str, Any]] | None:
     """The template's questions by name (None when the template does not declare them in a way we read)."""
-    from platform_cli.scaffold.engines import cookiecutter_context, copier_config
+    from platform_cli.scaffold.engines import cookiecutter_context, copier_config, engine_name
 
-    if (template_dir / "copier.yml").is_file() or (template_dir / "copier.yaml").is_file():
+    engine = engine_name(template_dir)
+    if engine == "copier":
         return {
             k: (v if isinstance(v, dict) else {"default": v})
             for k, v in copier_config(template_dir).items()
             if not k.startswith("_")
         }
-    if (template_dir / "cookiecutter.json").is_file():
+    if engine == "cookiecutter":
         return {
             k: {"default": v} for k, v in cookiecutter_context(template_dir).items() if not k.startswith("_")
         }

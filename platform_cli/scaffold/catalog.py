@@ -9,6 +9,7 @@ from pathlib import Path
 
 from platform_cli.errors import UserError
 from platform_cli.resources import templates_dir
+from platform_cli.scaffold.engines import engine_name
 from platform_cli.yamlfile import load_yaml
 
 GIT_URL = re.compile(r"^(https?://|git@|ssh://|git\+|gh:|gl:|file://)|\.git/?$")
@@ -40,11 +41,8 @@ def _search_dirs() -> list[tuple[Path, bool]]:
 
 
 def _read_info(directory: Path, shipped: bool) -> TemplateInfo | None:
-    if (directory / "copier.yml").is_file() or (directory / "copier.yaml").is_file():
-        engine = "copier"
-    elif (directory / "cookiecutter.json").is_file():
-        engine = "cookiecutter"
-    else:
+    engine = engine_name(directory)
+    if engine is None:
         return None
     meta: dict[str, object] = {}
     meta_file = directory / METADATA_FILE

@@ -152,12 +152,31 @@ def _replayed_answers(template_dir: Path) -> dict[str, Any] | None:
 ENGINES: dict[str, Engine] = {"copier": CopierEngine(), "cookiecutter": CookiecutterEngine()}
 
 
+COPIER_FILES = ("copier.yml", "copier.yaml")
+COOKIECUTTER_FILE = "cookiecutter.json"
+
+
+def copier_file(template_dir: Path) -> Path | None:
+    """The template's copier.yml (or copier.yaml), when it has one."""
+    return next((template_dir / n for n in COPIER_FILES if (template_dir / n).is_file()), None)
+
+
+def engine_name(template_dir: Path) -> str | None:
+    """`copier` or `cookiecutter`, from the marker file the directory holds; None when it holds neither.
+
+    The one place a template's engine is told from its files (copier wins when both are there)."""
+    if copier_file(template_dir) is not None:
+        return "copier"
+    if (template_dir / COOKIECUTTER_FILE).is_file():
+        return "cookiecutter"
+    return None
+
+
 def detect_engine(template_dir: Path) -> Engine:
     """The engine whose marker file the template directory holds."""
-    if (template_dir / "copier.yml").is_file() or (template_dir / "copier.yaml").is_file():
-        return ENGINES["copier"]
-    if (template_dir / "cookiecutter.json").is_file():
-        return ENGINES["cookiecutter"]
+    name = engine_name(template_dir)
+    if name is not None:
+        return ENGINES[name]
     raise UserError(
         f"{template_dir}: not a template "
         "(expected copier.yml for copier or cookiecutter.json for cookiecutter)"
@@ -168,33 +187,25 @@ def copier_config(template_dir: Path) -> dict[str, Any]:
     """copier.yml (or copier.yaml) under the loading policy: a mapping, else a located exit 2."""
     from platform_cli.yamlfile import load_yaml
 
-    for marker in ("copier.yml", "copier.yaml"):
-        config = template_dir / marker
-        if config.is_file():
-            loaded = load_yaml(config, what="copier template config")
-            if loaded.data is None:
-                return {}
-            if not isinstance(loaded.data, dict):
-                raise InvalidFile(
-                    loaded.display,
-                    [
-                        loaded.problem(
-                            (),
-                            "expected a mapping of questions and settings",
-                            "write `question: default` lines",
-                        )
-                    ],
-                    "copier template config",
-                )
-            return loaded.data
-    return {}
+    config = copier_file(template_dir)
+    if config is None:
+        return {}
+    loaded = load_yaml(config, what="copier template config")
+    if loaded.data is None:
+        return {}
+    if not isinstance(loaded.data, dict):
+        problem = loaded.problem(
+            (), "expected a mapping of questions and settings", "write `question: default` lines"
+        )
+        raise InvalidFile(loaded.display, [problem], "copier template config")
+    return loaded.data
 
 
 def cookiecutter_context(template_dir: Path) -> dict[str, Any]:
     """cookiecutter.json under the loading policy: a JSON object, else a located exit 2."""
     from platform_cli.yamlfile import load_json
 
-    path = template_dir / "cookiecutter.json"
+    path = template_dir / COOKIECUTTER_FILE
     if not path.is_file():
         return {}
     data = load_json(path, what="cookiecutter context").data

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from platform_cli.errors import Problem, UserError
+from platform_cli.scaffold.engines import copier_file
 
 STRUCTURED = {
     ".py": "Python",
@@ -37,9 +38,9 @@ class LintResult:
 
 
 def _config(template_dir: Path) -> Path:
-    for name in ("copier.yml", "copier.yaml"):
-        if (template_dir / name).is_file():
-            return template_dir / name
+    config = copier_file(template_dir)
+    if config is not None:
+        return config
     raise UserError(f"{template_dir}: no copier.yml (templates lint checks copier questions)")
 
 
