@@ -232,4 +232,5 @@ def _check_generated(path: Path, expected: object, command: str, kind: str) -> i
     return ExitCode.OK
 
 
-COMMANDS: list[click.Command] = []
+# `platform cost` as a whole: the group of cli/cost with the commands above attached (cli/main loads this).
+COMMANDS: list[click.Command] = [group]

@@ -28,7 +28,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
         "Backstage catalog: validate catalog-info.yaml, register the feature, read what the catalog has.",
     ),
     "cost": (
-        "cost",
+        "cost_observe",  # imports cli/cost and adds the dashboard, metrics, alerts and grafana commands
         "Cost ledger: priced usage, reports, budgets, soak trends, dashboard, Prometheus metrics and alerts.",
     ),
     "eval": ("evals", "Eval harness: suites, scorers, runs, baselines, the gate, portfolios, reports."),
@@ -154,7 +154,7 @@ def _report(error: PlatformError) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Run the CLI and exit with the code for what happened (platform_cli.errors.ExitCode)."""
+    """Run the CLI and exit with the code DESIGN.md assigns to what happened."""
     args = list(sys.argv[1:] if argv is None else argv)
     sys.exit(run(args))
 
