@@ -69,15 +69,13 @@ def _exhausted_fallback(loaded: LoadedYaml, spec: Mapping[str, Any], names: list
     wanted = action.partition(":")[2]
     if wanted in names:
         return []
-    json_path = ("spec", "budget", "on_exhausted")
-    line, column = loaded.locate(json_path) or (None, None)
     return [
-        Problem(
-            loaded.display, line, column, render_path(json_path),
+        loaded.problem(
+            ("spec", "budget", "on_exhausted"),
             f"on_exhausted names provider '{wanted}', which spec.providers does not declare",
             f"use fallback:<one of {', '.join(names) or 'the declared providers'}>, or block",
         )
-    ]  # fmt: skip
+    ]
 
 
 def _mappings(value: Any) -> list[tuple[int, Mapping[str, Any]]]:
