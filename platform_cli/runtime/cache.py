@@ -1,7 +1,9 @@
 """The response cache: keyed by (prompt hash, provider, serving kind, model, input, params), with a TTL.
 
 Entries carry the prompt name and version that produced them, so a rollback purges exactly those
-(`Store.purge_cached_responses(prompt, version)`). Only complete, non-refused answers are cached.
+(`Store.purge_cached_responses(prompt, version)`), and the store neither serves nor writes an entry of a
+version a rollback revoked (so a row another process queued before the rollback cannot bring it back).
+Only complete, non-refused answers are cached.
 """
 
 from __future__ import annotations
@@ -80,9 +82,15 @@ class ResponseCache:
         return self.ttl_s > 0
 
     def get(self, store: Store, key: str, unwritten: CachedResponse | None = None) -> CachedAnswer | None:
-        """The live entry for `key`: `unwritten` (queued here, not yet in the store) or the store's."""
+        """The live entry for `key`: `unwritten` (queued here, not yet in the store) or the store's.
+
+        Never an answer of a version a rollback revoked: the store's read leaves those out, and an entry
+        this process queued before the rollback is checked against the store before it is served.
+        """
         now = utc_timestamp()
         entry = unwritten if unwritten is not None and unwritten.expires_at > now else None
+        if entry is not None and store.version_revoked(entry.prompt, entry.prompt_version):
+            return None
         if entry is None:
             entry = store.cached_response(key, now)
         if entry is None:

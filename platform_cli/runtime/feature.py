@@ -34,6 +34,7 @@ from platform_cli.runtime import chat as chat_call
 from platform_cli.runtime.cache import DEFAULT_TTL_S, ResponseCache, cache_key, cacheable
 from platform_cli.runtime.chain import Served, call_chain
 from platform_cli.runtime.history import DEFAULT_MAX_TURNS, conversation_history
+from platform_cli.runtime.overrides import OverrideView, Pins, Rebuild, rebuilt_chain
 from platform_cli.runtime.record import CallRecord
 from platform_cli.runtime.result import AllProvidersFailed, Result
 from platform_cli.runtime.wiring import manifest_of, offline_from_env, provider_chain
@@ -47,6 +48,7 @@ from platform_cli.store.runtime import UsageEvent
 __all__ = ["Feature", "offline_from_env"]
 
 log = logging.getLogger("platform_cli.runtime")
+REGISTRY_TTL_S = 30.0
 
 
 class Feature:
@@ -64,6 +66,7 @@ class Feature:
         writer: BackgroundWriter | None = None,
         link: StoreLink | None = None,
         costing: CallCosting | None = None,
+        rebuild: Rebuild | None = None,
     ) -> None:
         self.manifest = manifest
         self.root = manifest.root
@@ -81,6 +84,11 @@ class Feature:
         self._hash_key: bytes | None = None
         # prices, budget enforcement, output_schema checks, metrics (cost/runtime_cost.py)
         self.costing = costing or CallCosting(manifest, state_url)
+        # `platform rollback model|provider` overrides, read with the registry's TTL (runtime/overrides.py);
+        # without `rebuild` (a view built by hand, e.g. an eval run's) the chain stays as given.
+        self.overrides = OverrideView(manifest, resolver.ttl_s) if rebuild is not None else None
+        self._rebuild = rebuild
+        self._pins: Pins = ()
 
     @classmethod
     def load(
@@ -95,6 +103,8 @@ class Feature:
         max_history_turns: int = DEFAULT_MAX_TURNS,
         secrets: Callable[[str], Secret] | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        registry_ttl_s: float = REGISTRY_TTL_S,
+        lkg_dir: Path | None = None,
     ) -> Feature:
         """Load the feature at `repo` (a directory, its ai-feature.yaml, or a loaded Manifest).
 
@@ -104,21 +114,35 @@ class Feature:
         `state_url`: the store (default: $PLATFORM_STATE_URL, else spec.state.url).
         `cache_ttl_s`: response cache lifetime; 0 turns the cache off.
         `secrets`: name -> Secret reader for API keys (default: SecretReader over the manifest).
+        `registry_ttl_s`: how long a label, an allocation or a runtime override read from the store is
+        reused (a change made elsewhere is served within it).
+        `lkg_dir`: where last-known-good prompt copies go (default: the repo's .platform/lkg).
         """
         manifest = manifest_of(repo)
+        failing = tuple(fail_providers)
+        serve_offline = offline_from_env() if offline is None else offline
+
+        def rebuild(effective: Manifest) -> list[Resilient]:
+            names = {spec.name for spec in effective.providers}
+            return provider_chain(
+                effective, fail_providers=[n for n in failing if n in names], fallbacks=fallbacks,
+                offline=serve_offline, secrets=secrets, sleep=sleep,
+            )  # fmt: skip
+
         chain = provider_chain(
             manifest,
-            fail_providers=fail_providers,
+            fail_providers=failing,
             fallbacks=fallbacks,
-            offline=offline_from_env() if offline is None else offline,
+            offline=serve_offline,
             secrets=secrets,
             sleep=sleep,
         )
         url = state_url or resolve_state_url(manifest)
         link = StoreLink(url)
         resolver = PromptResolver(
-            link, manifest.root / "prompts", providers=[p.name for p in manifest.providers]
-        )
+            link, manifest.root / "prompts", providers=[p.name for p in manifest.providers],
+            ttl_s=registry_ttl_s, lkg_dir=lkg_dir,
+        )  # fmt: skip
         return cls(
             manifest,
             chain,
@@ -127,6 +151,7 @@ class Feature:
             cache_ttl_s=cache_ttl_s,
             max_history_turns=max_history_turns,
             link=link,
+            rebuild=rebuild,
         )
 
     # --- public API ---------------------------------------------------------------------------------------
@@ -262,7 +287,8 @@ class Feature:
         started: float,
         conversation_id: str | None = None,
     ) -> CallRecord:
-        """The call's record, with what is known before any provider is called."""
+        """The call's record, with what is known before any provider is called (the overrides in force)."""
+        self._apply_overrides(store)
         record = CallRecord(
             self.name, operation, resolved.name, resolved.version, resolved.content_hash, resolved.label,
             resolved.variant, resolved.bucket, resolved.source, segment, self._user_hash(user, store),
@@ -339,6 +365,19 @@ class Feature:
             return False
         record.hit(hit, index=index, kind=self.providers[index].kind)
         return True
+
+    def _apply_overrides(self, store: Store | None) -> None:
+        """Call the chain the runtime overrides in force make (re-read every registry TTL)."""
+        if self._rebuild is None or self.overrides is None:
+            return
+        pins = self.overrides.pins(store)
+        if pins != self._pins:
+            chain = rebuilt_chain(self.providers, self.manifest, pins, self._rebuild)
+            if not chain:  # the CLI refuses this; two racing disables could still get here
+                log.error("runtime overrides %s would leave no provider: ignored", list(pins))
+                return
+            self.providers, self._pins = chain, pins
+            log.info("runtime overrides of %s now: %s", self.name, list(pins) or "none")
 
     def _user_hash(self, user: str | None, store: Store | None) -> str | None:
         """A keyed hash of the user id (keyed by the store id): joinable within one store, not reversible."""

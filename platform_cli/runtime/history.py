@@ -1,8 +1,10 @@
 """Conversation history: every turn saved with what produced it, and the ONE function that reads it back.
 
 `conversation_history()` is the only way the runtime builds the history it sends to a model, so a
-rollback's quarantine (turns produced by a bad prompt version, marked by `Store.quarantine_turns`)
-keeps those turns out of every later call, in every process.
+rollback's history policy reaches every later call, in every process: `quarantine` leaves the bad
+version's turns out, `summarize` replaces its answers with WITHDRAWN_ANSWER, `flag` keeps them (marked for
+review). The store applies the policy of a revoked version also to turns written after the rollback by a
+process that still resolved the old label within its TTL.
 """
 
 from __future__ import annotations
@@ -13,6 +15,9 @@ from typing import TYPE_CHECKING
 from platform_cli.store import Store
 from platform_cli.store.engine import utc_timestamp
 from platform_cli.store.runtime import TurnRecord
+from platform_cli.store.sql.rollback import WITHDRAWN_ANSWER
+
+__all__ = ["DEFAULT_MAX_TURNS", "WITHDRAWN_ANSWER", "conversation_history", "save_exchange"]
 
 if TYPE_CHECKING:
     from platform_cli.runtime.record import CallRecord
@@ -25,8 +30,8 @@ def conversation_history(
 ) -> list[dict[str, str]]:
     """The conversation's last `max_turns` live turns as chat messages, oldest first.
 
-    Quarantined turns are left out. The history always starts with a user turn (a cut that would start
-    it with an answer drops that answer).
+    Quarantined turns are left out, summarized answers masked. The history always starts with a user turn
+    (a cut that would start it with an answer drops that answer).
     """
     turns = store.live_turns(conversation_id, max_turns)
     while turns and turns[0].role != "user":

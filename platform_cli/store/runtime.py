@@ -7,6 +7,7 @@ from dataclasses import dataclass, fields
 
 from platform_cli.store import sql
 from platform_cli.store.engine import Engine, Row
+from platform_cli.store.sql.rollback import WITHDRAWN_ANSWER
 
 MAX_USAGE_ROWS = 100_000
 
@@ -131,7 +132,10 @@ class RuntimeQueries:
     def put_cached_responses(self, entries: Sequence[CachedResponse]) -> None:
         """Insert or replace several entries (one statement per entry, in the caller's transaction)."""
         if entries:
-            rows = [[getattr(entry, name) for name in sql.CACHE_COLUMNS] for entry in entries]
+            rows = [
+                [*(getattr(entry, name) for name in sql.CACHE_COLUMNS), entry.prompt, entry.prompt_version]
+                for entry in entries
+            ]
             self._db.executemany(sql.UPSERT_CACHED_RESPONSE, rows)
 
     def purge_cached_responses(self, prompt: str, version: int) -> int:
@@ -158,8 +162,10 @@ class RuntimeQueries:
                 self._db.execute(sql.INSERT_TURN, turn.values())
 
     def live_turns(self, conversation_id: str, limit: int) -> list[TurnRecord]:
-        """The last `limit` turns not quarantined, oldest first. Use runtime.conversation_history()."""
-        return [_turn(row) for row in self._db.fetchall(sql.SELECT_LIVE_TURNS, (conversation_id, limit))]
+        """The last `limit` turns a rollback did not quarantine, oldest first, an answer it summarized
+        replaced by WITHDRAWN_ANSWER. Use runtime.conversation_history()."""
+        params = (WITHDRAWN_ANSWER, conversation_id, limit)
+        return [_turn(row) for row in self._db.fetchall(sql.SELECT_LIVE_TURNS, params)]
 
     def all_turns(self, conversation_id: str) -> list[TurnRecord]:
         """Every turn, quarantined ones included (for audits and rollback plans)."""

@@ -6,6 +6,8 @@ from __future__ import annotations
 import copy
 import json
 import re
+import subprocess
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -26,12 +28,19 @@ FEATURE = "rollback-test"
 ACTOR = "oncall@example.com"
 
 
-def write_repo(root: Path, state_url: str, *, history: str | None = "quarantine", max_age: int = 30) -> Path:
-    """ai-feature.yaml (fake provider, spec.rollback) and prompts/summarize.yaml + chat.yaml."""
+def write_repo(
+    root: Path,
+    state_url: str,
+    *,
+    history: str | None = "quarantine",
+    max_age: int = 30,
+    providers: Sequence[dict[str, Any]] = (FAKE,),
+) -> Path:
+    """ai-feature.yaml (the fake provider unless told otherwise, spec.rollback), prompts/summarize + chat."""
     root.mkdir(parents=True, exist_ok=True)
     spec: dict[str, Any] = {
         "lifecycle": "experimental",
-        "providers": [FAKE],
+        "providers": list(providers),
         "segments": ["billing", "technical"],
         "state": {"url": state_url},
     }
@@ -162,3 +171,38 @@ def snapshot(store: Store, name: str = "summarize", conversations: Sequence[str]
     text = _ATTEMPTS.sub('\\"attempts\\":\\"N\\"', text)  # compared separately: a killed step is tried twice
     loaded: dict[str, Any] = json.loads(text)
     return loaded
+
+
+class Replica:
+    """tests/rollback/serving_worker.py in its own process (stopped by its PID when the test ends)."""
+
+    WORKER = Path(__file__).with_name("serving_worker.py")
+
+    def __init__(
+        self, repo: Path, url: str, ttl_s: float, *flags: str, env: dict[str, str] | None = None
+    ) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, str(self.WORKER), str(repo), url, str(ttl_s), *flags],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        )  # fmt: skip
+
+    def ask(self, command: str) -> Any:
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.proc.stdin.write(command + "\n")
+        self.proc.stdin.flush()
+        line = self.proc.stdout.readline()
+        if not line:
+            stderr = self.proc.stderr.read() if self.proc.stderr else ""
+            raise AssertionError(f"replica died on {command!r}: {stderr[-2000:]}")
+        return json.loads(line)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            assert self.proc.stdin is not None
+            self.proc.stdin.write("quit\n")
+            self.proc.stdin.close()
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()

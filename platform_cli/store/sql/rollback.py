@@ -148,6 +148,15 @@ ROLLBACK_MIGRATION = Migration(
     ),
 )
 
+# --- rollback: what the runtime's queries add (store/sql/runtime.py) ----------------------------
+# A row of `{table}` (response_cache or conversation_turns) produced by a version no revocation withdrew.
+NOT_REVOKED = (
+    "NOT EXISTS (SELECT 1 FROM prompt_revocations r WHERE r.prompt = {table}.prompt"
+    " AND r.version = {table}.prompt_version AND r.lifted_at IS NULL)"
+)
+# What a rolled-back version's answer becomes in later histories under the `summarize` policy.
+WITHDRAWN_ANSWER = "(An earlier answer in this conversation was withdrawn and is not shown.)"
+
 # --- rollback: journal --------------------------------------------------------------------------
 _ROLLBACK_COLUMNS = (
     "rollback_id, feature, prompt, from_version, to_version, role, history_policy, reason, actor, plan,"

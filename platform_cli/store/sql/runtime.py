@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from platform_cli.store.sql import rollback as _rollback
 from platform_cli.store.sql.core import history_table as _history_table
 from platform_cli.store.sql.core import placeholders as _marks
 from platform_cli.store.statements import Migration
@@ -98,9 +99,16 @@ CACHE_COLUMNS = (
     "created_at", "expires_at",
 )  # fmt: skip
 _CACHE_COLUMNS = ", ".join(CACHE_COLUMNS)
-SELECT_CACHED_RESPONSE = f"SELECT {_CACHE_COLUMNS} FROM response_cache WHERE cache_key = ? AND expires_at > ?"
+# A rolled-back version's answers are never served, nor written again by a process that queued them
+# before the rollback (the row's prompt and version are passed twice: as values, then for the check).
+SELECT_CACHED_RESPONSE = (
+    f"SELECT {_CACHE_COLUMNS} FROM response_cache WHERE cache_key = ? AND expires_at > ?"
+    f" AND {_rollback.NOT_REVOKED.format(table='response_cache')}"
+)
 UPSERT_CACHED_RESPONSE = (
-    f"INSERT INTO response_cache ({_CACHE_COLUMNS}) VALUES ({_marks(_CACHE_COLUMNS)})"
+    f"INSERT INTO response_cache ({_CACHE_COLUMNS}) SELECT {_marks(_CACHE_COLUMNS)}"
+    " WHERE NOT EXISTS (SELECT 1 FROM prompt_revocations r WHERE r.prompt = ? AND r.version = ?"
+    " AND r.lifted_at IS NULL)"
     " ON CONFLICT (cache_key) DO UPDATE SET feature = excluded.feature, prompt = excluded.prompt,"
     " prompt_version = excluded.prompt_version, prompt_hash = excluded.prompt_hash,"
     " provider = excluded.provider, model = excluded.model, response = excluded.response,"
@@ -127,9 +135,21 @@ _TURN_COLUMNS = ", ".join(TURN_COLUMNS)
 INSERT_TURN = f"INSERT INTO conversation_turns ({_TURN_COLUMNS}) VALUES ({_marks(_TURN_COLUMNS)})"
 _TURN_SELECT = f"SELECT id, {_TURN_COLUMNS}, {', '.join(TURN_STATE_COLUMNS)} FROM conversation_turns"
 # The history the runtime sends: the conversation's last N turns that are not quarantined, oldest first.
+# A turn of a version a rollback revoked follows that rollback's policy even when it was written after the
+# rollback (by a process still on the old label within its TTL): quarantine leaves it out, summarize
+# replaces the answer by the placeholder passed as the first parameter.
+_ACTION = "COALESCE(t.history_action, r.history)"
+_LIVE_TURN_COLUMNS = ", ".join(
+    f"CASE WHEN t.role = 'assistant' AND {_ACTION} = 'summarize' THEN ? ELSE t.content END AS content"
+    if name == "content" else f"t.{name}"
+    for name in ("id", *TURN_COLUMNS, *TURN_STATE_COLUMNS)
+)  # fmt: skip
 SELECT_LIVE_TURNS = (
-    f"SELECT * FROM ({_TURN_SELECT} WHERE conversation_id = ? AND quarantined_at IS NULL"
-    " ORDER BY id DESC LIMIT ?) recent ORDER BY id"
+    f"SELECT * FROM (SELECT {_LIVE_TURN_COLUMNS} FROM conversation_turns t"
+    " LEFT JOIN prompt_revocations r ON r.prompt = t.prompt AND r.version = t.prompt_version"
+    " AND r.lifted_at IS NULL"
+    f" WHERE t.conversation_id = ? AND t.quarantined_at IS NULL AND COALESCE({_ACTION}, '') <> 'quarantine'"
+    " ORDER BY t.id DESC LIMIT ?) recent ORDER BY id"
 )
 SELECT_ALL_TURNS = f"{_TURN_SELECT} WHERE conversation_id = ? ORDER BY id"
 QUARANTINE_TURNS_OF_VERSION = (
