@@ -58,12 +58,16 @@ def run(ctx: BenchContext) -> list[Measurement]:
 
     from platform_cli.resources import templates_dir
     from platform_cli.scaffold import scaffold
-    from platform_cli.scaffold.releases import history_repo, releases
+    from platform_cli.scaffold.release import cut_release, plan_release
+    from platform_cli.scaffold.releases import history_repo, releases, unreleased
     from platform_cli.scaffold.update import update_repo
 
     work = ctx.fresh_dir("template-update")
     template = work / "tpl" / "ai-feature"
-    shutil.copytree(templates_dir() / "ai-feature", template, ignore=shutil.ignore_patterns("changes"))
+    shutil.copytree(templates_dir() / "ai-feature", template)
+    if unreleased(template).changed:  # a branch's pending template edit is released first, so `old` holds it
+        cut_release(plan_release(template, "ai-feature"))
+    shutil.rmtree(template / "changes", ignore_errors=True)
     old = releases(template)[-1].ref
     new = _release(template)
     history = history_repo(template)  # built once, as any later update would find it cached

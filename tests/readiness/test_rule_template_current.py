@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
+from template_copies import released_copy
 
 from platform_cli.cli.main import run
 from platform_cli.readiness.check import check_repo
@@ -33,9 +33,7 @@ def test_a_fresh_repo_is_on_the_latest_release(tmp_path: Path) -> None:
 
 @pytest.fixture
 def template_copy(tmp_path: Path) -> Path:
-    copy = tmp_path / "tpl" / "ai-feature"
-    shutil.copytree(templates_dir() / "ai-feature", copy, ignore=shutil.ignore_patterns("changes"))
-    return copy
+    return released_copy(tmp_path / "tpl" / "ai-feature")
 
 
 def _release(template: Path, bump: str) -> str:

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import io
-import shutil
 import subprocess
 import tarfile
 from pathlib import Path
 
 import pytest
 import yaml
+from template_copies import released_copy
 
 from platform_cli.cli.main import run
-from platform_cli.resources import templates_dir
 from platform_cli.scaffold.changelog import read_changelog
 from platform_cli.scaffold.release import bumped, declared_version
 from platform_cli.scaffold.releases import (
@@ -33,13 +32,7 @@ def golden_copy(tmp_path: Path) -> Path:
     Changes pending on this branch (edits with their change notes) are released in the copy first, so every
     test starts from a template whose content is exactly its latest release.
     """
-    copy = tmp_path / "tpl" / "ai-feature"
-    shutil.copytree(templates_dir() / "ai-feature", copy)
-    if unreleased(copy).changed:
-        assert run(["templates", "release", str(copy)]) == 0
-    shutil.rmtree(copy / "changes", ignore_errors=True)
-    assert unreleased(copy).changed == []
-    return copy
+    return released_copy(tmp_path / "tpl" / "ai-feature")
 
 
 def _edit(template: Path, rel: str, old: str, new: str) -> None:

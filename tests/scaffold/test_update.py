@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 import yaml
+from template_copies import released_copy
 
 from platform_cli.cli.main import run
 from platform_cli.resources import templates_dir
@@ -30,9 +30,7 @@ def _replace(path: Path, old: str, new: str) -> None:
 
 @pytest.fixture
 def golden_copy(tmp_path: Path) -> Path:
-    copy = tmp_path / "tpl" / "ai-feature"
-    shutil.copytree(templates_dir() / "ai-feature", copy, ignore=shutil.ignore_patterns("changes"))
-    return copy
+    return released_copy(tmp_path / "tpl" / "ai-feature")
 
 
 @pytest.fixture
