@@ -43,6 +43,8 @@ class Feature:
         max_history_turns: int = 50,
         secrets: Callable[[str], Secret] | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        registry_ttl_s: float = 30.0,
+        lkg_dir: Path | None = None,
     ) -> Feature: ...
 
     def complete(

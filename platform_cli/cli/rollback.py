@@ -32,13 +32,13 @@ def group() -> None:
     """
 
 
-def _project(ctx: click.Context) -> Project:
+def project_of(ctx: click.Context) -> Project:
     from platform_cli.rollback.project import load_project
 
     return load_project(ctx.obj.repo())
 
 
-def _author(project: Project, author: str | None) -> str:
+def who(project: Project, author: str | None) -> str:
     from platform_cli.prompts.identity import current_author
 
     return current_author(author, repo=project.root)
@@ -105,8 +105,8 @@ def prompt_command(
     from platform_cli.rollback import rollback_prompt
     from platform_cli.rollback.project import project_store
 
-    project = _project(ctx)
-    who = _author(project, author)
+    project = project_of(ctx)
+    actor = who(project, author)
     with project_store(project, write=not dry_run) as store:
         if store is None:
             from platform_cli.store import redact_url
@@ -117,7 +117,7 @@ def prompt_command(
         try:
             outcome = rollback_prompt(
                 store, feature=project.feature, prompt=name, history_policy=project.history_policy,
-                reason=reason, actor=who, bad=_version(bad, "--from"), target=_version(target, "--to"),
+                reason=reason, actor=actor, bad=_version(bad, "--from"), target=_version(target, "--to"),
                 dry_run=dry_run, on_step=_echo_progress(fmt),
             )  # fmt: skip
         except KeyboardInterrupt:
@@ -151,7 +151,7 @@ def resume_command(ctx: click.Context, rollback_id: str | None, dry_run: bool, f
     from platform_cli.rollback.project import project_store
     from platform_cli.rollback.prompt import has_rollback_schema
 
-    project = _project(ctx)
+    project = project_of(ctx)
     with project_store(project, write=not dry_run) as store:
         if store is None or not has_rollback_schema(store):
             data: list[dict[str, Any]] = []
@@ -203,7 +203,7 @@ def audit_command(ctx: click.Context, ref: str | None, limit: int, fmt: str) -> 
     from platform_cli.rollback.project import project_store
     from platform_cli.rollback.prompt import has_rollback_schema
 
-    project = _project(ctx)
+    project = project_of(ctx)
     with project_store(project, write=False) as store:
         if store is None or not has_rollback_schema(store):
             if ref is not None:
@@ -241,12 +241,12 @@ def history_command(ctx: click.Context, subject: str | None, limit: int, fmt: st
     from platform_cli.rollback.project import project_store
     from platform_cli.rollback.prompt import has_rollback_schema
 
-    project = _project(ctx)
+    project = project_of(ctx)
     with project_store(project, write=False) as store:
         if store is None or not has_rollback_schema(store):
             data: dict[str, Any] = {"unfinished": [], "entries": [], "drills": [], "overrides": []}
         else:
-            data = history(store, project.feature, subject=subject, limit=limit)
+            data = history(store, project.manifest, subject=subject, limit=limit)
     if fmt == "json":
         echo_json(data)
     else:
@@ -257,3 +257,5 @@ def history_command(ctx: click.Context, subject: str | None, limit: int, fmt: st
 
 
 COMMANDS: list[click.Command] = [group]
+
+from platform_cli.cli import rollback_runtime  # noqa: E402,F401  (model, provider, drill join the group)

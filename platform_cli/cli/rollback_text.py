@@ -152,7 +152,31 @@ def audit_text(entry: dict[str, Any]) -> str:
         lines += blast_text(record["blast_radius"])
         lines += steps_lines(record["steps"])
     else:
-        lines += [f"  {key}: {value}" for key, value in record.items() if key not in ("reason",)]
+        previous = record.get("previous")
+        before = "none" if not previous or previous["action"] == "clear" else _override_text(previous)
+        lines.append(f"  now:           {_override_text(record['override'])}")
+        lines.append(f"  before:        {before}")
+    return "\n".join(lines)
+
+
+def _override_text(override: dict[str, Any]) -> str:
+    if override["action"] == "model":
+        return f"model {override['model']} instead of {override['manifest_model']}"
+    if override["action"] == "disable":
+        return "disabled"
+    return f"the manifest's {override['manifest_model']}"
+
+
+def drill_text(data: dict[str, Any]) -> str:
+    verdict = "PASSED" if data["passed"] else "FAILED"
+    lines = [
+        f"Drill {data['drill_id']} {verdict}: prompt {data['prompt']} ({data['scenario']}, history "
+        f"{data['history_policy']}) in {data['duration_ms'] / 1000:.1f}s, "
+        f"rollback {data['rollback_ms']:.0f} ms",
+        f"  scratch:       {data['scratch']}",
+    ]
+    lines += [f"  {'ok  ' if c['passed'] else 'FAIL'} {c['name']}: {c['detail']}" for c in data["checks"]]
+    lines.append("  recorded in the shared store (platform rollback history; readiness rule rollback-ready)")
     return "\n".join(lines)
 
 

@@ -7,6 +7,8 @@ from dataclasses import asdict
 from typing import Any
 
 from platform_cli.errors import UserError
+from platform_cli.manifest import Manifest
+from platform_cli.rollback.overrides import active_overrides
 from platform_cli.store import Store
 from platform_cli.store.rollback import AuditEntry, StepRecord
 
@@ -41,8 +43,11 @@ def find_audit(store: Store, ref: str) -> AuditEntry:
     return entry
 
 
-def history(store: Store, feature: str, *, subject: str | None = None, limit: int = 50) -> dict[str, Any]:
-    """Unfinished rollbacks, audit entries (newest first) and drills of `feature` (or of one subject)."""
+def history(
+    store: Store, manifest: Manifest, *, subject: str | None = None, limit: int = 50
+) -> dict[str, Any]:
+    """Unfinished rollbacks, active overrides, audit entries (newest first) and drills (or one subject's)."""
+    feature = manifest.name
     running = [asdict(r) for r in store.running_rollbacks() if r.feature == feature]
     entries = store.rollback_audit(feature, subject=subject, limit=limit)
     if subject is not None:
@@ -56,4 +61,7 @@ def history(store: Store, feature: str, *, subject: str | None = None, limit: in
         "unfinished": running,
         "entries": [{k: v for k, v in asdict(e).items() if k != "record"} for e in entries],
         "drills": drills,
+        "overrides": [
+            o.as_dict() for o in active_overrides(store, manifest) if subject in (None, o.record.provider)
+        ],
     }

@@ -12,6 +12,7 @@ from platform_cli.readiness.facts.manifest import ManifestCollector
 from platform_cli.readiness.facts.ownership import OncallCollector, OwnershipCollector
 from platform_cli.readiness.facts.prompt_labels import PromptLabelsCollector
 from platform_cli.readiness.facts.providers import ProvidersCollector
+from platform_cli.readiness.facts.rollback import RollbackCollector
 from platform_cli.readiness.facts.scans import PromptsCollector, SecretScanCollector, SourceScanCollector
 from platform_cli.readiness.facts.secrets import SecretRotationCollector, SecretsCollector
 from platform_cli.readiness.facts.template import TemplateCollector
@@ -30,6 +31,7 @@ BUILTIN: list[FactCollector] = [
     SourceScanCollector(),
     PromptsCollector(),
     PromptLabelsCollector(),
+    RollbackCollector(),
     FilesCollector(),
     TemplateCollector(),
     CatalogCollector(),
