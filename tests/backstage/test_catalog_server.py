@@ -120,7 +120,8 @@ def test_register_status_annotate_refresh_unregister(
 
     annotations = _poll("the readiness annotation reaching the catalog", annotated)
     assert annotations["platform.dev/readiness-level"] == "bronze"
-    assert annotations["platform.dev/readiness-failing"] == "fallback-provider,prompt-label-production"
+    failing = "fallback-provider,prompt-label-production,rollback-ready"
+    assert annotations["platform.dev/readiness-failing"] == failing
     assert annotations["platform.dev/readiness-checked-at"].endswith("Z")
     code, out, _ = _cli(repo, "catalog", "status", capsys=capsys)
     assert code == 0 and "platform.dev/readiness-level: bronze" in out
