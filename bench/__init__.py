@@ -12,6 +12,7 @@ from bench import (
     prompts_resolve,
     readiness_check,
     readiness_scan,
+    rollback,
     runtime_overhead,
     scaffold,
     startup,
@@ -38,4 +39,5 @@ BENCHMARKS: dict[str, Benchmark] = {
     eval_throughput.NAME: eval_throughput.run,
     template_update.NAME: template_update.run,
     cost.NAME: cost.run,
+    rollback.NAME: rollback.run,
 }

@@ -60,7 +60,16 @@ def test_unknown_benchmark_name_is_a_usage_error(capsys: pytest.CaptureFixture[s
 
 
 @pytest.mark.parametrize(
-    "name", ["startup", "scaffold", "store-overhead", "prompts-resolve", "eval-throughput", "template-update"]
+    "name",
+    [
+        "startup",
+        "scaffold",
+        "store-overhead",
+        "prompts-resolve",
+        "eval-throughput",
+        "template-update",
+        "rollback",
+    ],
 )
 def test_quick_benchmarks_still_run(tmp_path: Path, name: str) -> None:
     """Each benchmark's code keeps working (one run each); the numbers themselves are not asserted."""
