@@ -91,7 +91,7 @@ class Result:
         "text", "prompt", "prompt_version", "provider", "model", "usage", "latency_s", "fallback_used",
         "cache_hit", "finish_reason", "refusal", "prompt_hash", "label", "variant", "cohort",
         "prompt_source", "attempts", "system_fingerprint", "conversation_id", "history_turns",
-        "history_source", "cost_usd",
+        "history_source", "cost_usd", "malformed",
     )  # fmt: skip
     PROPERTIES = ("latency_ms",)
 

@@ -8,7 +8,13 @@ from typing import TYPE_CHECKING
 
 import click
 
-from platform_cli.cli.output import dry_run_option, echo_json, format_option, write_output
+from platform_cli.cli.output import (
+    dry_run_option,
+    echo_json,
+    format_option,
+    preview_output,
+    write_output,
+)
 from platform_cli.errors import ExitCode
 
 if TYPE_CHECKING:
@@ -35,6 +41,15 @@ def _ledger(ctx: click.Context) -> Ledger:
     from platform_cli.cost.ledger import open_ledger
 
     return open_ledger(ctx.obj.repo())
+
+
+def _say_if_missing(ledger: Ledger, existed: bool) -> None:
+    """A read of a store that was never written: say so (on stderr: --format json stays parseable)."""
+    if not existed:
+        from platform_cli.cost.ledger import NO_USAGE
+        from platform_cli.store import redact_url
+
+        click.echo(NO_USAGE.format(url=redact_url(ledger.state_url)), err=True)
 
 
 def _now(value: str | None) -> dt.datetime:
@@ -231,6 +246,7 @@ def reprice_command(ctx: click.Context, since: str, until: str | None, dry_run: 
 )  # fmt: skip
 @format_option("text", "json", "csv")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE.")
+@dry_run_option
 @now_option
 @click.pass_context
 def report_command(
@@ -240,6 +256,7 @@ def report_command(
     by: str,
     fmt: str,
     output: Path | None,
+    dry_run: bool,
     now: str | None,
 ) -> int:
     """Requests, tokens by bucket, cost, cost per request, p50/p95 latency and cache-hit, refusal,
@@ -255,14 +272,16 @@ def report_command(
 
     ledger = _ledger(ctx)
     span = window(since, until, now=_now(now))
-    with ledger.store() as store:
-        report = build_report(store, ledger.feature, by, span)
+    with ledger.reading() as read:
+        _say_if_missing(ledger, read.existed)
+        report = build_report(read.store, ledger.feature, by, span)
     if fmt == "json":
         from platform_cli.cli.output import to_json
 
-        write_output(to_json(report.as_dict()), output)
+        text = to_json(report.as_dict())
     else:
-        write_output(render_csv(report) if fmt == "csv" else render_text(report), output)
+        text = render_csv(report) if fmt == "csv" else render_text(report)
+    (preview_output if dry_run else write_output)(text, output)
     return ExitCode.OK
 
 
@@ -301,9 +320,10 @@ def budget_check(ctx: click.Context, allow_unpriced: bool, fmt: str, now: str | 
             f"{ledger.manifest.display}: spec.budget is missing; add "
             "`budget: {monthly_usd: 500, per_request_usd: 0.02, alert_at: [0.5, 0.8, 1.0]}`"
         )
-    with ledger.store() as store:
+    with ledger.reading() as read:
+        _say_if_missing(ledger, read.existed)
         status = check_budget(
-            store, ledger.feature, ledger.manifest.budget, now=_now(now), allow_unpriced=allow_unpriced
+            read.store, ledger.feature, ledger.manifest.budget, now=_now(now), allow_unpriced=allow_unpriced
         )
     if fmt == "json":
         echo_json(status.as_dict())
@@ -342,8 +362,9 @@ def trends_command(
     ledger = _ledger(ctx)
     rollout = ledger.manifest.rollout
     days = soak_days or (rollout.soak_days if rollout and rollout.soak_days else DEFAULT_SOAK_DAYS)
-    with ledger.store() as store:
-        report = soak_trends(store, ledger.feature, now=_now(now), soak_days=days, min_change=min_change)
+    with ledger.reading() as read:
+        _say_if_missing(ledger, read.existed)
+        report = soak_trends(read.store, ledger.feature, now=_now(now), soak_days=days, min_change=min_change)
     if fmt == "json":
         echo_json(report.as_dict())
     else:

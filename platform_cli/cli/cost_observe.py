@@ -6,8 +6,16 @@ from pathlib import Path
 
 import click
 
-from platform_cli.cli.cost import _ledger, _now, group, now_option, since_option, until_option
-from platform_cli.cli.output import dry_run_option, write_output
+from platform_cli.cli.cost import (
+    _ledger,
+    _now,
+    _say_if_missing,
+    group,
+    now_option,
+    since_option,
+    until_option,
+)
+from platform_cli.cli.output import dry_run_option, preview_output, write_output
 from platform_cli.errors import ExitCode
 
 
@@ -22,9 +30,10 @@ def _dashboard_html(ctx: click.Context, since: str | None, until: str | None, no
     rollout = ledger.manifest.rollout
     soak = rollout.soak_days if rollout and rollout.soak_days else DEFAULT_SOAK_DAYS
     span = window(since, until, now=moment, default_days=soak)
-    with ledger.store() as store:
+    with ledger.reading() as read:
+        _say_if_missing(ledger, read.existed)
         data = collect(
-            store, ledger.feature, span, now=moment, budget=ledger.manifest.budget, soak_days=soak,
+            read.store, ledger.feature, span, now=moment, budget=ledger.manifest.budget, soak_days=soak,
             price_version=ledger.prices.version, price_as_of=ledger.prices.as_of,
         )  # fmt: skip
     return render_html(data)
@@ -151,15 +160,18 @@ def metrics_command(
         from prometheus_client import write_to_textfile
 
         write_to_textfile(str(textfile), registry)
+        _say_if_missing(ledger, collector.store_existed)
         click.echo(f"wrote {textfile}", err=True)
         return ExitCode.OK
     if pushgateway:
         from prometheus_client import push_to_gateway
 
         push_to_gateway(pushgateway, job=job, registry=registry, grouping_key={"feature": ledger.feature})
+        _say_if_missing(ledger, collector.store_existed)
         click.echo(f"pushed to {pushgateway} (job {job})", err=True)
         return ExitCode.OK
     click.echo(generate_latest(registry).decode("utf-8"), nl=False)
+    _say_if_missing(ledger, collector.store_existed)
     return ExitCode.OK
 
 
@@ -168,8 +180,9 @@ def metrics_command(
 @click.option(
     "--check", "check", type=click.Path(dir_okay=False, path_type=Path), help="Exit 1 if FILE differs."
 )
+@dry_run_option
 @click.pass_context
-def alerts_command(ctx: click.Context, output: Path | None, check: Path | None) -> int:
+def alerts_command(ctx: click.Context, output: Path | None, check: Path | None, dry_run: bool) -> int:
     """Prometheus alert rules from ai-feature.yaml: budget thresholds (alert_at), projected overrun,
     per-request breaches, unpriced usage, sustained trends, and per-provider error, fallback, malformed and
     refusal rates labelled with each provider's oncall_owner.
@@ -177,6 +190,7 @@ def alerts_command(ctx: click.Context, output: Path | None, check: Path | None) 
     \b
     Example:
       platform cost alerts -o monitoring/prometheus-rules.yml
+      platform cost alerts -o monitoring/prometheus-rules.yml --dry-run
       platform cost alerts --check monitoring/prometheus-rules.yml
     """
     from platform_cli.cost.alerts import alert_rules, render_rules
@@ -185,7 +199,7 @@ def alerts_command(ctx: click.Context, output: Path | None, check: Path | None) 
     text = render_rules(manifest)
     if check is not None:
         return _check_generated(check, alert_rules(manifest), "platform cost alerts -o", "yaml")
-    write_output(text, output)
+    (preview_output if dry_run else write_output)(text, output)
     return ExitCode.OK
 
 
@@ -194,13 +208,15 @@ def alerts_command(ctx: click.Context, output: Path | None, check: Path | None) 
 @click.option(
     "--check", "check", type=click.Path(dir_okay=False, path_type=Path), help="Exit 1 if FILE differs."
 )
+@dry_run_option
 @click.pass_context
-def grafana_command(ctx: click.Context, output: Path | None, check: Path | None) -> int:
+def grafana_command(ctx: click.Context, output: Path | None, check: Path | None, dry_run: bool) -> int:
     """A Grafana dashboard (JSON, import it) over the metrics `platform cost metrics` emits.
 
     \b
     Example:
       platform cost grafana -o monitoring/grafana-dashboard.json
+      platform cost grafana -o monitoring/grafana-dashboard.json --dry-run
     """
     from platform_cli.cost.grafana import dashboard, render_dashboard
 
@@ -208,7 +224,7 @@ def grafana_command(ctx: click.Context, output: Path | None, check: Path | None)
     text = render_dashboard(feature)
     if check is not None:
         return _check_generated(check, dashboard(feature), "platform cost grafana -o", "json")
-    write_output(text, output)
+    (preview_output if dry_run else write_output)(text, output)
     return ExitCode.OK
 
 

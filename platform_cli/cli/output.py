@@ -48,3 +48,20 @@ def write_output(text: str, output: Path | None) -> None:
 
     atomic_write_text(output, text)
     click.echo(f"wrote {output}", err=True)
+
+
+def preview_output(text: str, output: Path | None) -> None:
+    """`--dry-run` of `write_output`: print what would be written, say what it would do to FILE, write
+    nothing."""
+    click.echo(text, nl=not text.endswith("\n"))
+    if output is None or str(output) == "-":
+        return
+    data = text.encode("utf-8")
+    try:
+        size = output.stat().st_size
+        effect = "unchanged" if size == len(data) and output.read_bytes() == data else "would replace it"
+    except FileNotFoundError:
+        effect = "a new file"
+    except OSError as error:
+        effect = f"cannot read it now: {error.strerror}"
+    click.echo(f"would write {output} ({len(data):,} bytes; {effect}); nothing written (--dry-run)", err=True)

@@ -14,7 +14,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from platform_cli.cost.figures import BILLED, Figures, group_rows, money
+from platform_cli.cost.figures import BILLED, TRAFFIC_CLASSES, Figures, combined, money
+from platform_cli.cost.span import Span
 from platform_cli.cost.window import Window, month_window
 from platform_cli.manifest import Budget
 from platform_cli.store import Store
@@ -96,6 +97,12 @@ def project(daily: list[tuple[str, float]], spent: float, now: dt.datetime, mont
     return spent + (recent / span) * left_days
 
 
+def budget_window(now: dt.datetime) -> Window:
+    """The month to date: from the first instant of `now`'s month (UTC) to `now`."""
+    month = month_window(now)
+    return Window(month.since, min(now, month.until))
+
+
 def check_budget(
     store: Store,
     feature: str,
@@ -103,20 +110,24 @@ def check_budget(
     *,
     now: dt.datetime,
     allow_unpriced: bool = False,
+    span: Span | None = None,
 ) -> BudgetStatus:
+    """`span`: a read covering `budget_window(now)` (the dashboard shares its one read); else one is made."""
     month = month_window(now)
-    until = min(now, month.until)
-    since_ts, until_ts = month.since_ts, Window(month.since, until).until_ts
-    rows = store.usage_rollup(feature, ["day"], since_ts, until_ts, latency=False)
-    grouped = group_rows(rows, classes=BILLED)
-    spend = Figures()
+    window = budget_window(now)
+    until = window.until
+    since_ts, until_ts = window.since_ts, window.until_ts
+    if span is None:
+        span = Span.read(store, feature, ["day"], [window], latency=False)
+    grouped = span.grouped(window, ["day"])
+    spend, every = Figures(), Figures()
     daily: list[tuple[str, float]] = []
     for (day,), by_class in sorted(grouped.items()):
-        day_total = Figures()
-        for fig in by_class.values():
-            day_total.merge(fig)
-        spend.merge(day_total)
-        daily.append((day, day_total.cost_usd))
+        day_total = combined(by_class, BILLED)
+        if day_total.requests:
+            spend.merge(day_total)
+            daily.append((day, day_total.cost_usd))
+        every.merge(combined(by_class, TRAFFIC_CLASSES))
     projection = project(daily, spend.cost_usd, until, month)
     monthly = budget.monthly_usd or 0.0
     thresholds = [
@@ -124,9 +135,13 @@ def check_budget(
         for a in sorted(budget.alert_at)
     ] if monthly else []  # fmt: skip
     over_count, costliest = 0, list[CostlyRequest]()
-    if budget.per_request_usd:
-        over_count, costliest = store.costly_requests(feature, since_ts, until_ts, budget.per_request_usd, 5)
-    unpriced = [u for u in store.unpriced_models(feature, since_ts, until_ts) if u[1] > 0]
+    limit = budget.per_request_usd
+    # the roll-up knows the dearest billed request: the ledger is searched only when one is over
+    if limit and spend.max_cost_usd is not None and spend.max_cost_usd > limit:
+        over_count, costliest = store.costly_requests(feature, since_ts, until_ts, limit, 5)
+    unpriced = []
+    if every.unpriced_requests:
+        unpriced = [u for u in store.unpriced_models(feature, since_ts, until_ts) if u[1] > 0]
     problems = []
     if monthly and spend.cost_usd >= monthly:
         problems.append(

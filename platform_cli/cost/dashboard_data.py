@@ -1,4 +1,5 @@
-"""The numbers behind the cost dashboard: one roll-up scan plus the budget and trend views, as plain data."""
+"""The numbers behind the cost dashboard, as plain data: one read of the ledger (a `Span` over the dashboard's
+window, the budget month and the soak window) that every panel, the budget and the trends are summed from."""
 
 from __future__ import annotations
 
@@ -6,12 +7,16 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from platform_cli.cost.budget import BudgetStatus, check_budget
-from platform_cli.cost.figures import BILLED, Figures, group_rows
-from platform_cli.cost.trends import TrendsReport, soak_trends
+from platform_cli.cost.budget import BudgetStatus, budget_window, check_budget
+from platform_cli.cost.figures import BILLED, Figures
+from platform_cli.cost.span import Span
+from platform_cli.cost.trends import TrendsReport, soak_trends, trend_window
 from platform_cli.cost.window import Window
 from platform_cli.manifest import Budget
 from platform_cli.store import Store
+
+# every panel's dimensions, read once (the trends' groupings among them: see trends.GROUPINGS)
+DIMS = ("day", "version", "cohort", "model", "provider")
 
 
 @dataclass
@@ -61,29 +66,30 @@ def collect(
     price_version: str,
     price_as_of: str,
 ) -> DashboardData:
-    since, until = window.since_ts, window.until_ts
+    windows = [window, trend_window(now, soak_days)]
+    if budget:
+        windows.append(budget_window(now))
+    span = Span.read(store, feature, DIMS, windows)  # the one read every panel is computed from
     daily: dict[str, Figures] = {}
     offline: dict[str, Figures] = {}
-    total = Figures()
-    for (day,), by_class in group_rows(store.usage_rollup(feature, ["day"], since, until)).items():
-        for traffic, fig in by_class.items():
-            (daily if traffic in BILLED else offline).setdefault(day, Figures()).merge(fig)
-            total.merge(fig)
     by_version_day: dict[str, dict[str, Figures]] = {}
-    rows = store.usage_rollup(feature, ["day", "version"], since, until, latency=False)
-    for (day, version), by_class in group_rows(rows).items():
-        for fig in by_class.values():
-            by_version_day.setdefault(version, {}).setdefault(day, Figures()).merge(fig)
     by_model: dict[tuple[str, str], Figures] = {}
     by_provider: dict[str, Figures] = {}
-    rows = store.usage_rollup(feature, ["model", "provider"], since, until, latency=False)
-    for (model, provider), by_class in group_rows(rows).items():
-        for fig in by_class.values():
+    total = Figures()
+    for (day, version, _, model, provider), by_class in span.grouped(window, DIMS).items():
+        for traffic, fig in by_class.items():
+            (daily if traffic in BILLED else offline).setdefault(day, Figures()).merge(fig)
+            by_version_day.setdefault(version, {}).setdefault(day, Figures()).merge(fig)
             by_model.setdefault((model, provider), Figures()).merge(fig)
             by_provider.setdefault(provider, Figures()).merge(fig)
-    status = check_budget(store, feature, budget, now=now, allow_unpriced=True) if budget else None
-    trends = soak_trends(store, feature, now=now, soak_days=soak_days)
-    unpriced = store.unpriced_models(feature, window.since_ts, window.until_ts)
+            total.merge(fig)
+    status = None
+    if budget:
+        status = check_budget(store, feature, budget, now=now, allow_unpriced=True, span=span)
+    trends = soak_trends(store, feature, now=now, soak_days=soak_days, span=span)
+    unpriced = []
+    if total.unpriced_requests:  # the roll-up counted them: name their models
+        unpriced = store.unpriced_models(feature, window.since_ts, window.until_ts)
     notes = []
     if offline:
         notes.append(

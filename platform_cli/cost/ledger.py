@@ -6,13 +6,13 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from platform_cli.cost.prices import PriceTable, effective_table
-from platform_cli.cost.pricing import price_usage
+from platform_cli.cost.pricing import price_event
 from platform_cli.cost.window import Window
 from platform_cli.manifest import Manifest, load_manifest, resolve_state_url
 from platform_cli.repo import MANIFEST_NAME
@@ -36,11 +36,44 @@ class Ledger:
 
     @contextmanager
     def store(self) -> Iterator[Store]:
+        """The store, for writes (created and migrated when needed)."""
         store = open_store(self.state_url)
         try:
             yield store
         finally:
             store.close()
+
+    def reading(self) -> AbstractContextManager[StoreRead]:
+        """The store, for reads: nothing is created (see `reading`)."""
+        return reading(self.state_url)
+
+
+NO_USAGE = "no usage recorded yet: the state store {url} has never been written (nothing was created)"
+
+
+@dataclass(frozen=True)
+class StoreRead:
+    store: Store
+    existed: bool  # False: the store was never written; `store` is an empty one in memory
+
+
+@contextmanager
+def reading(url: str) -> Iterator[StoreRead]:
+    """The store at `url` for a read that must not create it (report, budget check, trends, dashboard,
+    metrics). When it was never written (no SQLite file yet, a database without the registry's tables),
+    the read runs against an empty in-memory store instead, so it gives its usual answer over no usage and
+    no file or table is made. An existing store is brought up to date like any open (the runtime does the
+    same on its first call): the cost queries need the current columns."""
+    from platform_cli.prompts.config import existing_store
+
+    found = existing_store(url)
+    store = open_store("sqlite:///:memory:") if found is None else found
+    try:
+        if found is not None:
+            store.migrate()
+        yield StoreRead(store, found is not None)
+    finally:
+        store.close()
 
 
 def open_ledger(repo_root: Path) -> Ledger:
@@ -89,7 +122,7 @@ def reprice(
         updates = []
         for event in batch:
             result.examined += 1
-            cost = price_usage(event, event.model, table)
+            cost = price_event(event, event.model, event.provider_kind, table)
             if cost is None:
                 result.unpriced += 1
                 result.unpriced_models[event.model or "(none)"] += 1

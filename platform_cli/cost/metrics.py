@@ -32,13 +32,14 @@ from dataclasses import dataclass
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector, CollectorRegistry
 
-from platform_cli.cost.budget import check_budget
+from platform_cli.cost.budget import BudgetStatus, budget_window, check_budget
 from platform_cli.cost.figures import Figures, group_rows
 from platform_cli.cost.fleet import provider_health
+from platform_cli.cost.ledger import reading
+from platform_cli.cost.span import Span
 from platform_cli.cost.trends import TrendsReport, soak_trends
 from platform_cli.cost.window import Window, now_utc
 from platform_cli.manifest import Manifest
-from platform_cli.store import open_store
 
 FLEET_WINDOW_S = 900
 TREND_REFRESH_S = 600.0
@@ -70,7 +71,7 @@ def window_label(seconds: int) -> str:
 
 @dataclass(eq=False)  # registries key collectors by identity
 class CostCollector(Collector):
-    """Reads the store at each collect(); trends (two scans of the soak window) are cached for a while."""
+    """Reads the store at each collect(); trends (one read of the soak window) are cached for a while."""
 
     manifest: Manifest
     state_url: str
@@ -79,24 +80,27 @@ class CostCollector(Collector):
     clock: Callable[[], dt.datetime] = now_utc
 
     def __post_init__(self) -> None:
+        self.store_existed = True  # False after a collect() found the store never written
         self._lock = threading.Lock()
         self._trends: tuple[float, TrendsReport] | None = None
 
     def collect(self) -> Iterator[Metric]:
         feature = self.manifest.name
         now = self.clock()
-        with open_store(self.state_url) as store:
-            budget = self.manifest.budget
-            status = check_budget(store, feature, budget, now=now, allow_unpriced=True) if budget else None
+        with reading(self.state_url) as read:  # a store never written is not created by a scrape
+            self.store_existed = read.existed
+            store, budget = read.store, self.manifest.budget
+            status, month_totals = None, {}
+            if budget:
+                month = budget_window(now)
+                span = Span.read(store, feature, ["day"], [month], latency=False)  # the budget's one read
+                status = check_budget(store, feature, budget, now=now, allow_unpriced=True, span=span)
+                month_totals = span.grouped(month, [], classes=("user", "eval")).get((), {})
             since = now - dt.timedelta(seconds=self.fleet_window_s)
-            span = Window(since, now)
-            rows = store.usage_rollup(feature, ["provider"], span.since_ts, span.until_ts)
-            month_rows = None
-            if status is not None:
-                month = status.month.since_ts
-                month_rows = store.usage_rollup(feature, [], month, span.until_ts, latency=False)
+            span_recent = Window(since, now)
+            rows = store.usage_rollup(feature, ["provider"], span_recent.since_ts, span_recent.until_ts)
             trends = self._trend_report(store, now)
-        yield from self._budget_metrics(feature, status, month_rows)
+        yield from self._budget_metrics(feature, status, month_totals)
         yield from self._fleet_metrics(feature, rows)
         yield from self._trend_metrics(feature, trends)
 
@@ -111,10 +115,10 @@ class CostCollector(Collector):
             self._trends = (time.monotonic(), report)
         return report
 
-    def _budget_metrics(self, feature: str, status: object, month_rows: object) -> Iterator[Metric]:
-        from platform_cli.cost.budget import BudgetStatus
-
-        if not isinstance(status, BudgetStatus):
+    def _budget_metrics(
+        self, feature: str, status: BudgetStatus | None, by_class: dict[str, Figures]
+    ) -> Iterator[Metric]:
+        if status is None:
             return
         b = status.budget
         for name, value, doc in (
@@ -133,10 +137,6 @@ class CostCollector(Collector):
         requests = GaugeMetricFamily(
             "platform_cost_requests_mtd", "Requests this month", labels=["feature", "traffic"]
         )
-        by_class: dict[str, Figures] = {}
-        for by in group_rows(month_rows or [], classes=("user", "eval")).values():  # type: ignore[arg-type]
-            for traffic, fig in by.items():
-                by_class.setdefault(traffic, Figures()).merge(fig)
         for traffic in ("user", "eval"):
             fig = by_class.get(traffic, Figures())
             spend.add_metric([feature, traffic], fig.cost_usd)

@@ -44,6 +44,9 @@ class TokenCounts(Protocol):
     def reasoning_tokens(self) -> int: ...
 
 
+OFFLINE_KIND = "fake"  # the provider kind that answers offline (usage_events.provider_kind)
+
+
 def cost_of(usage: TokenCounts, price: ModelPrice) -> float:
     """USD for `usage` at `price` (see the module docstring for the formula)."""
     read = usage.cache_read_tokens
@@ -70,6 +73,18 @@ def price_usage(usage: TokenCounts, model: str | None, table: PriceTable) -> flo
         return 0.0
     price = table.lookup(model)
     return None if price is None else cost_of(usage, price)
+
+
+def price_event(
+    usage: TokenCounts, model: str | None, provider_kind: str | None, table: PriceTable
+) -> float | None:
+    """`price_usage` for a recorded call: an answer of the offline fake provider under one of its own model
+    ids (not in the table) bills nothing, so it costs 0.0, not unpriced; standing in for a declared model
+    it is priced as that model (offline traffic, never billed). The runtime and `reprice` both use this."""
+    cost = price_usage(usage, model, table)
+    if cost is None and provider_kind == OFFLINE_KIND and table.lookup(model) is None:
+        return 0.0
+    return cost
 
 
 def openai_usage(usage: Mapping[str, Any]) -> dict[str, int]:

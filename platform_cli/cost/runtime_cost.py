@@ -21,7 +21,7 @@ from typing import Any
 
 from platform_cli.cost.budget_guard import Guard, SpendCounter, counter_path
 from platform_cli.cost.prices import PriceTable, effective_table
-from platform_cli.cost.pricing import TokenCounts, price_usage
+from platform_cli.cost.pricing import TokenCounts, price_event
 from platform_cli.manifest import Manifest
 
 log = logging.getLogger("platform_cli.cost")
@@ -40,10 +40,7 @@ class CallCosting:
 
     # --- pricing --------------------------------------------------------------------------------------
     def price(self, usage: TokenCounts, model: str | None, provider_kind: str | None) -> float | None:
-        cost = price_usage(usage, model, self.table)
-        if cost is None and provider_kind == "fake" and self.table.lookup(model) is None:
-            return 0.0  # the offline fake's own model ids bill nothing
-        return cost
+        return price_event(usage, model, provider_kind, self.table)
 
     def spent(self, cost_usd: float | None, provider_kind: str | None) -> None:
         """Count a served call's cost against the budget (billed traffic only)."""

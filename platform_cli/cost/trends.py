@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from platform_cli.cost import trend_stats
-from platform_cli.cost.figures import Figures, group_rows
+from platform_cli.cost.figures import Figures
+from platform_cli.cost.span import Span
 from platform_cli.cost.window import Window
 from platform_cli.store import Store
 
@@ -98,6 +99,13 @@ def _weeks(window: Window) -> list[tuple[str, str]]:
     return list(reversed(spans))
 
 
+def trend_window(now: dt.datetime, soak_days: int = DEFAULT_SOAK_DAYS) -> Window:
+    """The soak window: whole days only, ending at the start of today (a partial day would look like a
+    drop)."""
+    until = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    return Window(until - dt.timedelta(days=soak_days), until)
+
+
 def soak_trends(
     store: Store,
     feature: str,
@@ -108,16 +116,18 @@ def soak_trends(
     min_day_requests: int = MIN_DAY_REQUESTS,
     alpha: float = 0.05,
     min_change: float = 0.10,
+    span: Span | None = None,
 ) -> TrendsReport:
-    # whole days: the window ends at the start of today (a partial day would look like a drop)
-    until = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    window = Window(until - dt.timedelta(days=soak_days), until)
+    """`span`: a read covering `trend_window(now, soak_days)` by day and every grouping (the dashboard
+    shares its one read); else one read by day and all the groupings is made."""
+    window = trend_window(now, soak_days)
+    if span is None:
+        span = Span.read(store, feature, ["day", *groupings], [window])
     weeks = _weeks(window)
     trends: list[MetricTrend] = []
     for grouping in groupings:
-        rows = store.usage_rollup(feature, ["day", grouping], window.since_ts, window.until_ts)
         per_group: dict[str, dict[str, Figures]] = {}
-        for (day, group), by_class in group_rows(rows, classes=("user",)).items():
+        for (day, group), by_class in span.grouped(window, ["day", grouping], classes=("user",)).items():
             per_group.setdefault(group, {})[day] = by_class["user"]
         for group, by_day in sorted(per_group.items()):
             weekly_figs = []

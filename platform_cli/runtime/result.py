@@ -15,7 +15,9 @@ class Result:
 
     `usage` is what THIS call consumed (all zero on a cache hit: nothing was billed). `cost_usd` is its
     price from the feature's price table (`platform cost prices show`), or None when the model has no
-    price (unpriced, never $0); the tokens are always there.
+    price (unpriced, never $0); the tokens are always there. `malformed` is True when the answer fails the
+    prompt's `output_schema` (not JSON, or not valid), False when it passes, None when nothing was checked
+    (no output_schema, a failed call, or a cache hit: a cached answer was checked when it was first served).
     """
 
     text: str
@@ -42,6 +44,7 @@ class Result:
     # with no history, and this exchange was not saved)
     history_source: str | None = None
     cost_usd: float | None = None
+    malformed: bool | None = None
 
     @property
     def latency_ms(self) -> float:

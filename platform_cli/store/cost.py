@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from platform_cli.store.engine import Engine, Row, utc_timestamp
 from platform_cli.store.errors import StoreConflict
@@ -13,6 +15,7 @@ from platform_cli.store.sql import cost as sql
 
 REPRICE_BATCH = 5_000
 MIN_CACHED_DAYS = 3  # fewer whole past days in a window: read the events directly
+MIDNIGHT = "T00:00:00.000000Z"  # a day's first store timestamp, after its date
 VERIFIED_S = 5.0  # a cached day found current is trusted this long by the same connection
 
 
@@ -26,7 +29,7 @@ def _split_days(
     """[since, until) as (the part before the first whole day, the whole days that are over, the rest)."""
     if not since:
         return None, [], (since, until)
-    midnight = since[:10] + "T00:00:00.000000Z"
+    midnight = since[:10] + MIDNIGHT
     first = since[:10] if since <= midnight else _next_day(since[:10])
     end = min(until, now)[:10]  # a day is whole and over once `until` (and now) are past it
     days = []
@@ -38,13 +41,13 @@ def _split_days(
         return None, [], (since, until)
     head = (since, days[0]) if since < days[0] else None
     after = _next_day(days[-1])
-    tail = (after, until) if after < until else None
+    tail = (after, until) if after + MIDNIGHT < until else None  # nothing after midnight: no tail
     return head, days, tail
 
 
-@dataclass(frozen=True)
-class RollupRow:
-    """One group of usage events: its dimension values, traffic class and latency bucket, and sums."""
+class RollupRow(NamedTuple):
+    """One group of usage events: its dimension values, traffic class and latency bucket, and sums.
+    (A named tuple: a dashboard builds tens of thousands of them, and a tuple is the cheapest to make.)"""
 
     keys: tuple[str, ...]
     traffic: str  # user | eval | offline
@@ -80,6 +83,7 @@ class PricedEvent:
     cache_write_tokens: int
     reasoning_tokens: int
     price_version: str | None
+    provider_kind: str | None  # 'fake': the offline provider answered
 
 
 @dataclass(frozen=True)
@@ -141,12 +145,59 @@ class CostQueries:
         rows = self._db.fetchall(sql.rollup(tuple(dims), latency), (feature, since, until))
         return self._rollup_rows(rows, len(dims))
 
+    def usage_rollup_split(
+        self, feature: str, dims: Sequence[str], cuts: Sequence[str], *, latency: bool = True
+    ) -> list[list[RollupRow]]:
+        """Usage of `feature` over [cuts[0], cuts[-1]) like `usage_rollup`, split at every cut: one list of
+        rows per piece [cuts[i], cuts[i+1]). `dims` must start with "day". Each event is read once: the whole
+        past days of every piece in one query of the per-day cache (told apart by their day), the partial
+        days around the cuts from the events. Several windows (a dashboard's, the budget month, the soak
+        window) are then summed from the pieces they cover instead of each reading the same days again."""
+        if not dims or dims[0] != "day":
+            raise ValueError("usage_rollup_split needs 'day' as the first dimension")
+        if list(cuts) != sorted(set(cuts)):
+            raise ValueError("cuts must be distinct and in order")
+        pieces = list(itertools.pairwise(cuts))
+        out: list[list[RollupRow]] = [[] for _ in pieces]
+        now = utc_timestamp()
+        splits = [_split_days(since, until, now) for since, until in pieces]
+        owner = {day: i for i, (_, days, _) in enumerate(splits) for day in days}
+        if len(owner) < MIN_CACHED_DAYS:
+            for i, (since, until) in enumerate(pieces):
+                out[i] = self._rollup_events(feature, dims, since, until, latency)
+            return out
+        first, last = min(owner), max(owner)
+        span = [first]
+        while span[-1] < last:
+            span.append(_next_day(span[-1]))
+        self._cache_days(feature, span)  # days in between that hold a cut are cached too, read from events
+        query = sql.daily_rollup(tuple(dims), latency)
+        for row in self._rollup_rows(self._db.fetchall(query, (feature, first, _next_day(last))), len(dims)):
+            piece = owner.get(row.keys[0])
+            if piece is not None:
+                out[piece].append(row)
+        for i, (head, _, tail) in enumerate(splits):
+            for part in (head, tail):
+                if part and part[0] < part[1]:
+                    out[i] += self._rollup_events(feature, dims, *part, latency)
+        return out
+
     def _cache_days(self, feature: str, days: Sequence[str]) -> None:
-        """Make the per-day cache hold every day of `days` as the events are now (late writes included)."""
+        """Make the per-day cache hold every day of `days` (consecutive) as the events are now (late writes
+        included). Events are only ever added, so when the cached counts of all the days add up to the
+        events of the whole range, every day is current: one count instead of one per day."""
+        recent = time.monotonic() - VERIFIED_S
+        if all(self._verified_days.get((feature, day), float("-inf")) > recent for day in days):
+            return
         end = _next_day(days[-1])
         counts = self._db.fetchall(sql.SELECT_CACHED_DAY_COUNTS, (feature, days[0], end))
         cached = {str(day): int(n) for day, n in counts}
-        recent = time.monotonic() - VERIFIED_S
+        if len(cached) == len(days):
+            row = self._db.fetchone(sql.COUNT_EVENTS, (feature, days[0], end))
+            if row is not None and int(row[0]) == sum(cached.values()):
+                found = time.monotonic()
+                self._verified_days.update({(feature, day): found for day in days})
+                return
         for day in days:
             if self._verified_days.get((feature, day), float("-inf")) > recent:
                 continue
@@ -177,17 +228,18 @@ class CostQueries:
     @staticmethod
     def _rollup_rows(rows: Sequence[Row], width: int) -> list[RollupRow]:
         out = []
+        measures = slice(width + 2, width + 2 + len(sql.ROLLUP_MEASURES))
         for row in rows:
-            keys = tuple(str(v) for v in row[:width])
-            values = [0 if v is None else v for v in row[width + 2 : width + 2 + len(sql.ROLLUP_MEASURES)]]
+            # sums over no priced (or no checked) event are NULL; PostgreSQL sums BIGINTs as numeric
             (requests, inp, outp, read, write, reasoning, cost, unpriced, unpriced_tokens, hits, refusals,
-             fallbacks, errors, malformed, checked, latency_sum, _max) = values  # fmt: skip
+             fallbacks, errors, malformed, checked, latency_sum, most) = row[measures]  # fmt: skip
             out.append(
                 RollupRow(
-                    keys, str(row[width]), int(row[width + 1] or 0), int(requests), int(inp), int(outp),
-                    int(read), int(write), int(reasoning), float(cost), int(unpriced), int(unpriced_tokens),
-                    int(hits), int(refusals), int(fallbacks), int(errors), int(malformed), int(checked),
-                    float(latency_sum), None if row[-1] is None else float(row[-1]),
+                    tuple(map(str, row[:width])), str(row[width]), int(row[width + 1] or 0), int(requests),
+                    int(inp or 0), int(outp or 0), int(read or 0), int(write or 0), int(reasoning or 0),
+                    float(cost or 0), int(unpriced or 0), int(unpriced_tokens or 0), int(hits or 0),
+                    int(refusals or 0), int(fallbacks or 0), int(errors or 0), int(malformed or 0),
+                    int(checked or 0), float(latency_sum or 0), None if most is None else float(most),
                 )
             )  # fmt: skip
         return out
@@ -221,7 +273,9 @@ class CostQueries:
             if not rows:
                 return
             yield [
-                PricedEvent(int(r[0]), r[1], int(r[2]), int(r[3]), int(r[4]), int(r[5]), int(r[6]), r[7])
+                PricedEvent(
+                    int(r[0]), r[1], int(r[2]), int(r[3]), int(r[4]), int(r[5]), int(r[6]), r[7], r[8]
+                )
                 for r in rows
             ]
             after = int(rows[-1][0])

@@ -99,10 +99,10 @@ def test_answers_are_checked_against_the_output_schema(
         Reply(body=openai_body('{"title": "no summary"}')),
     )
     with _load(repo, store_url) as feature:
-        for ticket in ("a", "b", "c"):
-            feature.complete("summarize", {"ticket": ticket})
+        results = [feature.complete("summarize", {"ticket": ticket}) for ticket in ("a", "b", "c")]
         events = feature.usage_events()
     assert [e.malformed for e in events] == [False, True, True]
+    assert [r.malformed for r in results] == [False, True, True]  # the caller is told too
 
 
 def _budget_repo(root: Path, server: LLMServer, on_exhausted: str, store_url: str) -> Path:

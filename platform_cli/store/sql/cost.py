@@ -185,8 +185,8 @@ FEATURES_WITH_USAGE = "SELECT DISTINCT feature FROM usage_events ORDER BY featur
 # --- cost: repricing ------------------------------------------------------------------------------------
 SELECT_TO_PRICE = (
     "SELECT id, model, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens,"
-    " reasoning_tokens, price_version FROM usage_events WHERE feature = ? AND at >= ? AND at < ?"
-    " AND id > ? ORDER BY id LIMIT ?"
+    " reasoning_tokens, price_version, provider_kind FROM usage_events"
+    " WHERE feature = ? AND at >= ? AND at < ? AND id > ? ORDER BY id LIMIT ?"
 )
 UPDATE_PRICE = "UPDATE usage_events SET cost_usd = ?, price_version = ? WHERE id = ?"
 
