@@ -102,7 +102,8 @@ def dashboard_command(
 )
 @click.option(
     "--textfile", type=click.Path(dir_okay=False, path_type=Path),
-    help="Write the exposition to FILE atomically (node_exporter's textfile collector) and exit.",
+    help="Write the exposition to FILE atomically (node_exporter's textfile collector) and exit "
+    "(--dry-run: print it, write nothing).",
 )  # fmt: skip
 @click.option("--pushgateway", metavar="URL", help="Push once to a Prometheus Pushgateway and exit.")
 @click.option("--job", default="platform-cost", show_default=True, help="Pushgateway job name.")
@@ -110,6 +111,7 @@ def dashboard_command(
     "--window", "window_s", type=click.IntRange(60, 86_400), default=900, show_default=True,
     help="Seconds of recent traffic the per-provider (fleet) figures cover.",
 )  # fmt: skip
+@dry_run_option
 @now_option
 @click.pass_context
 def metrics_command(
@@ -121,6 +123,7 @@ def metrics_command(
     pushgateway: str | None,
     job: str,
     window_s: int,
+    dry_run: bool,
     now: str | None,
 ) -> int:
     """Prometheus exposition of budget, spend, trends and per-provider health, read from the store.
@@ -132,6 +135,7 @@ def metrics_command(
       platform cost metrics
       platform cost metrics --serve --port 9464
       platform cost metrics --textfile /var/lib/node_exporter/textfile/ai.prom
+      platform cost metrics --textfile ai.prom --dry-run
     """
     from prometheus_client import generate_latest
 
@@ -156,12 +160,21 @@ def metrics_command(
         finally:
             server.server_close()
         return ExitCode.OK
+    if textfile is not None and dry_run:
+        preview_output(generate_latest(registry).decode("utf-8"), textfile)
+        _say_if_missing(ledger, collector.store_existed)
+        return ExitCode.OK
     if textfile is not None:
         from prometheus_client import write_to_textfile
 
         write_to_textfile(str(textfile), registry)
         _say_if_missing(ledger, collector.store_existed)
         click.echo(f"wrote {textfile}", err=True)
+        return ExitCode.OK
+    if pushgateway and dry_run:
+        click.echo(generate_latest(registry).decode("utf-8"), nl=False)
+        _say_if_missing(ledger, collector.store_existed)
+        click.echo(f"would push the above to {pushgateway} (job {job}); nothing pushed (--dry-run)", err=True)
         return ExitCode.OK
     if pushgateway:
         from prometheus_client import push_to_gateway

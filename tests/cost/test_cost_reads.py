@@ -168,3 +168,22 @@ def test_reprice_keeps_offline_answers_at_their_offline_price(store_url: str, tm
     assert costs["fake-chat-2025-01-01"] == 0.0
     assert costs["gpt-4o-2024-08-06"] == pytest.approx(1000 * 2.5e-6 + 100 * 1e-5)
     assert costs["mystery-2026-01-01"] is None
+
+
+def test_metrics_dry_run_writes_and_pushes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"sqlite:///{tmp_path / 'state.db'}"
+    repo = write_cost_repo(tmp_path / "repo", url)
+    with open_store(url) as store:
+        store.add_usage_events([event(NOW - dt.timedelta(hours=1), cost_usd=0.01)])
+    target = tmp_path / "ai.prom"
+    argv = ["--repo", str(repo), "cost", "metrics", "--dry-run", *AT]
+    assert run([*argv, "--textfile", str(target)]) == 0
+    out, err = capsys.readouterr()
+    assert "platform_cost_spend_mtd_usd" in out and f"would write {target}" in err
+    assert not target.exists()
+    # nothing listens on this port: a real push would fail, a dry run never connects
+    assert run([*argv, "--pushgateway", "http://127.0.0.1:9"]) == 0
+    out, err = capsys.readouterr()
+    assert "platform_cost_spend_mtd_usd" in out and "nothing pushed" in err
