@@ -37,6 +37,7 @@ def _events(count: int, seed: int = 7) -> Iterator[tuple[object, ...]]:
     from platform_cli.cost.pricing import price_usage
     from platform_cli.providers import Usage
     from platform_cli.store.engine import utc_timestamp
+    from platform_cli.store.sql.runtime import USAGE_COLUMNS
 
     rnd = random.Random(seed)
     table = load_bundled()
@@ -51,37 +52,20 @@ def _events(count: int, seed: int = 7) -> Iterator[tuple[object, ...]]:
         usage = Usage(tokens_in, tokens_out, read, 0, 0)
         cost = price_usage(usage, model, table)
         version = 1 + i * 3 // count
-        yield (
-            at,
-            FEATURE,
-            "complete",
-            "summarize",
-            version,
-            f"h{version}",
-            "production",
-            "canary" if i % 20 == 0 else None,
-            ("billing", "technical", "account")[i % 3],
-            None,
-            None,
-            "primary" if model == models[0] else "fallback",
-            model,
-            tokens_in,
-            tokens_out,
-            read,
-            0,
-            0,
-            rnd.lognormvariate(6.0, 0.5),
-            "stop",
-            int(rnd.random() < 0.02),
-            int(rnd.random() < 0.1),
-            int(model != models[0]),
-            1,
-            None,
-            cost,
-            "openai" if model == models[0] else "anthropic",
-            table.version,  # price_version
-            None,  # malformed: no output_schema
-        )
+        row: dict[str, object] = {
+            "at": at, "feature": FEATURE, "operation": "complete", "prompt": "summarize",
+            "prompt_version": version, "prompt_hash": f"h{version}", "label": "production",
+            "variant": "canary" if i % 20 == 0 else None,
+            "segment": ("billing", "technical", "account")[i % 3],
+            "provider": "primary" if model == models[0] else "fallback", "model": model,
+            "input_tokens": tokens_in, "output_tokens": tokens_out, "cache_read_tokens": read,
+            "cache_write_tokens": 0, "reasoning_tokens": 0, "latency_ms": rnd.lognormvariate(6.0, 0.5),
+            "finish_reason": "stop", "refusal": int(rnd.random() < 0.02),
+            "cache_hit": int(rnd.random() < 0.1),
+            "fallback_used": int(model != models[0]), "attempts": 1, "cost_usd": cost,
+            "provider_kind": "openai" if model == models[0] else "anthropic", "price_version": table.version,
+        }  # fmt: skip
+        yield tuple(row.get(name) for name in USAGE_COLUMNS)  # columns added later stay NULL
 
 
 def _fill(store: object, url: str, count: int) -> None:
