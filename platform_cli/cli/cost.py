@@ -372,4 +372,4 @@ def trends_command(
     return ExitCode.CHECK_FAILED if report.sustained else ExitCode.OK
 
 
-COMMANDS: list[click.Command] = [group]
+# cli/cost_observe.py adds the dashboard, metrics, alerts and grafana commands and exports COMMANDS.
