@@ -1,8 +1,9 @@
 """`platform rollback drill`: rehearse the whole rollback on a scratch copy of the state, check that the
 runtime behaves as propagation promises, and record the drill (and its duration) in the shared store.
 
-1. Copy the prompt's state (registry, label history, allocations, revocations, baselines) into a scratch
-   store (scratch.py). A prompt never published is published there from its file, as on day 0.
+1. Copy the prompt's state (registry, label history, allocations, revocations, baselines), and the other
+   prompts' too, into a scratch store (scratch.py). A prompt never published is published there from its
+   file, as on day 0 (replicas on a shared store serve published prompts only).
 2. Publish a drill version (the production version plus a marker, so its answers differ) and put it on a
    50% canary (`--scenario canary`) or on production (`--scenario production`); give it a baseline when
    production's version has one.
@@ -29,8 +30,9 @@ from pathlib import Path
 from typing import Any
 
 from platform_cli.errors import UserError
+from platform_cli.prompts.files import prompt_names
 from platform_cli.prompts.portfolio import current_allocations
-from platform_cli.rollback.drill_stage import SCENARIOS, Stage, choose_prompt, stage
+from platform_cli.rollback.drill_stage import SCENARIOS, Stage, choose_prompt, publish_the_rest, stage
 from platform_cli.rollback.drill_traffic import Check, histories, no_cached_bad_answers, serve, serves_target
 from platform_cli.rollback.execute import Outcome, execute, resume
 from platform_cli.rollback.plan import DEFAULT_POLICY, make_plan
@@ -182,7 +184,11 @@ def run_drill(
         lkg = Path(stack.enter_context(tempfile.TemporaryDirectory()))
         scratch = stack.enter_context(open_store(place.url))
         copied = copy_prompt_state(shared, scratch, name)
+        for other in prompt_names(project.root / "prompts"):
+            if other != name:  # the replicas serve every prompt of the repo, as in production
+                copy_prompt_state(shared, scratch, other)
         staged = stage(scratch, project, name, scenario, actor, drill_id)
+        publish_the_rest(scratch, project, actor, drill_id)
         replicas = _replicas(project, place.url, ttl_s, lkg)
         for replica in replicas:
             stack.callback(replica.close)

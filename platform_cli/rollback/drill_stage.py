@@ -60,6 +60,21 @@ def drill_content(prompt: PromptFile, drill_id: str) -> PromptFile:
     return PromptFile.from_content(prompt.name, content, version=None)
 
 
+def _day_zero(scratch: Store, project: Project, prompt: str, actor: str, why: str) -> int:
+    """Publish `prompt` from its file and point production at it, as CI does on day 0."""
+    first = publish(scratch, load_prompt(project.root / "prompts", prompt), author=actor, message=why)
+    promote(scratch, prompt, first.version, DEFAULT_LABEL, author=actor, reason=why)
+    return first.version
+
+
+def publish_the_rest(scratch: Store, project: Project, actor: str, drill_id: str) -> None:
+    """Every other prompt file with no production version in the scratch copy is published there from its
+    file: a feature's replicas refuse to start against a shared store holding an unpublished prompt."""
+    for name in prompt_names(project.root / "prompts"):
+        if scratch.prompt_label(name, DEFAULT_LABEL) is None:
+            _day_zero(scratch, project, name, actor, f"rollback drill {drill_id}")
+
+
 def stage_versions(
     scratch: Store, project: Project, prompt: str, scenario: str, actor: str, drill_id: str
 ) -> tuple[int, int]:
@@ -67,9 +82,7 @@ def stage_versions(
     why = f"rollback drill {drill_id}"
     production = scratch.prompt_label(prompt, DEFAULT_LABEL)
     if production is None:
-        first = publish(scratch, load_prompt(project.root / "prompts", prompt), author=actor, message=why)
-        promote(scratch, prompt, first.version, DEFAULT_LABEL, author=actor, reason=why)
-        production = first.version
+        production = _day_zero(scratch, project, prompt, actor, why)
     record = scratch.prompt_version(prompt, production)
     assert record is not None  # a label points only at published versions
     drill = publish(scratch, drill_content(as_prompt(record), drill_id), author=actor, message=why).version

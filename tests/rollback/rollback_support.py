@@ -15,11 +15,11 @@ from typing import Any
 import yaml
 from runtime_support import CHAT, FAKE, SUMMARIZE
 
-from platform_cli.prompts.files import PromptFile
+from platform_cli.prompts.files import PromptFile, load_prompt, prompt_names
 from platform_cli.prompts.labels import promote
 from platform_cli.prompts.portfolio import allocate
 from platform_cli.prompts.versions import publish
-from platform_cli.store import Store
+from platform_cli.store import Store, open_store
 from platform_cli.store.engine import utc_timestamp
 from platform_cli.store.evals import BaselineRecord, EvalRunRecord
 from platform_cli.store.runtime import CachedResponse, TurnRecord, UsageEvent
@@ -69,6 +69,18 @@ def version_content(name: str, marker: str) -> PromptFile:
 
 def publish_version(store: Store, name: str, marker: str) -> int:
     return publish(store, version_content(name, marker), author=ACTOR, message=marker).version
+
+
+def publish_repo_prompts(root: Path, url: str) -> None:
+    """What CI does before replicas start against a shared store (they never publish there): publish every
+    prompt file of the repo and point production at it, unless production points somewhere already."""
+    with open_store(url) as store:
+        for name in prompt_names(root / "prompts"):
+            if store.prompt_label(name, "production") is None:
+                version = publish(
+                    store, load_prompt(root / "prompts", name), author=ACTOR, message="ci"
+                ).version
+                promote(store, name, version, "production", author=ACTOR, reason="ci")
 
 
 def v1_production_v2_canary(store: Store, name: str = "summarize", *, percent: int = 10) -> None:

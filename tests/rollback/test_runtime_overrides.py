@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from llm_server import ANTHROPIC_PATH, OPENAI_PATH, LLMServer, running_llm_server
-from rollback_support import ACTOR, FEATURE, Replica, write_repo
+from rollback_support import ACTOR, FEATURE, Replica, publish_repo_prompts, write_repo
 from runtime_support import anthropic_entry, openai_entry
 
 from platform_cli.store import open_store
@@ -58,6 +58,7 @@ def test_a_running_replica_follows_overrides_within_the_ttl(
         anthropic_entry(server.base_url, model="claude-haiku-4-5-20251001"),
     ]
     repo = write_repo(tmp_path / "repo", store_url, providers=providers)
+    publish_repo_prompts(repo, store_url)
     env = {**os.environ, "OPENAI_API_KEY": KEY, "ANTHROPIC_API_KEY": KEY}
     replica = Replica(repo, store_url, TTL_S, "online", env=env)
     try:
