@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from bench.harness import BenchContext, Measurement, interleaved, timed
+from bench.harness import BenchContext, Measurement, Target, interleaved, timed
 
 NAME = "cost"
 DEFAULT_EVENTS = 1_000_000
@@ -219,6 +219,7 @@ def _measure(ctx: BenchContext, engine: str, url: str) -> list[Measurement]:
                 scan_s,
                 runs,
                 "target: about a second",
+                Target.seconds_under(report_s, 1.5),
             )
         )
 
@@ -245,6 +246,7 @@ def _measure(ctx: BenchContext, engine: str, url: str) -> list[Measurement]:
                 report_s,
                 runs,
                 "target: under 2 s (best of runs)",
+                Target.seconds_under(dash_s, 2.0),
             )
         )
     return out

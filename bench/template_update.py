@@ -19,6 +19,7 @@ from bench.harness import (
     FEATURE_DATA,
     BenchContext,
     Measurement,
+    Target,
     interleaved,
     platform_argv,
     python_argv,
@@ -121,6 +122,7 @@ def run(ctx: BenchContext) -> list[Measurement]:
             reference,
             runs,
             f"{old} -> {new} with a local edit; ours adds the clean-tree check, clone and copy-back",
+            Target.ratio_at_most(median / reference, 1.3),
         ),
         Measurement(
             NAME,
@@ -130,5 +132,6 @@ def run(ctx: BenchContext) -> list[Measurement]:
             cli_reference,
             cli_runs,
             "fresh interpreter each run",
+            Target.ratio_at_most(cli_median / cli_reference, 1.3),
         ),
     ]
