@@ -5,8 +5,9 @@
         ...  # point a provider at server.base_url
         assert server.count(OPENAI_PATH) == 2
 
-Each request takes the next scripted Reply for its path; with none left it gets a default success in
-that path's format. Every request is recorded (path, headers, JSON body). The server runs in a thread
+Each request takes the next scripted Reply for its path; with none left it gets what the path's responder
+(`server.respond(path, fn)`, fn(Recorded) -> Reply) makes of it, else a default success in that path's
+format. Every request is recorded (path, headers, JSON body). The server runs in a thread
 and is shut down (socket closed) when the context exits.
 """
 
@@ -16,7 +17,7 @@ import json
 import threading
 import time
 from collections import defaultdict, deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -115,6 +116,7 @@ class LLMServer:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._scripts: dict[str, deque[Reply]] = defaultdict(deque)
+        self._responders: dict[str, Callable[[Recorded], Reply]] = {}
         self.requests: list[Recorded] = []
         server = self
 
@@ -170,6 +172,11 @@ class LLMServer:
         with self._lock:
             self._scripts[path].extend(replies)
 
+    def respond(self, path: str, responder: Callable[[Recorded], Reply]) -> None:
+        """Answer requests to `path` that no scripted Reply is left for with `responder(request)`."""
+        with self._lock:
+            self._responders[path] = responder
+
     def count(self, path: str) -> int:
         with self._lock:
             return sum(1 for r in self.requests if r.path == path)
@@ -182,7 +189,10 @@ class LLMServer:
         with self._lock:
             self.requests.append(recorded)
             queue = self._scripts[recorded.path]
-            return queue.popleft() if queue else Reply()
+            if queue:
+                return queue.popleft()
+            responder = self._responders.get(recorded.path)
+        return responder(recorded) if responder is not None else Reply()
 
     def start(self) -> None:
         self._thread.start()

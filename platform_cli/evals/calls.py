@@ -8,12 +8,13 @@ provider's own retries, or an open circuit breaker) are marked so the runner bac
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from platform_cli.errors import PlatformError, UserError
-from platform_cli.evals.engine import CallError
-from platform_cli.evals.model import Answer, Case
+from platform_cli.evals.limiter import AdaptiveLimiter
+from platform_cli.evals.model import Answer, CallError, Case
 from platform_cli.evals.scorers.base import JudgeCall
 from platform_cli.prompts.defaults import DEFAULT_LABEL
 from platform_cli.prompts.registry import PromptResolver, ResolvedPrompt
@@ -118,29 +119,41 @@ class RuntimeCaller:
 
 class JudgeCaller:
     """Calls grading prompts through the runtime, each pinned to one version for the whole run (resolved on
-    first use); only the variables the grading prompt declares are sent."""
+    first use); only the variables the grading prompt declares are sent.
 
-    def __init__(self, feature: Feature) -> None:
+    A judge's call shares the run's back-off with the case calls: a rate limit (after the provider's own
+    retries) raises a rate-limited `CallError` that the runner handles like a case's (pause, halve the
+    limit, ask the judge again); an answer that needed retries lowers the `limiter`'s limit as a case's does.
+    """
+
+    def __init__(self, feature: Feature, limiter: AdaptiveLimiter | None = None) -> None:
         self.feature = feature
+        self.limiter = limiter
         self._views: dict[tuple[str | None, str, int | None, str | None], tuple[Feature, ResolvedPrompt]] = {}
+        self._lock = threading.Lock()
 
     def _view(self, call: JudgeCall) -> tuple[Feature, ResolvedPrompt]:
         key = (call.provider, call.prompt, call.version, call.label)
         found = self._views.get(key)
         if found is None:
-            chain = narrowed(self.feature, call.provider)
-            base = self.feature.resolver
-            pins = dict(base.pins) if isinstance(base, PinnedResolver) else {}
-            inner = base.inner if isinstance(base, PinnedResolver) else base
-            resolved = (
-                inner.resolve_version(call.prompt, call.version)
-                if call.version is not None
-                else inner.resolve(call.prompt, label=call.label or DEFAULT_LABEL)
-            )
-            pins[call.prompt] = resolved
-            view = view_of(chain, chain.providers, PinnedResolver(inner, pins))
-            found = self._views[key] = (view, resolved)
+            with self._lock:  # concurrent first calls resolve the grading prompt once
+                found = self._views.get(key)
+                if found is None:
+                    found = self._views[key] = self._new_view(call)
         return found
+
+    def _new_view(self, call: JudgeCall) -> tuple[Feature, ResolvedPrompt]:
+        chain = narrowed(self.feature, call.provider)
+        base = self.feature.resolver
+        pins = dict(base.pins) if isinstance(base, PinnedResolver) else {}
+        inner = base.inner if isinstance(base, PinnedResolver) else base
+        resolved = (
+            inner.resolve_version(call.prompt, call.version)
+            if call.version is not None
+            else inner.resolve(call.prompt, label=call.label or DEFAULT_LABEL)
+        )
+        pins[call.prompt] = resolved
+        return view_of(chain, chain.providers, PinnedResolver(inner, pins)), resolved
 
     @property
     def resolved(self) -> list[ResolvedPrompt]:
@@ -148,11 +161,19 @@ class JudgeCaller:
         return [resolved for _, resolved in self._views.values()]
 
     def __call__(self, call: JudgeCall) -> Answer:
-        view, resolved = self._view(call)
+        try:
+            view, resolved = self._view(call)
+        except PlatformError as error:  # the grading prompt cannot be resolved
+            raise CallError(f"judge {call.prompt}: {error}") from None
         declared = resolved.prompt.variables
         variables: dict[str, Any] = {k: v for k, v in call.variables.items() if k in declared}
         try:
             result = view.complete(call.prompt, variables)
         except AllProvidersFailed as error:
-            raise call_error(error) from None
-        return answer_of(result)
+            raise call_error(error, view.providers) from None
+        except PlatformError as error:  # the grading prompt cannot be rendered
+            raise CallError(f"judge {call.prompt}: {error}") from None
+        answer = answer_of(result)
+        if self.limiter is not None and answer.attempts > 1:
+            self.limiter.success(answer.attempts)  # it got through only after retries: slow down a little
+        return answer

@@ -1,7 +1,10 @@
 """The run loop: ask every (case, repeat) concurrently, score each answer, hand results to the recorder.
 
-Work is pulled lazily from the dataset stream and at most `limiter.limit` calls are in flight, so memory
-does not grow with the dataset. Rate-limited calls are put back in the queue after the limiter's pause.
+Work is pulled lazily from the dataset stream and at most `limiter.limit` cases are in flight, so memory
+does not grow with the dataset. Rate-limited calls are put back in the queue after the limiter's pause:
+the case's own call, and a judge's (a scorer raising a rate-limited `CallError`), which share the one
+limiter. A case whose judge was rate-limited keeps its answer and the scores already given, so only the
+judge is asked again.
 Ctrl-C stops new calls, lets the calls in flight finish (a second Ctrl-C abandons them), records every
 finished result and raises `Interrupted`, so nothing that finished is lost.
 """
@@ -14,30 +17,13 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from platform_cli.evals.limiter import AdaptiveLimiter
-from platform_cli.evals.model import Answer, Case, CaseResult, combine
+from platform_cli.evals.model import Answer, CallError, Case, CaseResult, Score, combine
 from platform_cli.evals.scorers.base import Configured
 
 MAX_ATTEMPTS = 8  # a case rate-limited this often is recorded as an error
-
-
-class CallError(Exception):
-    """A call that produced no answer. `rate_limited`: put it back and slow down, do not record it."""
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        rate_limited: bool = False,
-        retry_after_s: float | None = None,
-        not_sent: bool = False,
-    ) -> None:
-        super().__init__(message)
-        self.rate_limited = rate_limited
-        self.retry_after_s = retry_after_s
-        self.not_sent = not_sent  # held back by an open circuit breaker: no request was made
 
 
 class Caller(Protocol):
@@ -77,10 +63,32 @@ class Tally:
         return self.elapsed_s / self.done * max(0, self.total - self.done)
 
 
-def score_answer(
-    case: Case, repeat: int, answer: Answer, scorers: Sequence[Configured], keep_output: bool = True
+class Partial(NamedTuple):
+    """A case that has its answer but whose scoring was rate-limited: the scores given so far."""
+
+    answer: Answer
+    scores: tuple[Score, ...]
+
+
+class Item(NamedTuple):
+    case: Case
+    repeat: int
+    attempts: int = 0  # rate-limited tries so far
+    partial: Partial | None = None
+
+
+class Throttled(Exception):
+    """A rate-limited call (the case's or a judge's): back off, then try `item` again."""
+
+    def __init__(self, error: CallError, partial: Partial | None) -> None:
+        super().__init__(str(error))
+        self.error = error
+        self.partial = partial
+
+
+def result_of(
+    case: Case, repeat: int, answer: Answer, scores: tuple[Score, ...], keep_output: bool = True
 ) -> CaseResult:
-    scores = tuple(scorer(answer, case) for scorer in scorers)
     value, passed = combine(scores)
     return CaseResult(
         case.id, repeat, case.segment, value, passed, scores, answer.text if keep_output else None,
@@ -92,16 +100,26 @@ def error_result(case: Case, repeat: int, message: str) -> CaseResult:
     return CaseResult(case.id, repeat, case.segment, 0.0, False, (), None, error=message, tags=case.tags)
 
 
-def _attempt(
-    caller: Caller, scorers: Sequence[Configured], case: Case, repeat: int
-) -> tuple[CaseResult, int]:
-    try:
-        answer = caller(case, repeat)
-    except CallError as error:
-        if error.rate_limited:
-            raise
-        return error_result(case, repeat, str(error)), 1
-    return score_answer(case, repeat, answer, scorers), answer.attempts
+def _attempt(caller: Caller, scorers: Sequence[Configured], item: Item) -> tuple[CaseResult, int]:
+    """Ask and score one case; (result, HTTP requests its answer took). Raises Throttled on a rate limit."""
+    case, repeat, _, partial = item
+    if partial is None:
+        try:
+            answer = caller(case, repeat)
+        except CallError as error:
+            if error.rate_limited:
+                raise Throttled(error, None) from None
+            return error_result(case, repeat, str(error)), 1
+        partial = Partial(answer, ())
+    answer, scores = partial.answer, list(partial.scores)
+    for scorer in scorers[len(scores) :]:
+        try:
+            scores.append(scorer(answer, case))
+        except CallError as error:  # a judge's call: retried like the case's, or the case is an error
+            if error.rate_limited:
+                raise Throttled(error, Partial(answer, tuple(scores))) from None
+            return error_result(case, repeat, f"scorer {scorer.id}: {error}"), answer.attempts
+    return result_of(case, repeat, answer, tuple(scores)), answer.attempts
 
 
 def execute(
@@ -118,25 +136,28 @@ def execute(
     """Run `work`; return the tally. Raises Interrupted on Ctrl-C after recording what finished."""
     tally = Tally(total=total, concurrency=limiter.limit)
     queue: Iterator[tuple[Case, int]] = iter(work)
-    again: deque[tuple[Case, int, int]] = deque()  # rate-limited: (case, repeat, attempts so far)
-    running: dict[Future[tuple[CaseResult, int]], tuple[Case, int, int]] = {}
+    again: deque[Item] = deque()  # rate-limited, to be tried again
+    running: dict[Future[tuple[CaseResult, int]], Item] = {}
     pool = ThreadPoolExecutor(max_workers=limiter.ceiling, thread_name_prefix="eval-call")
     exhausted = False
 
     def finish(future: Future[tuple[CaseResult, int]]) -> None:
-        case, repeat, attempts = running.pop(future)
+        item = running.pop(future)
         try:
             result, used = future.result()
-        except CallError as error:
+        except Throttled as throttled:
+            error = throttled.error
             limiter.throttled(error.retry_after_s)
             tally.retried += 1
+            item = item._replace(partial=throttled.partial)
             if error.not_sent:  # the breaker will probe on its own: wait for it, it costs no attempt
-                again.append((case, repeat, attempts))
+                again.append(item)
                 return
-            if attempts + 1 >= MAX_ATTEMPTS:
-                result = error_result(case, repeat, f"rate-limited {attempts + 1} times: {error}")
+            if item.attempts + 1 >= MAX_ATTEMPTS:
+                message = f"rate-limited {item.attempts + 1} times: {error}"
+                result, used = error_result(item.case, item.repeat, message), 1
             else:
-                again.append((case, repeat, attempts + 1))
+                again.append(item._replace(attempts=item.attempts + 1))
                 return
         else:
             limiter.success(used)
@@ -159,10 +180,10 @@ def execute(
                     if nxt is None:
                         exhausted = True
                         continue
-                    item = (nxt[0], nxt[1], 0)
+                    item = Item(nxt[0], nxt[1])
                 else:
                     break
-                running[pool.submit(_attempt, caller, scorers, item[0], item[1])] = item
+                running[pool.submit(_attempt, caller, scorers, item)] = item
             if not running:
                 if exhausted and not again:
                     break
@@ -182,7 +203,7 @@ def execute(
 
 
 def _drain(
-    running: dict[Future[tuple[CaseResult, int]], tuple[Case, int, int]],
+    running: dict[Future[tuple[CaseResult, int]], Item],
     finish: Callable[[Future[tuple[CaseResult, int]]], None],
 ) -> None:
     """Let the calls in flight finish and record them; a second Ctrl-C abandons them."""

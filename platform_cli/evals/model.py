@@ -44,6 +44,24 @@ class Answer:
     attempts: int = 1  # HTTP requests it took (retries included); 0 on a cache hit
 
 
+class CallError(Exception):
+    """A call (the case's, or a judge's) that produced no answer. `rate_limited`: the runner puts the case
+    back and slows down instead of recording it."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        rate_limited: bool = False,
+        retry_after_s: float | None = None,
+        not_sent: bool = False,
+    ) -> None:
+        super().__init__(message)
+        self.rate_limited = rate_limited
+        self.retry_after_s = retry_after_s
+        self.not_sent = not_sent  # held back by an open circuit breaker: no request was made
+
+
 @dataclass(frozen=True)
 class Score:
     """One scorer's verdict on one answer: a value in [0, 1], pass/fail and why.

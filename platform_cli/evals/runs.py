@@ -200,7 +200,8 @@ def run_suite(
                 done_before, finished = 0, set()
             # every call of this run (and of its judges) is recorded as eval traffic, with the run's id
             serving.traffic, serving.eval_run_id = "eval", run.run_id
-            judge = JudgeCaller(serving)
+            limiter = AdaptiveLimiter(max(1, request.concurrency))  # the case calls' and the judges'
+            judge = JudgeCaller(serving, limiter)
             context = ScorerContext(
                 request.root, resolved.prompt.output_schema, judge=judge, providers=tuple(
                     p.name for p in manifest.providers),
@@ -212,7 +213,6 @@ def run_suite(
                 else RuntimeCaller(serving, resolved, mode=suite.mode, run_id=run.run_id)
             )
             recorder = ResultRecorder(state_url, run.run_id, run_file)
-            limiter = AdaptiveLimiter(max(1, request.concurrency))
             work = work_items(_datasets(suite), repeats, finished)
             try:
                 tally = execute(

@@ -21,7 +21,7 @@ from platform_cli.evals.engine import CallError, Interrupted, execute
 from platform_cli.evals.limiter import AdaptiveLimiter
 from platform_cli.evals.model import Answer, Case, CaseResult
 from platform_cli.evals.runs import RunRequest, run_suite
-from platform_cli.evals.scorers import Configured, ScorerConfig
+from platform_cli.evals.scorers import Configured, Raw, ScorerConfig
 from platform_cli.evals.scorers.registry import lookup
 
 
@@ -136,3 +136,30 @@ def test_a_real_provider_answering_429_is_backed_off_and_the_run_completes(tmp_p
         events = store.usage_events(manifest.name)
     assert len(events) >= 40
     assert {(e.traffic, e.eval_run_id) for e in events} == {("eval", outcome.run.run_id)}
+
+
+def test_a_judge_that_fails_records_the_case_as_an_error_and_a_rate_limited_one_keeps_the_answer() -> None:
+    asked: list[str] = []
+    judged: list[str] = []
+
+    def caller(case: Case, repeat: int) -> Answer:
+        asked.append(case.id)
+        return Answer("ok")
+
+    def judge(answer: Answer, case: Case) -> Raw:
+        judged.append(case.id)
+        if case.id == "c0":
+            raise CallError("HTTP 500 from the grader")
+        if case.id == "c1" and judged.count("c1") < 3:
+            raise CallError("HTTP 429", rate_limited=True, retry_after_s=0.01)
+        return Raw(1.0, "fine")
+
+    config = ScorerConfig("judge", "judge")
+    scorers = [*_scorers(), Configured(config, judge)]
+    sink = Sink()
+    tally = execute(_cases(3), total=3, caller=caller, scorers=scorers, sink=sink, limiter=AdaptiveLimiter(2))
+    by_case = {r.case_id: r for r in sink.results}
+    assert by_case["c0"].error == "scorer judge: HTTP 500 from the grader" and tally.errors == 1
+    assert by_case["c1"].passed and by_case["c1"].error is None and len(by_case["c1"].scores) == 2
+    assert tally.retried == 2 and judged.count("c1") == 3
+    assert sorted(asked) == ["c0", "c1", "c2"]  # the rate-limited judge was asked again, not the case

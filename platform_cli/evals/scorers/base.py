@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
-from platform_cli.evals.model import Answer, Case, Score
+from platform_cli.evals.model import Answer, CallError, Case, Score
 
 _MISSING = object()
 
@@ -40,7 +40,9 @@ class Raw:
 
 @runtime_checkable
 class Scorer(Protocol):
-    """Scores one answer to one case. Must not raise for a bad answer: return a failing Raw saying why."""
+    """Scores one answer to one case. Must not raise for a bad answer: return a failing Raw saying why.
+    A call it makes that gets no answer (the judge's) raises `CallError`: the runner backs off and asks
+    again when it was rate-limited, else records the case as an error."""
 
     def __call__(self, answer: Answer, case: Case) -> Raw: ...
 
@@ -130,6 +132,8 @@ class Configured:
             )
         try:
             raw = self.scorer(answer, case)
+        except CallError:  # a judge's call failed: the runner backs off (429) or records the case's error
+            raise
         except Exception as error:  # a scorer bug fails its case with the reason, not the whole run
             raw = Raw(0.0, f"scorer raised {type(error).__name__}: {error}", passed=False)
         value = min(1.0, max(0.0, float(raw.value)))
