@@ -18,7 +18,8 @@ checks that the stored columns and UsageEvent agree, so nothing is dropped silen
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
+import operator
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -99,37 +100,43 @@ class CallRecord:
             f"{f.provider}: {f.kind}" + (f" {f.status}" if f.status else "") for f in error.failures
         )
 
-    # --- derived shapes -------------------------------------------------------------------------------
+    # --- derived shapes (every call builds two: positional, from precomputed C-level getters) ------------
     def usage_event(self) -> UsageEvent:
         """The row stored for this call."""
-        values = {name: getattr(self, name) for name in _EVENT_COPIED}
-        usage = self.usage
-        for name in TOKEN_FIELDS:
-            values[name] = getattr(usage, name)
-        values["latency_ms"] = round(self.latency_s * 1000.0, 3)
-        return UsageEvent(**values)
+        values = (*_EVENT_VALUES(self), *_TOKENS(self.usage), round(self.latency_s * 1000.0, 3), 0)
+        return UsageEvent(*_EVENT_ORDER(values))
 
     def result(self) -> Result:
         """What the caller gets back."""
-        return Result(**{name: getattr(self, name) for name in _RESULT_COPIED})
+        return Result(*_RESULT_VALUES(self))
 
     def tags_for(self, shape: type[Any]) -> dict[str, Any]:
         """This record's values for every field of the dataclass `shape` that the record also has."""
-        return {name: getattr(self, name) for name in _shared(shape)}
+        names, values = _shared(shape)
+        return dict(zip(names, values(self), strict=True))
 
 
 _FIELDS = frozenset(f.name for f in dataclasses.fields(CallRecord))
 _DERIVED_EVENT_FIELDS = frozenset({*TOKEN_FIELDS, "latency_ms", "id"})
+Getter = Callable[[Any], tuple[Any, ...]]
+_SHARED: dict[type[Any], tuple[tuple[str, ...], Getter]] = {}
 
 
-_SHARED: dict[type[Any], tuple[str, ...]] = {}
+def _getter(names: Sequence[str]) -> Getter:
+    """An attrgetter that always answers a tuple (attrgetter of one name answers the bare value)."""
+    if len(names) == 1:
+        single = operator.attrgetter(names[0])
+        return lambda obj: (single(obj),)
+    many: Getter = operator.attrgetter(*names)
+    return many
 
 
-def _shared(shape: type[Any]) -> tuple[str, ...]:
-    names = _SHARED.get(shape)
-    if names is None:
-        names = _SHARED[shape] = tuple(f.name for f in dataclasses.fields(shape) if f.name in _FIELDS)
-    return names
+def _shared(shape: type[Any]) -> tuple[tuple[str, ...], Getter]:
+    found = _SHARED.get(shape)
+    if found is None:
+        names = tuple(f.name for f in dataclasses.fields(shape) if f.name in _FIELDS)
+        found = _SHARED[shape] = (names, _getter(names))
+    return found
 
 
 def _check_derivable(shape: type[Any], derived: Iterable[str] = ()) -> tuple[str, ...]:
@@ -145,5 +152,12 @@ def _check_derivable(shape: type[Any], derived: Iterable[str] = ()) -> tuple[str
     return tuple(f.name for f in dataclasses.fields(shape) if f.name in _FIELDS)
 
 
+# The usage event: the record's fields of the same name, then the token buckets of `usage`, the latency in
+# ms and id 0 (the store assigns it), reordered into UsageEvent's field order, wherever `id` stands.
 _EVENT_COPIED = _check_derivable(UsageEvent, _DERIVED_EVENT_FIELDS)
-_RESULT_COPIED = _check_derivable(Result)
+_EVENT_SOURCES = [*_EVENT_COPIED, *TOKEN_FIELDS, "latency_ms", "id"]
+_EVENT_VALUES = _getter(_EVENT_COPIED)
+_TOKENS = _getter(TOKEN_FIELDS)
+_EVENT_ORDER = operator.itemgetter(*[_EVENT_SOURCES.index(f.name) for f in dataclasses.fields(UsageEvent)])
+# The Result: every one of its fields, in its order (_check_derivable makes sure the record has them all).
+_RESULT_VALUES = _getter(_check_derivable(Result))

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import operator
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
+from typing import TypeVar
 
 from platform_cli.store import sql
 from platform_cli.store.engine import Engine, Row
 from platform_cli.store.sql.rollback import WITHDRAWN_ANSWER
 
 MAX_USAGE_ROWS = 100_000
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -104,8 +107,17 @@ _USAGE_READ = ("id", *sql.USAGE_COLUMNS)
 _BOOLEAN_FIELDS = tuple(f.name for f in fields(UsageEvent) if f.type in ("bool", "bool | None"))
 
 
-def _turn(row: Row) -> TurnRecord:
-    return TurnRecord(**dict(zip(_TURN_READ, row, strict=True)))
+def _reader(shape: Callable[..., T], read: Sequence[str], fields_: Sequence[str]) -> Callable[[Row], T]:
+    """Build `shape` from a row whose columns are named `read`: positionally through a precomputed itemgetter
+    when every field is read (the runtime reads turns and cache entries on every call), else by name."""
+    if len(fields_) > 1 and set(fields_) <= set(read):
+        order = operator.itemgetter(*[read.index(name) for name in fields_])
+        return lambda row: shape(*order(row))
+    return lambda row: shape(**dict(zip(read, row, strict=True)))
+
+
+_turn = _reader(TurnRecord, _TURN_READ, [f.name for f in fields(TurnRecord)])
+_cached = _reader(CachedResponse, sql.CACHE_COLUMNS, [f.name for f in fields(CachedResponse)])
 
 
 def _usage(row: Row) -> UsageEvent:
@@ -127,7 +139,7 @@ class RuntimeQueries:
         row = self._db.fetchone(sql.SELECT_CACHED_RESPONSE, (cache_key, now))
         if row is None:
             return None
-        return CachedResponse(**dict(zip(sql.CACHE_COLUMNS, row, strict=True)))
+        return _cached(row)
 
     def put_cached_responses(self, entries: Sequence[CachedResponse]) -> None:
         """Insert or replace several entries (one statement per entry, in the caller's transaction)."""
