@@ -43,7 +43,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "readiness": ("readiness", "Readiness gate: check feature repos against the rule packs, level by level."),
     "rollback": (
-        "rollback",
+        "rollback_runtime",  # imports cli/rollback and adds the model, provider and drill commands
         "Roll back a prompt and its consequences: caches, histories, baselines, canary cohorts.",
     ),
     "scaffold": ("scaffold", "Generate a new repository from a template."),

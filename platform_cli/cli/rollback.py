@@ -257,5 +257,3 @@ def history_command(ctx: click.Context, subject: str | None, limit: int, fmt: st
 
 
 COMMANDS: list[click.Command] = [group]
-
-from platform_cli.cli import rollback_runtime  # noqa: E402,F401  (model, provider, drill join the group)

@@ -62,3 +62,8 @@ def drill_command(ctx: click.Context, prompt: str | None, scenario: str, ttl_s: 
     if not result.record.passed:
         raise CheckFailed(f"rollback drill {result.record.drill_id} failed; it is recorded in the store")
     return ExitCode.OK
+
+
+# `platform rollback` as a whole: the group of cli/rollback with model, provider and drill attached
+# (cli/main loads this module, so cli/rollback need not import it back: that was an import cycle).
+COMMANDS: list[click.Command] = [group]
