@@ -154,7 +154,7 @@ def _report(error: PlatformError) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Run the CLI and exit with the code DESIGN.md assigns to what happened."""
+    """Run the CLI and exit with the code errors.ExitCode assigns to what happened."""
     args = list(sys.argv[1:] if argv is None else argv)
     sys.exit(run(args))
 

@@ -2,7 +2,9 @@
 
 Proved two ways: statically (every import of platform_cli in the generated code names the public module),
 and by running the generated repo's own tests against a copy of platform-cli whose runtime package and
-fake provider module were moved and renamed, as an internal refactoring would.
+fake provider module were moved and renamed, as an internal refactoring would. Repos generated from an
+older release of the template (every one since the public API) keep passing their own tests against this
+platform-cli too: a product team does not have to update its template to take a compatible release.
 """
 
 from __future__ import annotations
@@ -17,11 +19,15 @@ from pathlib import Path
 
 import pytest
 from packaging.requirements import Requirement
+from packaging.version import Version
 
 import platform_cli
+from platform_cli.resources import templates_dir
 from platform_cli.scaffold import new_feature
+from platform_cli.scaffold.releases import releases
 
 PUBLIC = "platform_cli.api"
+FIRST_PUBLIC_RELEASE = Version("1.1.0")  # the first ai-feature release whose code imports only PUBLIC
 # internal module -> where the refactoring below moves it
 MOVES = {
     "platform_cli.runtime": "platform_cli.serving_moved",
@@ -123,6 +129,37 @@ def test_a_generated_repo_imports_only_the_public_module_and_survives_internal_m
     loaded = tests.stdout.split(REPORT, 1)[1].split()
     assert "platform_cli.api" in loaded and "platform_cli.serving_moved.feature" in loaded
     assert not [name for name in loaded if name.startswith(tuple(MOVES))], "an old internal name was loaded"
+
+
+def _public_releases() -> list[str]:
+    shipped = releases(templates_dir() / "ai-feature")
+    return [str(r.version) for r in shipped if Version(str(r.version)) >= FIRST_PUBLIC_RELEASE]
+
+
+def test_the_older_releases_are_found() -> None:
+    """The parametrized test below would pass vacuously if the shipped releases were not found."""
+    assert str(FIRST_PUBLIC_RELEASE) in _public_releases()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("version", _public_releases())
+def test_a_repo_from_an_older_release_passes_its_tests_against_this_platform_cli(
+    tmp_path: Path, version: str
+) -> None:
+    repo = tmp_path / "repo"
+    result = new_feature(repo, {"name": "Older Release", "eval_owner": "jane@example.com"}, vcs_ref=version)
+    assert result.template.version == version
+    assert f"_commit: v{version}\n" in (repo / ".copier-answers.yml").read_text(encoding="utf-8")
+    imports = platform_imports(repo)
+    assert imports and {file: names - {PUBLIC} for file, names in imports.items() if names - {PUBLIC}} == {}
+
+    checkout = Path(platform_cli.__file__).resolve().parent.parent
+    tests = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+        cwd=repo, env=_env(tmp_path, checkout), capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert tests.returncode == 0, tests.stdout + tests.stderr
+    assert " passed" in tests.stdout and " failed" not in tests.stdout
 
 
 REPORT = "--- platform_cli modules loaded ---"
