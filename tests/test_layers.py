@@ -42,7 +42,6 @@ UPWARD_PENDING = {
 }
 OVERSIZED_PENDING = {
     "platform_cli.yamlfile",  # being split into small loading modules
-    "platform_cli.cli.evals",  # to be split by command (as cli/cost and cli/cost_observe are)
 }
 
 

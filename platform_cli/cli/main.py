@@ -31,7 +31,10 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
         "cost_observe",  # imports cli/cost and adds the dashboard, metrics, alerts and grafana commands
         "Cost ledger: priced usage, reports, budgets, soak trends, dashboard, Prometheus metrics and alerts.",
     ),
-    "eval": ("evals", "Eval harness: suites, scorers, runs, baselines, the gate, portfolios, reports."),
+    "eval": (
+        "evals_gate",  # imports cli/evals and adds the baseline, gate and portfolio commands
+        "Eval harness: suites, scorers, runs, baselines, the gate, portfolios, reports.",
+    ),
     "manifest": ("manifest", "Check the ai-feature.yaml manifest."),
     "policies": (
         "policies",

@@ -256,4 +256,4 @@ def history_command(ctx: click.Context, subject: str | None, limit: int, fmt: st
     return ExitCode.OK
 
 
-COMMANDS: list[click.Command] = [group]
+# cli/rollback_runtime.py adds the model, provider and drill commands and exports COMMANDS.
