@@ -121,6 +121,10 @@ def schema_problems(
     `hints` maps a JSONPath (indices may be written `[*]`, e.g. `$.spec.providers[*].model`) to a hint
     that replaces the generated one for problems at that path.
     """
+    from platform_cli import schemacache
+
+    if schemacache.known_valid(schema, loaded.data):
+        return []
     problems: list[Problem] = []
     seen: set[tuple[Any, ...]] = set()
     for error in validator_for(schema).iter_errors(loaded.data):
@@ -130,6 +134,8 @@ def schema_problems(
                 seen.add(key)
                 problems.append(_with_hint_override(problem, hints))
     problems.sort(key=lambda p: (p.line or 0, p.column or 0, p.path, p.message))
+    if not problems:
+        schemacache.remember_valid(schema, loaded.data)
     return problems
 
 

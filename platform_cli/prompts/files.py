@@ -10,15 +10,11 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from functools import cached_property
+from functools import cache, cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jinja2 import StrictUndefined, Template, TemplateError, TemplateSyntaxError, UndefinedError
-from jinja2.sandbox import SandboxedEnvironment
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import SchemaError
-
+from platform_cli import schemacache
 from platform_cli.errors import InvalidFile, Problem
 from platform_cli.prompts.errors import RenderError, UnknownPrompt
 from platform_cli.yamlfile import LoadedYaml, relative_display
@@ -28,7 +24,23 @@ SCHEMA_NAME = "prompt"
 WHAT = "prompt file"
 SUFFIXES = (".yaml", ".yml")
 
-ENV = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
+if TYPE_CHECKING:
+    from jinja2 import Template
+    from jinja2.sandbox import SandboxedEnvironment
+
+# The checks `_semantic_problems` makes beyond the schema (Jinja syntax, the output schema's metaschema),
+# remembered per file content like schema validation (platform_cli.schemacache); bump to forget them.
+_SEMANTIC_CHECKS = {"check": "prompt file semantics", "revision": 1}
+
+
+@cache
+def jinja_env() -> SandboxedEnvironment:
+    """The sandboxed Jinja environment prompts render in (imported on first use: jinja2 is not cheap)."""
+    from jinja2 import StrictUndefined
+    from jinja2.sandbox import SandboxedEnvironment
+
+    return SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
+
 
 _PY_TYPES: dict[str, tuple[type, ...]] = {
     "string": (str,),
@@ -147,10 +159,13 @@ class PromptFile:
     # --- rendering ----------------------------------------------------------------------------------------
     @cached_property
     def _compiled(self) -> tuple[tuple[str, Template], ...]:
-        return tuple((role, ENV.from_string(text)) for role, text in self.messages)
+        env = jinja_env()
+        return tuple((role, env.from_string(text)) for role, text in self.messages)
 
     def render(self, variables: Mapping[str, Any]) -> list[dict[str, str]]:
         """The chat messages for `variables`; RenderError names the prompt, version and variable."""
+        from jinja2 import TemplateError, UndefinedError
+
         values = self._checked(variables)
         rendered = []
         for role, template in self._compiled:
@@ -238,9 +253,12 @@ def read_prompt(prompts_dir: Path, name: str) -> tuple[PromptFile, LoadedYaml]:
 
 def read_prompt_file(path: Path, name: str, *, display: str | None = None) -> tuple[PromptFile, LoadedYaml]:
     loaded = load_validated(path, SCHEMA_NAME, what=WHAT, display=display)
-    problems = _semantic_problems(loaded, name)
-    if problems:
-        raise InvalidFile(loaded.display, problems, WHAT)
+    checked = {"name": name, "data": loaded.data}
+    if not schemacache.known_valid(_SEMANTIC_CHECKS, checked):
+        problems = _semantic_problems(loaded, name)
+        if problems:
+            raise InvalidFile(loaded.display, problems, WHAT)
+        schemacache.remember_valid(_SEMANTIC_CHECKS, checked)
     data: Mapping[str, Any] = loaded.data
     prompt = _build(name, data, path=path, version=None)
     return replace(prompt, description=str(data.get("description", "")), owner=data.get("owner")), loaded
@@ -266,6 +284,10 @@ def _build(name: str, data: Mapping[str, Any], *, path: Path | None, version: in
 
 def _semantic_problems(loaded: LoadedYaml, name: str) -> list[Problem]:
     """What the schema cannot say: name matches the file, one template form, Jinja syntax, output schema."""
+    from jinja2 import TemplateSyntaxError
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import SchemaError
+
     data: Mapping[str, Any] = loaded.data
     problems: list[Problem] = []
     if "name" in data and data["name"] != name:
@@ -292,7 +314,7 @@ def _semantic_problems(loaded: LoadedYaml, name: str) -> list[Problem]:
         sources.append((("messages", index, "content"), str(message["content"])))
     for where, source in sources:
         try:
-            ENV.parse(source)
+            jinja_env().parse(source)
         except TemplateSyntaxError as error:
             problems.append(
                 loaded.problem(

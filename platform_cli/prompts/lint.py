@@ -8,11 +8,8 @@ from pathlib import Path
 from jinja2 import meta
 
 from platform_cli.errors import InvalidFile, Problem, UserError
-from platform_cli.prompts.files import ENV, PromptFile, prompt_names, read_prompt
+from platform_cli.prompts.files import PromptFile, jinja_env, prompt_names, read_prompt
 from platform_cli.yamlfile import LoadedYaml
-
-# Names Jinja provides itself (range, dict, loop helpers, ...) are not variables of the prompt.
-_BUILTINS = frozenset(ENV.globals)
 
 
 def lint_prompt(prompts_dir: Path, name: str, *, providers: Sequence[str] | None = None) -> list[Problem]:
@@ -37,7 +34,9 @@ def lint_prompts(
 
 def used_variables(prompt: PromptFile) -> list[set[str]]:
     """The variables each message's template reads (Jinja's own names excluded)."""
-    return [set(meta.find_undeclared_variables(ENV.parse(text))) - _BUILTINS for _, text in prompt.messages]
+    env = jinja_env()
+    builtins = frozenset(env.globals)  # names Jinja provides itself (range, dict, ...) are not variables
+    return [set(meta.find_undeclared_variables(env.parse(text))) - builtins for _, text in prompt.messages]
 
 
 def variable_problems(prompt: PromptFile, loaded: LoadedYaml) -> list[Problem]:

@@ -5,18 +5,20 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import Any, Protocol, runtime_checkable
+from functools import cache, lru_cache
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-import jinja2
-from jinja2 import meta, nodes
-from jinja2.sandbox import SandboxedEnvironment
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError
-
+from platform_cli.readiness import verdicts
 from platform_cli.readiness.facts.base import Fact
 from platform_cli.readiness.model import LEVELS, Finding, Level, Location, Rule, WaiverNote
 from platform_cli.yamlfile import render_path
+
+if TYPE_CHECKING:  # both are imported on first use: a check whose verdicts are remembered needs neither
+    import jinja2
+    from jinja2 import nodes
+    from jinja2.sandbox import SandboxedEnvironment
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
 
 JsonPath = tuple[str | int, ...]
 
@@ -27,34 +29,42 @@ TEMPLATE_VARIABLES = ("fact", "item", "error", "rule")
 REQUIRED_LEVEL: dict[str, Level] = {"experimental": "bronze", "production": "silver", "deprecated": "bronze"}
 
 
-class _LiteUndefined(jinja2.ChainableUndefined):
-    """Missing values may be tested (`{% if item.owner %}`, `| default`) but never printed silently."""
+@cache
+def _env() -> SandboxedEnvironment:
+    """The sandbox messages render in (made on first use)."""
+    import jinja2
+    from jinja2.sandbox import SandboxedEnvironment
 
-    __slots__ = ()
+    class _LiteUndefined(jinja2.ChainableUndefined):
+        """Missing values may be tested (`{% if item.owner %}`, `| default`) but never printed silently."""
 
-    def __str__(self) -> str:
-        self._fail_with_undefined_error()
-        return ""  # pragma: no cover - the line above always raises
+        __slots__ = ()
 
+        def __str__(self) -> str:
+            self._fail_with_undefined_error()
+            return ""  # pragma: no cover - the line above always raises
 
-_ENV = SandboxedEnvironment(autoescape=False, undefined=_LiteUndefined, keep_trailing_newline=False)
+    return SandboxedEnvironment(autoescape=False, undefined=_LiteUndefined, keep_trailing_newline=False)
 
 
 @lru_cache(maxsize=1024)
 def _parsed(text: str) -> nodes.Template:
     """Parse once: loading a rule checks the syntax, rendering compiles the same tree."""
-    return _ENV.parse(text)
+    return _env().parse(text)
 
 
 def template_problem(text: str) -> str | None:
     """Why `text` is not a usable message template (syntax, unknown variable), or None when it is fine."""
+    import jinja2
+    from jinja2 import meta, nodes
+
     try:
         ast = _parsed(text)
     except jinja2.TemplateSyntaxError as error:
         return f"template syntax error on its line {error.lineno}: {error.message}"
     # Jinja's analysis is conservative about names set inside branches; anything stored anywhere is known.
     stored = {n.name for n in ast.find_all(nodes.Name) if n.ctx in ("store", "param")}
-    known = stored | set(TEMPLATE_VARIABLES) | set(_ENV.globals)
+    known = stored | set(TEMPLATE_VARIABLES) | set(_env().globals)
     unknown = sorted(meta.find_undeclared_variables(ast) - known)
     if unknown:
         available = ", ".join(TEMPLATE_VARIABLES)
@@ -64,7 +74,7 @@ def template_problem(text: str) -> str | None:
 
 @lru_cache(maxsize=1024)
 def _compiled(text: str) -> jinja2.Template:
-    return _ENV.from_string(_parsed(text))
+    return _env().from_string(_parsed(text))
 
 
 def render_message(text: str, context: dict[str, Any]) -> tuple[str, str | None]:
@@ -80,6 +90,8 @@ def render_message(text: str, context: dict[str, Any]) -> tuple[str, str | None]
 
 @lru_cache(maxsize=1024)
 def _validator(rule_id: str, source: str, condition_json: str) -> Draft202012Validator:
+    from jsonschema import Draft202012Validator
+
     return Draft202012Validator(
         json.loads(condition_json), format_checker=Draft202012Validator.FORMAT_CHECKER
     )
@@ -117,20 +129,54 @@ def evaluate(rule: Rule, fact: Fact) -> Evaluation:
     located = (fact_location,) if fact_location else ()
     if fact.unknown is not None:
         return Evaluation(Finding(rule, "unknown", (f"cannot check: {fact.unknown}",), located))
+    remembered = verdicts.recall(rule, fact.value)
+    if remembered is not None:
+        return Evaluation(_replayed(rule, fact, remembered, fact_location))
+    evaluation, outcome = _evaluated(rule, fact, fact_location)
+    if outcome is not None and not evaluation.template_errors:
+        verdicts.remember(rule, fact.value, outcome)
+    return evaluation
+
+
+def _replayed(rule: Rule, fact: Fact, outcome: dict[str, Any], fact_location: Location | None) -> Finding:
+    """A remembered outcome as a Finding, located against the fact at hand (lines may have moved)."""
+    if outcome["status"] == "pass":
+        return Finding(rule, "pass", (outcome["message"],), (fact_location,) if fact_location else ())
+    messages: list[str] = []
+    locations: list[Location | None] = []
+    for group in outcome["groups"]:
+        prefix = group["prefix"]
+        try:
+            item = _value_at(fact.value, tuple(prefix)) if prefix is not None else None
+        except (KeyError, IndexError, TypeError):
+            item = None
+        messages.append(group["message"])
+        locations.append(_item_location(fact, item, tuple(group["error_path"])) or fact_location)
+    ordered_messages, ordered_locations = _located_first(messages, locations)
+    return Finding(rule, "fail", ordered_messages, ordered_locations)
+
+
+def _evaluated(
+    rule: Rule, fact: Fact, fact_location: Location | None
+) -> tuple[Evaluation, dict[str, Any] | None]:
+    """The evaluation, and the outcome to remember (None when the condition could not be evaluated)."""
+    located = (fact_location,) if fact_location else ()
     rule_view = {"id": rule.id, "title": rule.title, "level": rule.level, "severity": rule.severity}
     try:
         errors = list(validator_for_rule(rule).iter_errors(fact.value))
     except Exception as error:  # e.g. an unresolvable $ref: the rule is broken, the check goes on
         reason = f"the rule's condition cannot be evaluated: {type(error).__name__}: {error}"
-        return Evaluation(Finding(rule, "unknown", (f"cannot check: {reason}",), located), (reason,))
+        return Evaluation(Finding(rule, "unknown", (f"cannot check: {reason}",), located), (reason,)), None
     if not errors:
         context = {"fact": fact.value, "item": None, "error": None, "rule": rule_view}
         message, problem = render_message(rule.pass_message, context)
-        return Evaluation(Finding(rule, "pass", (message,), located), _problems(problem))
+        passed = Evaluation(Finding(rule, "pass", (message,), located), _problems(problem))
+        return passed, {"status": "pass", "message": message}
 
     messages: list[str] = []
     locations: list[Location | None] = []
     problems: list[str] = []
+    groups: list[dict[str, Any]] = []
     for prefix, group in _group_by_item(errors):
         item = _value_at(fact.value, prefix) if prefix is not None else None
         first = group[0]
@@ -145,9 +191,16 @@ def evaluate(rule: Rule, fact: Fact) -> Evaluation:
         messages.append(message)
         problems.extend(_problems(problem))
         locations.append(_item_location(fact, item, tuple(first.absolute_path)) or fact_location)
+        groups.append(
+            {
+                "prefix": list(prefix) if prefix is not None else None,
+                "error_path": list(first.absolute_path),
+                "message": message,
+            }
+        )
     ordered_messages, ordered_locations = _located_first(messages, locations)
     finding = Finding(rule, "fail", ordered_messages, ordered_locations)
-    return Evaluation(finding, tuple(problems))
+    return Evaluation(finding, tuple(problems)), {"status": "fail", "groups": groups}
 
 
 def _problems(problem: str | None) -> tuple[str, ...]:

@@ -10,8 +10,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from jsonschema import Draft202012Validator
-
 from platform_cli.errors import InvalidFile, Problem, UserError
 from platform_cli.readiness.condition_regexes import regex_problems
 from platform_cli.readiness.evaluate import template_problem
@@ -255,6 +253,8 @@ def load_rule_file(path: Path) -> list[Rule]:
 
 
 def _rule_problems(loaded: LoadedYaml, where: JsonPath, raw: dict[str, Any]) -> list[Problem]:
+    from jsonschema import Draft202012Validator
+
     problems: list[Problem] = []
     condition = raw["condition"]
     meta = Draft202012Validator(Draft202012Validator.META_SCHEMA)

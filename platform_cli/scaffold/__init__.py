@@ -1,7 +1,27 @@
-"""Scaffolding: render copier/cookiecutter templates into new repositories, atomically."""
+"""Scaffolding: render copier/cookiecutter templates into new repositories, atomically.
 
-from platform_cli.scaffold.catalog import TemplateInfo, list_templates, resolve_template
-from platform_cli.scaffold.render import ScaffoldResult, load_answers_file, new_feature, scaffold
+The names below are imported on first use: `platform template check` and the readiness `template` fact
+import submodules (drift, releases) that must not pay for the rendering machinery.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from platform_cli.scaffold.catalog import TemplateInfo, list_templates, resolve_template
+    from platform_cli.scaffold.render import ScaffoldResult, load_answers_file, new_feature, scaffold
+
+_WHERE = {
+    "ScaffoldResult": "render",
+    "TemplateInfo": "catalog",
+    "list_templates": "catalog",
+    "load_answers_file": "render",
+    "new_feature": "render",
+    "resolve_template": "catalog",
+    "scaffold": "render",
+}
 
 __all__ = [
     "ScaffoldResult",
@@ -12,3 +32,12 @@ __all__ = [
     "resolve_template",
     "scaffold",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'platform_cli.scaffold' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"platform_cli.scaffold.{module}"), name)
+    globals()[name] = value
+    return value

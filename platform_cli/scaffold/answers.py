@@ -7,8 +7,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from jsonschema import Draft202012Validator
-
 from platform_cli.errors import InvalidFile, Problem
 from platform_cli.yamlschema import load_schema_file
 
@@ -72,6 +70,8 @@ def validate_answers(template_dir: Path, answers: Mapping[str, Any], answers_fil
     if not schema_file.is_file():
         return
     schema = load_schema_file(schema_file, what="template answers schema")
+    from jsonschema import Draft202012Validator
+
     validator = Draft202012Validator(schema)
     problems: list[Problem] = []
     for error in sorted(validator.iter_errors(dict(answers)), key=lambda e: list(map(str, e.path))):

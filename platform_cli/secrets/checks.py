@@ -11,11 +11,7 @@ import subprocess
 from dataclasses import dataclass
 from typing import Protocol
 
-import requests
-
-from platform_cli.httpclient import RedirectRefused, new_session, shown_url
 from platform_cli.manifest.model import Manifest, ProviderSpec
-from platform_cli.providers.endpoints import http_adapter
 
 
 @dataclass(frozen=True)
@@ -50,6 +46,12 @@ class ModelsListCheck:
         return f"GET {self.url}"
 
     def run(self, value: str) -> CheckResult:
+        # the HTTP stack and the provider adapters only when a key is really checked (status never is)
+        import requests
+
+        from platform_cli.httpclient import RedirectRefused, new_session, shown_url
+        from platform_cli.providers.endpoints import http_adapter
+
         adapter = http_adapter(self.kind)
         if adapter is None:
             return CheckResult(False, f"not tested: provider kind {self.kind!r} has no HTTP adapter")
@@ -113,6 +115,8 @@ class NoCheck:
 
 def models_url(provider: ProviderSpec) -> KeyCheck:
     """The models-list check of a keyed provider: the list beside the endpoint the runtime posts to."""
+    from platform_cli.providers.endpoints import http_adapter
+
     adapter = http_adapter(provider.kind)
     url = adapter.models_url(provider.base_url) if adapter is not None else None
     if url is None:

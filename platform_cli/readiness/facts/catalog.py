@@ -61,7 +61,6 @@ def _problem(file: str, line: int | None, message: str) -> dict[str, Any]:
 
 def _lookup(entity: Any) -> dict[str, Any]:
     """Ask the configured catalog (if any) whether it serves the entity."""
-    from platform_cli.backstage.client import CatalogClient
     from platform_cli.backstage.settings import catalog_settings
 
     result: dict[str, Any] = {"configured": False, "url": None, "registered": None, "error": None}
@@ -73,6 +72,8 @@ def _lookup(entity: Any) -> dict[str, Any]:
     if settings is None:
         return result
     result.update(configured=True, url=settings.url)
+    from platform_cli.backstage.client import CatalogClient  # the HTTP stack, only when there is a catalog
+
     client = CatalogClient(settings, timeout_s=LOOKUP_TIMEOUT_S)
     try:
         result["registered"] = client.entity("component", entity.namespace, entity.name) is not None

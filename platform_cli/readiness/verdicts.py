@@ -1,0 +1,122 @@
+"""Remembered verdicts: a rule evaluated once on a fact value is not evaluated again for the same value.
+
+Evaluating a rule needs jsonschema (its condition) and Jinja (its messages); importing and compiling them
+costs a cold `readiness check` more than collecting every fact, and the pre-commit hook and CI run the same
+rules over the same facts again and again. What a verdict depends on is the rule's text (condition and
+messages), the fact's value, the versions of platform-cli, jsonschema and Jinja, and the evaluating code;
+its sha256 names a small JSON file in the user cache holding the outcome: pass with its message, or fail
+with, per offending item, the item's path, the error's path and the rendered message. Locations are NOT
+stored: they are worked out again from the fact at hand (a manifest fact maps paths to its current lines),
+so a moved line is reported where it now is.
+
+A verdict whose condition could not be evaluated, or whose message template failed, is never remembered.
+The cache is per user and outside every repo (a repo cannot vouch for its own verdicts); anything missing,
+unreadable or malformed only means "evaluate".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from platform_cli.readiness.model import Rule
+
+# Bump when evaluation changes in a way the package version would not show.
+REVISION = 1
+
+JsonPath = list[str | int]
+
+# What an outcome depends on besides the rule and the value: the libraries and the code that evaluate.
+_EVALUATION_MODULES = (
+    "jsonschema",
+    "jinja2",
+    "platform_cli.readiness.evaluate",
+    "platform_cli.readiness.verdicts",
+)
+
+
+def _key_path(rule: Rule, value: Any) -> Path | None:
+    from platform_cli import __version__, schemacache
+    from platform_cli.config import cache_dir
+
+    if not schemacache.plain_json(value):
+        return None  # not plain JSON: evaluate every time
+    try:
+        text = json.dumps(
+            [
+                rule.id,
+                rule.title,
+                rule.level,
+                rule.severity,
+                rule.condition,
+                rule.pass_message,
+                rule.fail_message,
+                value,
+            ],
+            sort_keys=True,
+            separators=(",", ":"),
+            ensure_ascii=False,
+            allow_nan=False,
+        )
+    except (TypeError, ValueError):
+        return None  # not plain JSON: evaluate every time
+    libraries = schemacache.library_key(*_EVALUATION_MODULES)
+    digest = hashlib.sha256(f"{__version__}\0{REVISION}\0{libraries}\0{text}".encode()).hexdigest()
+    return cache_dir() / "verdicts" / digest[:2] / digest[2:]
+
+
+def recall(rule: Rule, value: Any) -> dict[str, Any] | None:
+    """The remembered outcome of `rule` on `value`, or None (never seen, or the entry is unusable)."""
+    path = _key_path(rule, value)
+    if path is None:
+        return None
+    try:
+        outcome = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return outcome if _well_formed(outcome) else None
+
+
+def remember(rule: Rule, value: Any, outcome: dict[str, Any]) -> None:
+    """Store an outcome (best effort: a read-only cache only costs speed)."""
+    path = _key_path(rule, value)
+    if path is None or not _well_formed(outcome):
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")  # concurrent checks (scan workers)
+        temporary.write_text(json.dumps(outcome, ensure_ascii=False), encoding="utf-8")
+        temporary.replace(path)
+    except OSError:
+        pass
+
+
+def _well_formed(outcome: Any) -> bool:
+    if not isinstance(outcome, dict):
+        return False
+    if outcome.get("status") == "pass":
+        return isinstance(outcome.get("message"), str)
+    if (
+        outcome.get("status") != "fail"
+        or not isinstance(outcome.get("groups"), list)
+        or not outcome["groups"]
+    ):
+        return False
+    for group in outcome["groups"]:
+        if not isinstance(group, dict) or not isinstance(group.get("message"), str):
+            return False
+        prefix, error_path = group.get("prefix"), group.get("error_path")
+        if prefix is not None and not _is_path(prefix):
+            return False
+        if not _is_path(error_path):
+            return False
+    return True
+
+
+def _is_path(value: Any) -> bool:
+    return isinstance(value, list) and all(
+        isinstance(step, str) or (isinstance(step, int) and not isinstance(step, bool)) for step in value
+    )

@@ -1,0 +1,106 @@
+"""Remembered validations: data that validated clean against a schema is not validated again.
+
+Validating costs far more than loading (jsonschema and its dependencies take longer to import than a bare
+command takes to run), and the same unchanged manifest, prompts and suites are validated by every command
+run by hand, every pre-commit hook and every CI step. A marker file in the user cache, named by the sha256
+of (platform-cli version, revision, the validator library's install, the schema, the data), says "exactly
+this data was valid against exactly this schema". Only clean results are remembered: problems are always
+computed, so every message keeps its file:line. The cache is per user and outside every repo (a repo
+cannot vouch for its own files); a missing, unreadable or unwritable cache only means "validate".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+# Bump when validation itself changes in a way the version would not show (so old markers stop counting).
+REVISION = 1
+
+_schema_keys: dict[int, tuple[Mapping[str, Any], str]] = {}
+# What a validation result depends on besides schema and data: the validator library and this code.
+_VALIDATION_MODULES = ("jsonschema", "platform_cli.yamlschema", "platform_cli.schemacache")
+_libraries: dict[str, str] = {}
+
+
+def library_key(*names: str) -> str:
+    """Where each named module is installed and when it (and the directory holding it) last changed, found
+    without importing it: results that another install wrote (another jsonschema, another Jinja, a package
+    added beside them that enables a format check, an edited source file of this package in a development
+    checkout) never count."""
+    keys = []
+    for name in names:
+        if name not in _libraries:
+            from importlib.util import find_spec
+
+            spec = find_spec(name)
+            origin = spec.origin if spec is not None and spec.origin else ""
+            stamps = []
+            for where in (origin, os.path.dirname(os.path.dirname(origin))) if origin else ():
+                try:
+                    stamps.append(str(os.stat(where).st_mtime_ns))
+                except OSError:
+                    stamps.append("-")
+            _libraries[name] = f"{name}={origin}:{','.join(stamps)}"
+        keys.append(_libraries[name])
+    return ";".join(keys)
+
+
+def _schema_key(schema: Mapping[str, Any]) -> str:
+    cached = _schema_keys.get(id(schema))
+    if cached is None or cached[0] is not schema:
+        text = json.dumps(schema, sort_keys=True, separators=(",", ":"), default=repr)
+        cached = (schema, hashlib.sha256(text.encode()).hexdigest())
+        _schema_keys[id(schema)] = cached
+    return cached[1]
+
+
+def plain_json(value: Any, depth: int = 0) -> bool:
+    """True when `value` is exactly JSON data (dict with str keys, list, str, int, float, bool, None):
+    only then does its canonical text stand for it (a tuple would dump like a list, yet validate apart)."""
+    if value is None or isinstance(value, (str, bool, int)):
+        return True
+    if isinstance(value, float):
+        return value == value and value not in (float("inf"), float("-inf"))
+    if depth > 200:
+        return False
+    if type(value) is list:
+        return all(plain_json(item, depth + 1) for item in value)
+    if type(value) is dict:
+        return all(type(k) is str and plain_json(v, depth + 1) for k, v in value.items())
+    return False
+
+
+def marker(schema: Mapping[str, Any], data: Any) -> Path | None:
+    """The marker file for (schema, data), or None when the data cannot be keyed (not plain JSON)."""
+    from platform_cli import __version__
+    from platform_cli.config import cache_dir
+
+    if not plain_json(data):
+        return None
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    key = f"{__version__}\0{REVISION}\0{library_key(*_VALIDATION_MODULES)}\0{_schema_key(schema)}\0{text}"
+    digest = hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
+    return cache_dir() / "validated" / digest[:2] / digest[2:]
+
+
+def known_valid(schema: Mapping[str, Any], data: Any) -> bool:
+    """True when exactly this data validated clean against exactly this schema before."""
+    path = marker(schema, data)
+    return path is not None and path.is_file()
+
+
+def remember_valid(schema: Mapping[str, Any], data: Any) -> None:
+    """Record a clean validation (best effort: a read-only cache only costs speed)."""
+    path = marker(schema, data)
+    if path is None:
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        path.touch()  # an empty marker: concurrent writers cannot leave it half-written
+    except OSError:
+        pass

@@ -1,0 +1,76 @@
+"""Remembered validations: clean results are remembered per (schema, data, versions); problems never are."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from platform_cli import schemacache, yamlschema
+from platform_cli.yamlfile import load_yaml
+
+SCHEMA = {
+    "type": "object",
+    "properties": {"name": {"type": "string", "pattern": "^[a-z]+$"}, "size": {"type": "integer"}},
+    "required": ["name"],
+    "additionalProperties": False,
+}
+
+
+def problems_of(tmp_path: Path, text: str, schema: dict[str, object] = SCHEMA) -> list[str]:
+    path = tmp_path / "doc.yaml"
+    path.write_text(text)
+    return [p.render() for p in yamlschema.schema_problems(load_yaml(path), schema)]
+
+
+def refuse_validation(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(schema: object) -> None:
+        raise AssertionError("validated again: the clean result was not remembered")
+
+    monkeypatch.setattr(yamlschema, "validator_for", refuse)
+
+
+def test_clean_data_is_validated_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert problems_of(tmp_path, "name: demo\nsize: 3\n") == []
+    refuse_validation(monkeypatch)
+    assert problems_of(tmp_path, "# other text, same data\nsize: 3\nname: demo\n") == []
+
+
+def test_problems_are_computed_every_time_with_their_lines(tmp_path: Path) -> None:
+    first = problems_of(tmp_path, "name: Demo\nsize: big\n")
+    assert [p.split(": ")[0].rsplit("/", 1)[-1] for p in first] == ["doc.yaml:1:7", "doc.yaml:2:7"]
+    assert problems_of(tmp_path, "name: Demo\nsize: big\n") == first
+    assert not schemacache.known_valid(SCHEMA, {"name": "Demo", "size": "big"})
+
+
+def test_another_schema_or_other_data_is_validated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert problems_of(tmp_path, "name: demo\n") == []
+    stricter = {**SCHEMA, "required": ["name", "size"]}
+    assert len(problems_of(tmp_path, "name: demo\n", stricter)) == 1
+    assert len(problems_of(tmp_path, "name: demo\nsize: 1.5\n")) == 1
+
+
+def test_a_marker_of_another_version_does_not_count(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import platform_cli
+
+    assert problems_of(tmp_path, "name: demo\n") == []
+    assert schemacache.known_valid(SCHEMA, {"name": "demo"})
+    monkeypatch.setattr(platform_cli, "__version__", "99.0.0")
+    assert not schemacache.known_valid(SCHEMA, {"name": "demo"})
+
+
+def test_an_unwritable_cache_only_costs_speed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    blocked = tmp_path / "not-a-dir"
+    blocked.write_text("a file where the cache directory would be")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocked))
+    assert problems_of(tmp_path, "name: demo\n") == []
+    assert problems_of(tmp_path, "name: demo\n") == []
+    assert not schemacache.known_valid(SCHEMA, {"name": "demo"})
+
+
+def test_only_plain_json_is_keyed() -> None:
+    assert schemacache.marker(SCHEMA, {"name": "demo"}) is not None
+    assert schemacache.marker(SCHEMA, {"name": ("a", "b")}) is None  # a tuple is not a JSON array
+    assert schemacache.marker(SCHEMA, {1: "x"}) is None
+    assert schemacache.marker(SCHEMA, {"x": float("inf")}) is None
+    assert schemacache.marker(SCHEMA, {"x": [True, None, 1, 1.5, "s", {"y": []}]}) is not None
