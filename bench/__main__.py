@@ -51,6 +51,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"{os.cpu_count()} CPUs · ratio = subject median / reference median, both timed in this run"
     )
     _say(f"before: {load_average()}")
+    _say(_compiled())
     failed: list[str] = []
     measured: list[Measurement] = []
     not_measured: list[str] = []
@@ -76,6 +77,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     summary = f"done in {time.perf_counter() - start:.1f} s"
     _say(summary + (f"; failed: {', '.join(failed)}" if failed else ""))
     return 1 if failed else 0
+
+
+def _compiled() -> str:
+    """Compile the package's bytecode first, as installing it does: with PYTHONDONTWRITEBYTECODE set (or a
+    checkout whose sources changed since their .pyc), every timed process would compile the modules it
+    imports, a cost no installed copy pays."""
+    import compileall
+
+    import platform_cli
+
+    package = os.path.dirname(platform_cli.__file__)
+    ok = compileall.compile_dir(package, quiet=2)
+    return f"bytecode: {'compiled' if ok else 'NOT all compiled'} for {package}"
 
 
 def _targets_summary(measured: Sequence[Measurement], not_measured: Sequence[str]) -> str:
