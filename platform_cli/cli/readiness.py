@@ -72,6 +72,7 @@ def group() -> None:
     help="Also write the reached level, the time and the failing rule ids as platform.dev/readiness-* "
     "annotations into catalog-info.yaml (the rest of the file is kept as written), so Backstage shows them.",
 )
+@click.argument("changed", nargs=-1, type=click.Path(path_type=Path), metavar="[CHANGED_FILE]...")
 @click.pass_context
 def check(
     ctx: click.Context,
@@ -80,11 +81,18 @@ def check(
     outputs: tuple[Path, ...],
     policies: tuple[Path, ...],
     annotate: bool,
+    changed: tuple[Path, ...],
 ) -> int:
     """Check the current feature repo; exit 0 when it reaches its required level, 1 when not.
 
     Bad rule files, waivers.yaml or ai-feature.yaml exit 2 with file:line. Waivers are read from the
     repo's waivers.yaml (expiring at most $PLATFORM_WAIVER_MAX_DAYS, default 90, days ahead).
+
+    With CHANGED_FILEs (the pre-commit hook passes the files a commit changes), the check runs only when
+    one of them is something the rules read (manifest, waivers, prompts, evals, data files, application
+    source...), is deleted, or holds a secret-like string; otherwise it exits 0 at once, saying so on
+    stderr, and writes no report. The store's state and the date are not re-checked then: CI runs the
+    full check.
 
     \b
     Example:
@@ -94,13 +102,25 @@ def check(
       platform readiness check --format sarif --output readiness.sarif \\
           --format junit --output readiness.xml --format text
       platform readiness check --annotate; platform catalog register
+      platform readiness check README.md tests/test_feature.py   # as the pre-commit hook runs it
     """
-    from platform_cli.readiness.check import check_repo
-    from platform_cli.readiness.output import render
-
     chosen = formats or ("text",)
     targets = _output_targets(chosen, outputs)
     root = ctx.obj.repo()
+    if changed and not annotate:
+        from platform_cli.readiness.changed import full_check_reason
+
+        reason = full_check_reason(root, changed)
+        if reason is None:
+            click.echo(
+                f"readiness: nothing the rules read changed in {len(changed)} file(s), and none holds a "
+                "secret-like string: not re-checked (CI runs the full check)",
+                err=True,
+            )
+            return ExitCode.OK
+    from platform_cli.readiness.check import check_repo
+    from platform_cli.readiness.output import render
+
     report = check_repo(root, level=cast("Level | None", level), extra_policy_dirs=policies)
     for fmt, output in zip(chosen, targets, strict=True):
         color = fmt == "text" and output is None and ctx.obj.color and sys.stdout.isatty()

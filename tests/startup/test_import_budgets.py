@@ -71,6 +71,13 @@ BUDGETS = (
     Budget(
         ("readiness", "check"), ("copier", "cookiecutter", "numpy", "scipy", "plotly", "psycopg"), 600, (0, 1)
     ),
+    # the pre-commit hook when the commit changes nothing a rule reads: no file format, schema, store
+    Budget(
+        ("readiness", "check", "README.md"),
+        (*HEAVY, "jsonschema", "yaml", "sqlite3", "platform_cli.store"),
+        150,
+    ),
+    Budget(("rollback", "history"), ("copier", "cookiecutter", "jinja2", "requests", "numpy", "plotly"), 350),
     Budget(("prompts", "list"), ("copier", "cookiecutter", "requests", "numpy", "plotly", "psycopg"), 400),
     Budget(
         ("secrets", "status"), ("copier", "cookiecutter", "jinja2", "numpy", "plotly", "psycopg"), 450, (0, 1)
