@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from typing import Any
-from xml.sax.saxutils import escape, quoteattr
 
 from platform_cli.store.evals import EvalRunRecord
 
@@ -157,6 +156,8 @@ def _md(value: str) -> str:
 
 def junit(data: dict[str, Any]) -> str:
     """One testcase per group (overall and each segment) plus one per gate failure; CI shows them."""
+    from xml.sax.saxutils import escape, quoteattr  # pulls in urllib and ssl: only for this format
+
     run, summary, gate = data["run"], data["summary"] or {}, data["gate"] or {}
     cases = []
     failures = gate.get("failures") or []

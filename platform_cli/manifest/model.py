@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -93,9 +94,10 @@ class Manifest:
     evals: dict[str, Any] = field(default_factory=dict)
     prompts: dict[str, Any] = field(default_factory=dict)
 
-    @property
+    @cached_property
     def root(self) -> Path:
-        """The feature repository root: the directory holding the manifest."""
+        """The feature repository root: the directory holding the manifest (resolved once: every fact and
+        suite asks)."""
         return self.path.resolve().parent
 
     @property

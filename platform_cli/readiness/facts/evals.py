@@ -18,7 +18,18 @@ from platform_cli.readiness.facts.support import manifest_or_missing, today
 DEFAULT_MAX_AGE_DAYS = 7
 
 
-def _suites(manifest: Any) -> list[tuple[str, Any, InvalidFile | None]]:
+def _suites(ctx: RepoContext, manifest: Any) -> list[tuple[str, Any, InvalidFile | None]]:
+    """Every suite of the repo (display name, suite or None, its error), loaded once per check: both
+    eval facts read them."""
+    cached = ctx.extra.get("_eval_suites")
+    if isinstance(cached, list):
+        return cached
+    loaded = _load_suites(manifest)
+    ctx.extra["_eval_suites"] = loaded
+    return loaded
+
+
+def _load_suites(manifest: Any) -> list[tuple[str, Any, InvalidFile | None]]:
     from platform_cli.evals.project import load_project_suite, project_suite_paths
     from platform_cli.yamlfile import relative_display
 
@@ -50,7 +61,7 @@ class EvalSuitesCollector:
         if missing is not None:
             return missing
         try:
-            suites = _suites(manifest)
+            suites = _suites(ctx, manifest)
             prompts = prompt_files(ctx.tracked_files)
         except (PlatformError, OSError) as exc:
             return Fact.missing(self.name, f"cannot read the eval suites: {exc}")
@@ -111,7 +122,7 @@ class EvalRunsCollector:
             max_age = DEFAULT_MAX_AGE_DAYS
         url = resolve_state_url(manifest)
         try:
-            suites = [(shown, s) for shown, s, _ in _suites(manifest) if s is not None]
+            suites = [(shown, s) for shown, s, _ in _suites(ctx, manifest) if s is not None]
             registry = existing_store(url)
             store = existing_evals_store(url) if registry is not None else None
         except (PlatformError, OSError) as exc:
