@@ -51,6 +51,7 @@ COMMANDS: tuple[tuple[tuple[str, ...], tuple[int, ...]], ...] = (
     (("eval", "compare", "--suite", SUITE), (0, 1)),
     (("cost", "report"), (0,)),
     (("template", "check"), (0, 1)),
+    (("rollback", "history"), (0,)),
 )
 
 _LEDGER_SCRIPT = """

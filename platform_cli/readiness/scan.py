@@ -20,6 +20,11 @@ __all__ = ["ScanResult", "find_repos", "scan", "scan_repos"]
 SKIP_DIRS = frozenset({".git", ".venv", "node_modules"})
 Progress = Callable[[int, int], None]
 
+# Repos per task in a parallel scan: about BATCHES_PER_WORKER tasks per worker (so the progress bar moves
+# and a slow repo does not hold up a worker's whole share), at most MAX_BATCH repos each.
+BATCHES_PER_WORKER = 16
+MAX_BATCH = 16
+
 _worker_rules: tuple[Rule, ...] = ()
 _worker_options: tuple[Level | None, dt.date | None] = (None, None)
 
@@ -108,14 +113,18 @@ def scan_repos(
             if progress is not None:
                 progress(done, total)
     else:
+        # Batches, not one task per repo: a task's round trip costs more than a small repo's check, and
+        # a batch's results travel in one pickle, so the rules every finding names are sent once per batch.
+        size = max(1, min(MAX_BATCH, total // (count * BATCHES_PER_WORKER)))
+        batches = [repos[start : start + size] for start in range(0, total, size)]
         with ProcessPoolExecutor(
             max_workers=count, initializer=_init_worker, initargs=(active, level, today)
         ) as pool:
-            futures = [pool.submit(_check_one, repo) for repo in repos]
-            for done, future in enumerate(as_completed(futures), start=1):
-                results.append(future.result())
+            futures = [pool.submit(_check_batch, batch) for batch in batches]
+            for future in as_completed(futures):
+                results.extend(future.result())
                 if progress is not None:
-                    progress(done, total)
+                    progress(len(results), total)
     return sorted(results, key=lambda r: r.path)
 
 
@@ -123,6 +132,10 @@ def _init_worker(rules: tuple[Rule, ...], level: Level | None, today: dt.date | 
     global _worker_rules, _worker_options
     _worker_rules = rules
     _worker_options = (level, today)
+
+
+def _check_batch(repos: Sequence[Path]) -> list[ScanResult]:
+    return [_check_one(repo) for repo in repos]
 
 
 def _check_one(repo: Path) -> ScanResult:

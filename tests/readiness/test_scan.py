@@ -147,3 +147,22 @@ def test_scan_with_the_shipped_pack_in_parallel(tmp_path: Path) -> None:
     results = scan([tmp_path / "org"], workers=2)
     assert len(results) == 3
     assert all(r.report is not None and r.report.findings for r in results), [r.error for r in results]
+
+
+def test_a_parallel_scan_sends_repos_in_batches_and_reports_each_batch(
+    tmp_path: Path, rules: list[Rule], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import platform_cli.readiness.scan as scan_module
+
+    monkeypatch.setattr(scan_module, "BATCHES_PER_WORKER", 1)  # 5 repos, 2 workers: batches of 2, 2, 1
+    org = tmp_path / "org"
+    for index, name in enumerate(["alpha", "beta", "gamma", "delta", "epsilon"]):
+        make_repo(org / f"r{index}", name)
+    calls: list[tuple[int, int]] = []
+    results = scan([org], workers=2, rules=rules, today=TODAY, progress=lambda d, t: calls.append((d, t)))
+    assert [Path(r.path).name for r in results] == ["r0", "r1", "r2", "r3", "r4"]
+    assert [r.report.feature for r in results if r.report is not None] == [
+        "alpha", "beta", "gamma", "delta", "epsilon"
+    ]  # fmt: skip
+    assert calls[0] == (0, 5) and calls[-1] == (5, 5) and len(calls) == 4  # the start, then 3 batches
+    assert sorted(done for done, _ in calls[1:]) in ([2, 4, 5], [1, 3, 5], [2, 3, 5])
