@@ -38,6 +38,30 @@ _EVALUATION_MODULES = (
 )
 
 
+_rule_keys: dict[int, tuple[Rule, str]] = {}
+
+
+def _rule_key(rule: Rule) -> str:
+    """The sha256 of everything of `rule` a verdict depends on, worked out once per rule object."""
+    cached = _rule_keys.get(id(rule))
+    if cached is not None and cached[0] is rule:
+        return cached[1]
+    parts = [
+        rule.id,
+        rule.title,
+        rule.level,
+        rule.severity,
+        rule.condition,
+        rule.pass_message,
+        rule.fail_message,
+    ]
+    text = json.dumps(parts, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=repr)
+    if len(_rule_keys) > 4096:
+        _rule_keys.clear()
+    _rule_keys[id(rule)] = (rule, hashlib.sha256(text.encode()).hexdigest())
+    return _rule_keys[id(rule)][1]
+
+
 def _key_path(rule: Rule, value: Any) -> Path | None:
     from platform_cli import __version__, schemacache
     from platform_cli.config import cache_dir
@@ -45,26 +69,12 @@ def _key_path(rule: Rule, value: Any) -> Path | None:
     if not schemacache.plain_json(value):
         return None  # not plain JSON: evaluate every time
     try:
-        text = json.dumps(
-            [
-                rule.id,
-                rule.title,
-                rule.level,
-                rule.severity,
-                rule.condition,
-                rule.pass_message,
-                rule.fail_message,
-                value,
-            ],
-            sort_keys=True,
-            separators=(",", ":"),
-            ensure_ascii=False,
-            allow_nan=False,
-        )
+        text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
     except (TypeError, ValueError):
         return None  # not plain JSON: evaluate every time
     libraries = schemacache.library_key(*_EVALUATION_MODULES)
-    digest = hashlib.sha256(f"{__version__}\0{REVISION}\0{libraries}\0{text}".encode()).hexdigest()
+    key = f"{__version__}\0{REVISION}\0{libraries}\0{_rule_key(rule)}\0{text}"
+    digest = hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
     return cache_dir() / "verdicts" / digest[:2] / digest[2:]
 
 
