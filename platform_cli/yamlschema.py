@@ -14,6 +14,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from platform_cli import schemacache
 from platform_cli.errors import InvalidFile, Problem, UserError
 from platform_cli.yamlfile import LoadedYaml, load_json, load_yaml, render_path
 
@@ -121,8 +122,6 @@ def schema_problems(
     `hints` maps a JSONPath (indices may be written `[*]`, e.g. `$.spec.providers[*].model`) to a hint
     that replaces the generated one for problems at that path.
     """
-    from platform_cli import schemacache
-
     if schemacache.known_valid(schema, loaded.data):
         return []
     problems: list[Problem] = []
