@@ -69,6 +69,8 @@ def full_check_reason(root: Path, files: Sequence[str | Path], *, plugins: bool 
             return f"{given} is outside the repository {root}"
         if rel is None:
             return f"{given} no longer exists (a required file may be gone)"
+        if path.is_dir():
+            return f"{given} is a directory (anything below it may be read)"
         if read_by_rules(rel):
             return f"{rel} is read by the readiness rules"
         relative.append(rel)

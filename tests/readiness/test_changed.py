@@ -148,3 +148,10 @@ def test_a_file_outside_the_repo_runs_the_full_check(repo: Path, tmp_path: Path)
     outside = tmp_path / "elsewhere.md"
     outside.write_text("x\n")
     assert "outside the repository" in str(full_check_reason(repo, [outside], plugins=False))
+
+
+def test_a_directory_runs_the_full_check(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert "is a directory" in str(full_check_reason(repo, [repo], plugins=False))
+    assert "is a directory" in str(full_check_reason(repo, [repo / "tests"], plugins=False))
+    code, out, err = _check(repo, capsys, ".")
+    assert code == 0 and "passed" in out and NOT_RE_CHECKED not in err
