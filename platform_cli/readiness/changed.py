@@ -107,11 +107,10 @@ def _staged_deletions(root: Path) -> list[str]:
 
 
 def _plugins_installed() -> bool:
-    from importlib.metadata import entry_points
-
+    from platform_cli.entrypoints import entry_points_of
     from platform_cli.readiness.facts.registry import ENTRY_POINT_GROUP
 
-    return bool(entry_points(group=ENTRY_POINT_GROUP))
+    return bool(entry_points_of(ENTRY_POINT_GROUP))
 
 
 def _first_secret(root: Path, files: Sequence[str]) -> str | None:

@@ -10,9 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from functools import lru_cache
-from importlib.metadata import EntryPoint, entry_points
+from typing import TYPE_CHECKING
 
+from platform_cli.entrypoints import entry_points_of
 from platform_cli.readiness.facts.base import Fact, FactCollector, RepoContext
+
+if TYPE_CHECKING:
+    from importlib.metadata import EntryPoint
 
 ENTRY_POINT_GROUP = "platform_cli.fact_collectors"
 
@@ -52,7 +56,7 @@ def _from_entry_point(ep: EntryPoint) -> FactCollector:
 
 def plugin_collectors(eps: Iterable[EntryPoint] | None = None) -> list[FactCollector]:
     """Collectors registered by installed packages (or by `eps`, for tests)."""
-    found = entry_points(group=ENTRY_POINT_GROUP) if eps is None else eps
+    found = entry_points_of(ENTRY_POINT_GROUP) if eps is None else eps
     return [_from_entry_point(ep) for ep in found]
 
 
