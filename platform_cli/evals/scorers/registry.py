@@ -10,11 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
-from importlib.metadata import EntryPoint, entry_points
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from platform_cli.entrypoints import entry_points_of
 from platform_cli.evals.scorers import judge, structured, text
 from platform_cli.evals.scorers.base import Factory, ScorerConfigError
+
+if TYPE_CHECKING:
+    from importlib.metadata import EntryPoint
 
 ENTRY_POINT_GROUP = "platform_cli.eval_scorers"
 
@@ -66,7 +69,7 @@ def _load(ep: EntryPoint) -> Factory:
 
 
 def plugin_scorers(eps: Iterable[EntryPoint] | None = None) -> dict[str, Factory]:
-    found = entry_points(group=ENTRY_POINT_GROUP) if eps is None else eps
+    found = entry_points_of(ENTRY_POINT_GROUP) if eps is None else eps
     return {canonical(ep.name): _load(ep) for ep in found}
 
 
