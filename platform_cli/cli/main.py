@@ -49,6 +49,10 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
         "rollback_runtime",  # imports cli/rollback and adds the model, provider and drill commands
         "Roll back a prompt and its consequences: caches, histories, baselines, canary cohorts.",
     ),
+    "rollout": (
+        "rollout",
+        "Guarded rollouts: walk a prompt version through its steps, judge every guard, roll back on a breach.",
+    ),
     "scaffold": ("scaffold", "Generate a new repository from a template."),
     "secrets": (
         "secrets",

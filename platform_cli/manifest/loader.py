@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import itertools
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -58,6 +59,33 @@ def semantic_problems(loaded: LoadedYaml) -> list[Problem]:
     problems += _exhausted_fallback(
         loaded, spec, [p["name"] for _, p in providers if isinstance(p.get("name"), str)]
     )
+    if isinstance(spec.get("rollout"), Mapping):
+        problems += _rollout_problems(loaded, spec["rollout"])
+    return problems
+
+
+def _rollout_problems(loaded: LoadedYaml, rollout: Mapping[str, Any]) -> list[Problem]:
+    """Steps only widen (sticky cohorts only grow); step_days has one entry per step below 100%."""
+    steps = rollout.get("steps")
+    if not isinstance(steps, list) or not all(isinstance(s, int) for s in steps):
+        return []
+    problems = []
+    if any(later <= earlier for earlier, later in itertools.pairwise(steps)):
+        line, column = loaded.locate(("spec", "rollout", "steps")) or (None, None)
+        problems.append(
+            Problem(loaded.display, line, column, "$.spec.rollout.steps",
+                    f"steps {steps} must increase: a rollout only ever widens (e.g. [1, 5, 25, 100])")
+        )  # fmt: skip
+    days = rollout.get("step_days")
+    holding = [s for s in steps if s < 100]
+    if isinstance(days, list) and len(days) != len(holding):
+        line, column = loaded.locate(("spec", "rollout", "step_days")) or (None, None)
+        problems.append(
+            Problem(loaded.display, line, column, "$.spec.rollout.step_days",
+                    f"{len(days)} entr{'y' if len(days) == 1 else 'ies'} for {len(holding)} step(s) below "
+                    f"100% ({holding})",
+                    "give one hold in days per step below 100%; reaching 100% completes the rollout")
+        )  # fmt: skip
     return problems
 
 

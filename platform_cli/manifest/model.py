@@ -40,12 +40,37 @@ class Budget:
 
 
 @dataclass(frozen=True)
+class GuardThreshold:
+    """spec.rollout.guards.<metric>: unset values (None) take the metric's default (rollout/settings.py)."""
+
+    relative: float | None = None
+    absolute: float | None = None
+    min_samples: int | None = None
+
+
+@dataclass(frozen=True)
+class OnlineScoring:
+    """spec.rollout.online_scoring: which suite scores sampled live answers, how many, at what judge cost."""
+
+    suite: str
+    sample_rate: float = 0.02
+    canary_cap: int = 2000
+    judge_budget_usd: float | None = None  # None: the judge scorer is not run on live answers
+    max_queue: int = 1000
+
+
+@dataclass(frozen=True)
 class Rollout:
     """spec.rollout: traffic percentages per step, soak time, and the metrics that guard a rollout."""
 
     steps: list[int] = field(default_factory=list)
     soak_days: int | None = None
     guard_metrics: list[str] = field(default_factory=list)
+    step_days: list[float] | None = None  # one per step below 100%; None: soak_days shared equally
+    guards: dict[str, GuardThreshold] = field(default_factory=dict)
+    confidence: float = 0.95
+    min_segment_share: float = 0.05
+    online_scoring: OnlineScoring | None = None
 
 
 @dataclass(frozen=True)
@@ -153,13 +178,7 @@ def build_manifest(loaded: LoadedYaml) -> Manifest:
             alert_at=[float(x) for x in budget.get("alert_at", [])],
             on_exhausted=budget.get("on_exhausted"),
         ),
-        rollout=None
-        if rollout is None
-        else Rollout(
-            steps=list(rollout.get("steps", [])),
-            soak_days=rollout.get("soak_days"),
-            guard_metrics=list(rollout.get("guard_metrics", [])),
-        ),
+        rollout=None if rollout is None else _rollout(rollout),
         rollback=None
         if rollback is None
         else RollbackSpec(
@@ -180,6 +199,36 @@ def build_manifest(loaded: LoadedYaml) -> Manifest:
         state_url=(spec.get("state") or {}).get("url", DEFAULT_STATE_URL),
         evals=dict(spec.get("evals") or {}),
         prompts=dict(spec.get("prompts") or {}),
+    )
+
+
+def _rollout(item: dict[str, Any]) -> Rollout:
+    scoring = item.get("online_scoring")
+    step_days = item.get("step_days")
+    return Rollout(
+        steps=list(item.get("steps", [])),
+        soak_days=item.get("soak_days"),
+        guard_metrics=list(item.get("guard_metrics", [])),
+        step_days=None if step_days is None else [float(d) for d in step_days],
+        guards={
+            metric: GuardThreshold(
+                relative=_number(limits.get("relative")),
+                absolute=_number(limits.get("absolute")),
+                min_samples=limits.get("min_samples"),
+            )
+            for metric, limits in (item.get("guards") or {}).items()
+        },
+        confidence=float(item.get("confidence", 0.95)),
+        min_segment_share=float(item.get("min_segment_share", 0.05)),
+        online_scoring=None
+        if scoring is None
+        else OnlineScoring(
+            suite=scoring["suite"],
+            sample_rate=float(scoring.get("sample_rate", 0.02)),
+            canary_cap=int(scoring.get("canary_cap", 2000)),
+            judge_budget_usd=_number(scoring.get("judge_budget_usd")),
+            max_queue=int(scoring.get("max_queue", 1000)),
+        ),
     )
 
 

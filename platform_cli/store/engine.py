@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, Protocol
 
+from platform_cli import clock
 from platform_cli.store.errors import StoreError
 from platform_cli.store.statements import Statement, statement_for
 from platform_cli.store.urls import Dialect, StoreURL
@@ -75,5 +76,5 @@ class Engine(ABC):
 
 def utc_timestamp(moment: dt.datetime | None = None) -> str:
     """The store's timestamp text: ISO-8601 UTC with microseconds and a Z, sortable as text."""
-    moment = moment or dt.datetime.now(dt.timezone.utc)
+    moment = moment or clock.now()  # $PLATFORM_NOW when a test or simulation injects time
     return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")

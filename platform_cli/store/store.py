@@ -14,12 +14,13 @@ from platform_cli.store.evals import EvalQueries
 from platform_cli.store.migrations import AppliedMigration
 from platform_cli.store.prompts import PromptQueries
 from platform_cli.store.rollback import RollbackQueries
+from platform_cli.store.rollout import RolloutQueries
 from platform_cli.store.runtime import RuntimeQueries
 from platform_cli.store.statements import Migration, check_migrations
 from platform_cli.store.urls import Dialect, StoreURL, parse_url
 
 
-class Store(PromptQueries, RuntimeQueries, EvalQueries, CostQueries, RollbackQueries):
+class Store(PromptQueries, RuntimeQueries, EvalQueries, CostQueries, RollbackQueries, RolloutQueries):
     """Schema management, transactions and the query methods of every part of platform-cli.
 
     Query methods run `self._db.execute(sql.SOME_QUERY, params)` and return plain values or dataclasses;

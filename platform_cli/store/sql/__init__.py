@@ -26,6 +26,7 @@ from platform_cli.store.sql.evals import EVALS_MIGRATION
 from platform_cli.store.sql.prompts import *  # noqa: F403
 from platform_cli.store.sql.prompts import PROMPT_REGISTRY_MIGRATION
 from platform_cli.store.sql.rollback import ROLLBACK_MIGRATION
+from platform_cli.store.sql.rollout import ROLLOUT_MIGRATION
 from platform_cli.store.sql.runtime import *  # noqa: F403
 from platform_cli.store.sql.runtime import RUNTIME_MIGRATION, USAGE_PROVIDER_KIND_MIGRATION
 from platform_cli.store.statements import Migration
@@ -46,4 +47,6 @@ MIGRATIONS: tuple[Migration, ...] = (
     ROLLBACK_MIGRATION,
     # Per-day roll-up cache for reports over many events; indexes for unpriced and costly requests.
     COST_ROLLUP_MIGRATION,
+    # Guarded rollouts, their append-only decision log, online-scored samples (store/rollout.py).
+    ROLLOUT_MIGRATION,
 )
