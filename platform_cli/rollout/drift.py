@@ -3,7 +3,10 @@ ledger's `trend_stats.trend` (Theil-Sen slope, Mann-Kendall test), so a slow dri
 final step even when no single day crosses a guard's allowance.
 
 A guard DRIFTS when the canary's trend is sustained in the metric's worse direction and control's is not
-(a drift both cohorts share, such as a provider's price change, is not the new version's doing).
+(a drift both cohorts share, such as a provider's price change, is not the new version's doing). Sustained
+here means: Mann-Kendall p below ALPHA shared among the guards (Bonferroni: a daily watch over five guards
+must not raise a false drift every few weeks), and a fitted change across the series of at least half the
+guard's relative allowance, so a drift is flagged while every day is still within the allowance.
 """
 
 from __future__ import annotations
@@ -19,7 +22,8 @@ from platform_cli.rollout.guards import point, sample_size
 from platform_cli.rollout.settings import Guard
 
 MIN_DAY_SAMPLES = 10  # a day with fewer answers in a cohort is left out of its series
-MIN_CHANGE = 0.10  # fitted change across the series, relative to its median, that counts as a drift
+ALPHA = 0.05  # family-wise over the guards
+MIN_CHANGE_FLOOR = 0.02  # the least fitted change (relative to the median) that counts as a drift
 
 
 @dataclass(frozen=True)
@@ -60,21 +64,33 @@ def series(guard: Guard, days: dict[str, Cohort], start: dt.date) -> list[tuple[
     return points
 
 
+def min_change(guard: Guard) -> float:
+    """Half the guard's relative allowance: a drift is caught before a day crosses the allowance."""
+    return max(MIN_CHANGE_FLOOR, guard.relative / 2)
+
+
 def trends(
     guards: tuple[Guard, ...], by_day: dict[str, dict[str, Cohort]], start: dt.date
 ) -> list[GuardTrend]:
     out = []
+    alpha = ALPHA / max(1, len(guards))
     for guard in guards:
-        worse = guard.metric.worse
-        canary = trend_stats.trend(series(guard, by_day[CANARY], start), worse=worse, min_change=MIN_CHANGE)
-        control = trend_stats.trend(series(guard, by_day[CONTROL], start), worse=worse, min_change=MIN_CHANGE)
+        change, worse = min_change(guard), guard.metric.worse
+        canary, control = (
+            trend_stats.trend(
+                series(guard, by_day[which], start), worse=worse, alpha=alpha, min_change=change
+            )
+            for which in (CANARY, CONTROL)
+        )
         out.append(GuardTrend(guard.name, canary, control, canary.sustained and not control.sustained))
     return out
 
 
 def method() -> str:
     return (
-        f"daily values per cohort (days with fewer than {MIN_DAY_SAMPLES} answers left out); "
-        + trend_stats.method(min_change=MIN_CHANGE)
-        + "; a guard drifts when the canary's trend is sustained and control's is not"
+        f"daily values per cohort (days with fewer than {MIN_DAY_SAMPLES} answers left out), Theil-Sen "
+        "slope; "
+        f"Mann-Kendall test at p < {ALPHA:g} shared among the guards (Bonferroni); a guard drifts when the "
+        "canary's trend is significant, worsens by at least half the guard's relative allowance across the "
+        f"series (at least {MIN_CHANGE_FLOOR:.0%}), and control's trend is not"
     )

@@ -216,6 +216,31 @@ def describe(result: GuardResult) -> str:
     )
 
 
+def worst_segment(breach: GuardResult, results: list[GuardResult]) -> GuardResult | None:
+    """For a breach across all segments: the segment whose canary is furthest on the worse side."""
+    sign = 1.0 if breach.worse == "up" else -1.0
+    candidates = [
+        r for r in results
+        if r.metric == breach.metric and r.segment != POOLED and r.diff is not None and sign * r.diff > 0
+    ]  # fmt: skip
+    return max(candidates, key=lambda r: sign * (r.diff or 0.0), default=None)
+
+
+def breach_text(breach: GuardResult, results: list[GuardResult]) -> str:
+    """The breach described; a pooled one also names the segment driving it (by its point estimate)."""
+    text = describe(breach)
+    if breach.segment != POOLED:
+        return text
+    worst = worst_segment(breach, results)
+    if worst is None:
+        return text
+    show = _formatter(worst.unit)
+    return (
+        f"{text}; worst segment {worst.segment}: canary {show(worst.canary)} vs control "
+        f"{show(worst.control)} (n={worst.n_canary}/{worst.n_control}, {worst.state} on its own)"
+    )
+
+
 def _formatter(unit: str) -> Any:
     def show(value: float | None) -> str:
         if value is None:

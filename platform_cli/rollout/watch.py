@@ -158,9 +158,10 @@ def decide(
     drifting = [t for t in decision.trends if t.drifting]
     at = f"{percent_of(record)}% for {decision.elapsed_days:.1f} of {decision.hold_days:g} days"
     if decision.breaches:
-        first = decision.breaches[0]
         decision.outcome = "rolled_back"
-        decision.summary = f"guard breached at {at}: {guards.describe(first)}"
+        decision.summary = f"guard breached at {at}: " + "; ".join(
+            guards.breach_text(breach, decision.results) for breach in decision.breaches
+        )
         if not dry_run:
             _roll_back(store, record, decision, actor=actor, history_policy=history_policy)
         return decision

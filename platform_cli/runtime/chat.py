@@ -50,6 +50,8 @@ def chat(
         store = None  # served like complete() without a store: no history, nothing saved
     messages = [*prefix, *(history or []), {"role": "user", "content": message}]
     record = feature.new_record("chat", resolved, segment, user, store, started, conversation_id)
+    if feature.sampler is not None:  # online scoring sees what the user sent
+        record.variables = {**(variables or {}), "message": message}
     feature.call(messages, params, record)
     saved = store is not None and _save(feature, store, record, message)
     record.history_turns = len(history or [])

@@ -37,6 +37,7 @@ from platform_cli.runtime.history import DEFAULT_MAX_TURNS, conversation_history
 from platform_cli.runtime.overrides import OverrideView, Pins, Rebuild, rebuilt_chain
 from platform_cli.runtime.record import CallRecord
 from platform_cli.runtime.result import AllProvidersFailed, Result
+from platform_cli.runtime.sampling import OnlineSampler
 from platform_cli.runtime.wiring import manifest_of, offline_from_env, provider_chain
 from platform_cli.runtime.writer import BackgroundWriter
 from platform_cli.secrets import Secret
@@ -67,6 +68,7 @@ class Feature:
         link: StoreLink | None = None,
         costing: CallCosting | None = None,
         rebuild: Rebuild | None = None,
+        sampler: OnlineSampler | None = None,
     ) -> None:
         self.manifest = manifest
         self.root = manifest.root
@@ -81,6 +83,7 @@ class Feature:
         self.traffic: str | None = None
         self.eval_run_id: str | None = None
         self.writer = writer or BackgroundWriter(state_url, link=self.link)
+        self.sampler = sampler  # online scoring: which answers are kept for scoring (None: none)
         self._hash_key: bytes | None = None
         # prices, budget enforcement, output_schema checks, metrics (cost/runtime_cost.py)
         self.costing = costing or CallCosting(manifest, state_url)
@@ -152,6 +155,7 @@ class Feature:
             max_history_turns=max_history_turns,
             link=link,
             rebuild=rebuild,
+            sampler=OnlineSampler.from_manifest(manifest),
         )
 
     # --- public API ---------------------------------------------------------------------------------------
@@ -172,6 +176,7 @@ class Feature:
         params = self.params(resolved)
         store = self.link.get()
         record = self.new_record("complete", resolved, segment, user, store, started)
+        record.variables = variables
         key: str | None = None
         if store is not None and self.cache.enabled:
             # Look up the answer of the first provider that would be called now (its breaker is closed).
@@ -340,6 +345,8 @@ class Feature:
             record.malformed = costing.malformed(record.text, record.output_schema)
         costing.spent(record.cost_usd, record.provider_kind)
         self.writer.record(record.usage_event())
+        if self.sampler is not None:
+            self.sampler.offer(record, self.writer)
         return record.result()
 
     def _key(

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import operator
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -74,6 +74,7 @@ class CallRecord:
     output_schema: dict[str, Any] | None = None  # the prompt's, to check the answer against (not stored)
     traffic: str | None = None  # 'eval' for the eval harness's calls (and its judges); None: user traffic
     eval_run_id: str | None = None  # the eval run that made the call
+    variables: Mapping[str, Any] | None = None  # the prompt's variables (not stored; online scoring samples)
 
     # --- outcomes -------------------------------------------------------------------------------------
     def served(self, served: Served) -> None:

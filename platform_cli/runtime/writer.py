@@ -1,4 +1,5 @@
-"""Writes that need not hold up a call (usage events, response-cache entries), batched by a thread.
+"""Writes that need not hold up a call (usage events, response-cache entries, online-scoring samples),
+batched by a thread.
 
 A call appends its rows; a writer thread with its own store connection writes everything pending in ONE
 transaction when `batch_size` rows are waiting or the oldest has waited `max_delay_s`, so a call pays
@@ -22,9 +23,10 @@ import weakref
 from platform_cli.store import Store, StoreError
 from platform_cli.store.connections import StoreLink
 from platform_cli.store.engine import utc_timestamp
+from platform_cli.store.rollout import OnlineSample
 from platform_cli.store.runtime import CachedResponse, UsageEvent
 
-Row = UsageEvent | CachedResponse
+Row = UsageEvent | CachedResponse | OnlineSample
 
 log = logging.getLogger("platform_cli.runtime")
 RETRY_S = 1.0
@@ -82,6 +84,10 @@ class BackgroundWriter:
         with self._cond:
             self._unwritten_cache[entry.cache_key] = entry
         self._queue(entry)
+
+    def sample(self, sample: OnlineSample) -> None:
+        """Queue a live answer sampled for online scoring (runtime/sampling.py bounds how many wait)."""
+        self._queue(sample)
 
     def unwritten(self, cache_key: str) -> CachedResponse | None:
         """A cache entry queued by this process and not written yet (so a repeat right away still hits)."""
@@ -225,9 +231,11 @@ def _write(store: Store, batch: list[Row]) -> None:
     for row in batch:
         if isinstance(row, CachedResponse):
             latest[row.cache_key] = row
+    samples = [row for row in batch if isinstance(row, OnlineSample)]
     with store.transaction():
         store.add_usage_events(events)
         store.put_cached_responses(list(latest.values()))
+        store.add_online_samples(samples)
 
 
 @atexit.register

@@ -26,6 +26,7 @@ def _full_record() -> CallRecord:
         fallback_used=True, attempts=4, error="primary: server 503", system_fingerprint="fp",
         history_turns=2, history_source="store", cost_usd=0.001, price_version="p-0123456789ab",
         malformed=True, output_schema={"type": "object"}, traffic="eval", eval_run_id="smoke-1",
+        variables={"ticket": "t"},
     )  # fmt: skip
 
 
