@@ -152,6 +152,19 @@ def required_segments(evidence: Evidence, min_share: float) -> set[str]:
     return out
 
 
+def _result(
+    guard: Guard, segment: str, required: bool, n_canary: int, n_control: int, state: str,
+    canary: float | None, control: float | None, found: stats.Difference | None,
+    confidence_each: float | None,
+) -> GuardResult:  # fmt: skip
+    return GuardResult(
+        guard.name, segment, state, required, n_canary, n_control, guard.min_samples, canary, control,
+        found.low if found else None, found.high if found else None,
+        guard.allowance(control) if control is not None else None, guard.metric.worse, guard.metric.unit,
+        guard.test, confidence_each,
+    )  # fmt: skip
+
+
 def judge(settings: RolloutSettings, evidence: Evidence, *, seed_key: str) -> list[GuardResult]:
     """Every guard in every segment (pooled first), judged at the family confidence of the settings."""
     segments = evidence.segments()
@@ -167,52 +180,38 @@ def judge(settings: RolloutSettings, evidence: Evidence, *, seed_key: str) -> li
     for guard, segment in pairs:
         canary, control = evidence.cohort(segment, CANARY), evidence.cohort(segment, CONTROL)
         n_canary, n_control = sizes[(guard.name, segment)]
-
-        def result(state: str, found: stats.Difference | None, **values: float | None) -> GuardResult:
-            return GuardResult(
-                guard.name, segment, state, segment in required, n_canary, n_control,  # noqa: B023
-                guard.min_samples, values["canary"], values["control"], found.low if found else None,  # noqa: B023
-                found.high if found else None, values["allowance"], guard.metric.worse, guard.metric.unit,  # noqa: B023
-                guard.test, confidence_each if found else None,  # noqa: B023
-            )  # fmt: skip
-
+        common = (guard, segment, segment in required, n_canary, n_control)
         if (guard, segment) not in tested:
-            canary_value, control_value = point(guard, canary), point(guard, control)
-            allowance = guard.allowance(control_value) if control_value is not None else None
             state = "no-data" if n_canary == 0 and n_control == 0 else "short"
-            results.append(
-                result(state, None, canary=canary_value, control=control_value, allowance=allowance)
-            )
+            results.append(_result(*common, state, point(guard, canary), point(guard, control), None, None))
             continue
-        found = difference(
-            guard, canary, control, confidence_each, stats.seed_for(seed_key, guard.name, segment)
-        )
+        seed = stats.seed_for(seed_key, guard.name, segment)
+        found = difference(guard, canary, control, confidence_each, seed)
         limit = guard.allowance(found.control)
         breached = found.low > limit if guard.metric.worse == "up" else found.high < -limit
         state = "breach" if breached else "holds"
-        results.append(result(state, found, canary=found.canary, control=found.control, allowance=limit))
+        results.append(_result(*common, state, found.canary, found.control, found, confidence_each))
     return results
 
 
 def describe(result: GuardResult) -> str:
     """One line a person can act on: the metric, segment, both values, the interval and the allowance."""
     where = "all segments" if result.segment == POOLED else f"segment {result.segment}"
-    show = _formatter(result.unit)
+    show, shift = _formatter(result.unit), _shift(result.unit)
     if result.state in ("short", "no-data"):
         return (
             f"{result.metric} in {where}: evidence short (canary n={result.n_canary}, control "
             f"n={result.n_control}; {result.min_samples} each needed)"
         )
-    sign = "+" if (result.diff or 0) >= 0 else ""
     bound = result.low if result.worse == "up" else result.high
     side = "lower" if result.worse == "up" else "upper"
     verb = "beyond" if result.state == "breach" else "within"
-    allowed = f"{'+' if result.worse == 'up' else '-'}{show(result.allowance or 0.0)}"
+    allowance = (result.allowance or 0.0) * (1 if result.worse == "up" else -1)
     return (
         f"{result.metric} in {where}: canary {show(result.canary)} vs control {show(result.control)} "
-        f"(n={result.n_canary}/{result.n_control}), difference {sign}{show(result.diff)}, "
-        f"{(result.confidence_each or 0) * 100:.2f}% one-sided {side} bound {show(bound)} {verb} the "
-        f"allowance {allowed} ({result.test})"
+        f"(n={result.n_canary}/{result.n_control}), difference {shift(result.diff)}; its "
+        f"{(result.confidence_each or 0) * 100:.2f}% one-sided {side} bound {shift(bound)} is {verb} the "
+        f"allowance {shift(allowance)} (test: {result.test})"
     )
 
 
@@ -241,7 +240,21 @@ def breach_text(breach: GuardResult, results: list[GuardResult]) -> str:
     )
 
 
-def _formatter(unit: str) -> Any:
+def _shift(unit: str) -> Callable[[float | None], str]:
+    """A difference: signed, in percentage points for rates."""
+    show = _formatter(unit)
+
+    def text(value: float | None) -> str:
+        if value is None:
+            return "-"
+        if unit == "rate":
+            return f"{value * 100:+.2f} pp"
+        return ("+" if value >= 0 else "-") + str(show(abs(value)))
+
+    return text
+
+
+def _formatter(unit: str) -> Callable[[float | None], str]:
     def show(value: float | None) -> str:
         if value is None:
             return "-"

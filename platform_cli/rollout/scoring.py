@@ -71,9 +71,7 @@ def live_scorers(suite: Suite, ctx: ScorerContext, *, judge: bool) -> tuple[list
     keep = []
     for entry in suite.scorers:
         if entry.type == "judge" and not judge:
-            left_out[entry.config.id] = (
-                "judge: no spec.rollout.online_scoring.judge_budget_usd (or spent today)"
-            )
+            left_out[entry.config.id] = "judge: runs only with spec.rollout.online_scoring.judge_budget_usd"
             continue
         keep.append(entry)
     built = dataclasses.replace(suite, scorers=tuple(keep)).build_scorers(ctx)
@@ -143,9 +141,9 @@ def score_pending(
     spent = store.judge_spent(
         manifest.name, utc_timestamp(start), utc_timestamp(start + dt.timedelta(days=1))
     )
-    budgeted = None
-    if judge is not None and online.judge_budget_usd is not None and spent < online.judge_budget_usd:
-        budgeted = _BudgetedJudge(judge, online.judge_budget_usd, spent)
+    budget = online.judge_budget_usd
+    wants_judge = budget is not None and any(entry.type == "judge" for entry in suite.scorers)
+    budgeted = _BudgetedJudge(judge, budget, spent) if wants_judge and judge and budget is not None else None
     ctx = ScorerContext(
         manifest.root, _output_schema(manifest, suite.prompt), judge=budgeted,
         providers=tuple(p.name for p in manifest.providers),
@@ -153,6 +151,14 @@ def score_pending(
     scorers, left_out = live_scorers(suite, ctx, judge=budgeted is not None)
     result = ScoringResult(True, suite.name, [s.id for s in scorers], left_out, dry_run=dry_run)
     result.judge_spent_today_usd = spent
+    if wants_judge and (budgeted is None or spent >= budgeted.budget):
+        # every score includes the judge's verdict, or the cohorts' scores would not compare: wait
+        result.judge_stopped = (
+            "the judge is not available here"
+            if budgeted is None
+            else f"today's judge budget ${budget:g} is spent"
+        )
+        scorers = []
     if not scorers:
         result.unscored_left = store.count_unscored_samples(manifest.name)
         return result

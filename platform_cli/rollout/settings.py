@@ -19,12 +19,11 @@ Kind = Literal["rate", "mean", "quantile", "score"]
 DEFAULT_SOAK_DAYS = 42
 DEFAULT_CONFIDENCE = 0.95
 TESTS: dict[str, str] = {
-    "rate": "Newcombe hybrid score interval for the difference of two proportions (one-sided)",
-    "mean": "two-sample percentile bootstrap of the difference in means, over 5%-wide cost buckets "
-    "(one-sided)",
+    "rate": "Newcombe hybrid score interval for the difference of two proportions",
+    "mean": "two-sample percentile bootstrap of the difference in means, over 5%-wide cost buckets",
     "quantile": "two-sample percentile bootstrap of the difference in the percentile, over 5%-wide latency "
-    "buckets (one-sided)",
-    "score": "two-sample percentile bootstrap of the difference in mean online eval score (one-sided)",
+    "buckets",
+    "score": "two-sample percentile bootstrap of the difference in mean online eval score",
 }
 
 

@@ -72,7 +72,7 @@ def rollout_spec(**overrides: Any) -> dict[str, Any]:
         "online_scoring": {"suite": "online", "sample_rate": 0.1, "canary_cap": 100000},
     }  # fmt: skip
     spec.update(overrides)
-    return spec
+    return {key: value for key, value in spec.items() if value is not None}  # None: leave the key out
 
 
 def write_repo(root: Path, state_url: str, **rollout: Any) -> Path:
