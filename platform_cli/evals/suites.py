@@ -113,6 +113,8 @@ class Suite:
         line, column = self.loaded.locate(path) or (entry.line, None)
         return Problem(self.display, line, column, render_path(path), str(error), error.hint)
 
+    scorer_problem = _scorer_problem  # public: an entry built elsewhere (online scoring) is located here too
+
 
 def _hash(data: Any) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
@@ -245,3 +247,19 @@ def find_suite_path(root: Path, name: str | None) -> Path:
             return path
     known = ", ".join(p.stem for p in paths) or "none"
     raise UserError(f"no suite named {name!r} in {SUITES_DIR}/ (suites: {known})")
+
+
+def scorer_entry(index: int, item: Mapping[str, Any], line: int | None = None) -> ScorerEntry:
+    """One `scorers:` entry as a suite holds it (also for scorers declared elsewhere, e.g. the manifest's
+    online scoring); ScorerConfigError (key `type`) for an unknown type."""
+    config = _config(index, item)
+    canonical, _, negated = lookup(config.type)
+    if negated:
+        config = dataclasses.replace(config, negate=not config.negate)
+    return ScorerEntry(config, canonical, negated, line, index)
+
+
+def build_entry(entry: ScorerEntry, ctx: ScorerContext) -> Configured:
+    """One entry built with the shared settings applied; ScorerConfigError for an entry it cannot use."""
+    _, factory, _ = lookup(entry.config.type)
+    return Configured(entry.config, factory(entry.config, ctx), DEFAULT_THRESHOLDS.get(entry.type, 1.0))

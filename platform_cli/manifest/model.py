@@ -50,9 +50,10 @@ class GuardThreshold:
 
 @dataclass(frozen=True)
 class OnlineScoring:
-    """spec.rollout.online_scoring: which suite scores sampled live answers, how many, at what judge cost."""
+    """spec.rollout.online_scoring: which scorers judge sampled live answers, how many, at what judge cost."""
 
-    suite: str
+    scorers: list[dict[str, Any]] = field(default_factory=list)  # entries as in a suite's `scorers:`
+    suite: str | None = None  # a suite whose scorers (those needing no expected value) also judge them
     sample_rate: float = 0.02
     canary_cap: int = 2000
     judge_budget_usd: float | None = None  # None: the judge scorer is not run on live answers
@@ -223,7 +224,8 @@ def _rollout(item: dict[str, Any]) -> Rollout:
         online_scoring=None
         if scoring is None
         else OnlineScoring(
-            suite=scoring["suite"],
+            scorers=[dict(item) for item in scoring.get("scorers", [])],
+            suite=scoring.get("suite"),
             sample_rate=float(scoring.get("sample_rate", 0.02)),
             canary_cap=int(scoring.get("canary_cap", 2000)),
             judge_budget_usd=_number(scoring.get("judge_budget_usd")),

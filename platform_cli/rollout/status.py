@@ -65,6 +65,16 @@ def rollout_status(
     return data
 
 
+def guard_state(
+    store: Store, settings: RolloutSettings, record: RolloutRecord, now: dt.datetime
+) -> tuple[str, list[str]]:
+    """(holding | evidence short | breach, or the phase when not soaking; the drifting guards)."""
+    if phase_of(record) != "soaking":
+        return phase_of(record), []
+    results, trends = assess(store, record, settings, now)
+    return _overall(results), [t.metric for t in trends if t.drifting]
+
+
 def _overall(results: list[guards.GuardResult]) -> str:
     if any(r.state == "breach" for r in results):
         return "breach"

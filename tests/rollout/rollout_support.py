@@ -69,7 +69,11 @@ def rollout_spec(**overrides: Any) -> dict[str, Any]:
         "guards": {name: {"min_samples": 40} for name in ("refusal_rate", "cost_per_request", "p95_latency",
                                                           "error_rate")}
         | {"eval_score": {"min_samples": 30}},
-        "online_scoring": {"suite": "online", "sample_rate": 0.1, "canary_cap": 100000},
+        "online_scoring": {
+            "scorers": [{"type": "refusal"}, {"type": "max-length", "max_chars": 600}],
+            "sample_rate": 0.1,
+            "canary_cap": 100000,
+        },
     }  # fmt: skip
     spec.update(overrides)
     return {key: value for key, value in spec.items() if value is not None}  # None: leave the key out

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from rollout_support import FEATURE, MODEL, write_repo
 
+from platform_cli.errors import InvalidFile
 from platform_cli.evals.model import Answer
 from platform_cli.evals.scorers.base import JudgeCall
 from platform_cli.manifest import load_manifest
@@ -42,7 +43,7 @@ def repo(tmp_path: Path, **rollout: object) -> tuple[Path, str]:
 
 
 def test_live_answers_are_scored_by_the_suites_scorers_that_need_no_expected_value(tmp_path: Path) -> None:
-    root, url = repo(tmp_path)
+    root, url = repo(tmp_path, online_scoring={"suite": "online"})
     manifest = load_manifest(root / "ai-feature.yaml")
     with open_store(url) as store:
         store.add_online_samples([sample("Summary of the ticket."), sample(REFUSAL_TEXT, refusal=True),
@@ -51,7 +52,7 @@ def test_live_answers_are_scored_by_the_suites_scorers_that_need_no_expected_val
         again = score_pending(store, manifest)
         rows = {r.score for r in store.sample_scores(FEATURE, "summarize", "2026", "2027")}
         chat = store.sample_scores(FEATURE, "chat", "2026", "2027")
-    assert result.scorers == ["refusal", "max-length"]
+    assert result.scorers == ["refusal", "max-length"] and result.suite == "online"
     assert list(result.left_out) == ["icontains-any"] and "expected value" in result.left_out["icontains-any"]
     assert (result.scored, result.unscored_left, again.scored) == (4, 0, 0)
     # a clean answer scores 1; a refusal fails `refusal`; an overlong answer gets max-length's partial credit
@@ -101,3 +102,27 @@ def test_without_online_scoring_nothing_is_scored(tmp_path: Path) -> None:
     root, url = repo(tmp_path, online_scoring=None)
     with open_store(url) as store:
         assert score_pending(store, load_manifest(root / "ai-feature.yaml")).configured is False
+
+
+def test_scorers_listed_in_the_manifest_judge_every_prompt(tmp_path: Path) -> None:
+    root, url = repo(tmp_path)  # online_scoring.scorers: refusal, max-length
+    with open_store(url) as store:
+        store.add_online_samples([sample("fine"), sample("other prompt, fine too", prompt="chat")])
+        result = score_pending(store, load_manifest(root / "ai-feature.yaml"))
+        scored = [*store.sample_scores(FEATURE, "summarize", "2026", "2027"),
+                  *store.sample_scores(FEATURE, "chat", "2026", "2027")]  # fmt: skip
+    assert (result.suite, result.scored, result.left_out) == ("ai-feature.yaml", 2, {})
+    assert [s.score for s in scored] == [1.0, 1.0]
+
+
+def test_a_bad_scorer_in_the_manifest_is_located_at_its_line(tmp_path: Path) -> None:
+    root, url = repo(tmp_path, online_scoring={"scorers": [{"type": "refusal"}, {"type": "refusall"},
+                                                           {"type": "regex", "value": "("}]})  # fmt: skip
+    path = root / "ai-feature.yaml"
+    lines = path.read_text().splitlines()
+    with open_store(url) as store, pytest.raises(InvalidFile) as error:
+        score_pending(store, load_manifest(path))
+    text = str(error.value)
+    typo = next(i for i, line in enumerate(lines, 1) if "refusall" in line)
+    assert f"ai-feature.yaml:{typo}" in text and "did you mean 'refusal'" in text
+    assert "not a valid regular expression" in text

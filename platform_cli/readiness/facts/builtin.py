@@ -13,6 +13,7 @@ from platform_cli.readiness.facts.ownership import OncallCollector, OwnershipCol
 from platform_cli.readiness.facts.prompt_labels import PromptLabelsCollector
 from platform_cli.readiness.facts.providers import ProvidersCollector
 from platform_cli.readiness.facts.rollback import RollbackCollector
+from platform_cli.readiness.facts.rollout_guards import RolloutGuardsCollector
 from platform_cli.readiness.facts.scans import PromptsCollector, SecretScanCollector, SourceScanCollector
 from platform_cli.readiness.facts.secrets import SecretRotationCollector, SecretsCollector
 from platform_cli.readiness.facts.template import TemplateCollector
@@ -25,6 +26,7 @@ BUILTIN: list[FactCollector] = [
     BudgetCollector(),
     RolloutCollector(),
     CostObservabilityCollector(),
+    RolloutGuardsCollector(),
     SecretsCollector(),
     SecretRotationCollector(),
     SecretScanCollector(),
