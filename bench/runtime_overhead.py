@@ -3,15 +3,22 @@
 The difference is the runtime's own cost per call (resolve, render, cache lookup/write, usage event,
 history); the target is under 1 ms per call on SQLite. Sustained throughput includes writing every
 usage event (the final flush is inside the timed loop).
+
+Online scoring (spec.rollout.online_scoring) is measured against the same calls with it off; the target is
+within 10%. Two loads: the share the golden-path template samples (5%) and every answer sampled (all
+traffic on a canary under its cap: the worst case, two rows written per call instead of one). The last two
+lines time the design not taken, scoring each sampled answer in a thread of the serving process, to show
+what keeping scoring off that process saves.
 """
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 from bench.harness import BenchContext, Measurement, format_seconds, interleaved
@@ -70,9 +77,10 @@ def run(ctx: BenchContext) -> list[Measurement]:
         chat_s, ref_chat_s = interleaved(chat, reference, chat_runs, warmup=5)
         sustained_cpu, sustained_wall = _sustained(miss, feature, runs)
         ref_cpu = _cpu_per_call(reference, max(200, runs))
+        scoring = _online_scoring(feature, miss, runs)
     finally:
         feature.close()
-    return [
+    return [*scoring,
         Measurement(NAME, "Feature.complete, cache miss (SQLite)", miss_s, "bare FakeProvider.complete",
                     ref_s, runs, _note(miss_s, ref_s)),
         Measurement(NAME, "Feature.complete, cache hit (SQLite)", hit_s, "bare FakeProvider.complete",
@@ -83,6 +91,107 @@ def run(ctx: BenchContext) -> list[Measurement]:
                     ref_cpu, runs, _note(sustained_cpu, ref_cpu, f"CPU incl. the writer thread; wall "
                                          f"{format_seconds(sustained_wall).strip()}/call at load {_load()}")),
     ]  # fmt: skip
+
+
+SCORING_TARGET = 1.10
+
+
+def _online_scoring(feature: Feature, miss: Callable[[], object], runs: int) -> list[Measurement]:
+    """Cache-miss calls with online scoring on (5% sampled; every answer sampled) against it off, per call
+    and sustained (CPU incl. the writer storing the samples); and scoring in the serving process."""
+    from platform_cli.runtime.sampling import OnlineSampler
+
+    usual, every = OnlineSampler(0.05, 0, 10_000), OnlineSampler(1.0, 0, 10_000)
+
+    def with_sampler(sampler: OnlineSampler | None) -> Callable[[], None]:
+        def call() -> None:
+            feature.sampler = sampler
+            miss()
+
+        return call
+
+    off = with_sampler(None)
+    out = []
+    for name, sampler in (("5% of answers", usual), ("every answer", every)):
+        on = with_sampler(sampler)
+        on_s, off_s = interleaved(on, off, runs, warmup=20)
+        on_cpu, off_cpu = _sustained_pair(on, off, feature, runs)
+        out += [
+            Measurement(NAME, f"online scoring on ({name}), per call", on_s, "online scoring off", off_s,
+                        runs, _ratio_note(on_s, off_s)),
+            Measurement(NAME, f"online scoring on ({name}), CPU/call", on_cpu, "online scoring off, CPU/call",
+                        off_cpu, runs, _ratio_note(on_cpu, off_cpu, "incl. the writer storing samples")),
+        ]  # fmt: skip
+    with _scoring_thread(feature) as in_process:
+        scored_s, queued_s = interleaved(in_process, with_sampler(every), runs, warmup=20)
+        scored_cpu, queued_cpu = _sustained_pair(in_process, with_sampler(every), feature, runs)
+    feature.sampler = None
+    note = "the design not taken: every sampled answer also scored (refusal, max-sentences) by a thread of "
+    out += [
+        Measurement(NAME, "scored in the serving process, per call", scored_s, "queued for `rollout score`",
+                    queued_s, runs, note + "the serving process"),
+        Measurement(NAME, "scored in the serving process, CPU/call", scored_cpu, "queued for `rollout score`",
+                    queued_cpu, runs, note + "the serving process; CPU it no longer has for answers"),
+    ]  # fmt: skip
+    return out
+
+
+def _ratio_note(subject: float, reference: float, extra: str = "") -> str:
+    ratio = subject / reference if reference > 0 else float("inf")
+    verdict = "within" if ratio <= SCORING_TARGET else "OVER"
+    text = f"{ratio:.3f}x of online scoring off ({verdict} the 10% target)"
+    return f"{text}; {extra}" if extra else text
+
+
+def _sustained_pair(
+    subject: Callable[[], object], reference: Callable[[], object], feature: Feature, runs: int
+) -> tuple[float, float]:
+    """CPU per call of each, in alternating batches (load drifts hit both alike), rows written each time."""
+    subject_cpu, reference_cpu = [], []
+    for _ in range(8):
+        subject_cpu.append(_sustained(subject, feature, runs, batches=4)[0])
+        reference_cpu.append(_sustained(reference, feature, runs, batches=4)[0])
+    return statistics.median(subject_cpu), statistics.median(reference_cpu)
+
+
+@contextlib.contextmanager
+def _scoring_thread(feature: Feature) -> Iterator[Callable[[], None]]:
+    """A cache-miss call whose answer is sampled and also scored by a thread of this process."""
+    import queue
+    import threading
+
+    from platform_cli.evals.model import Answer, Case
+    from platform_cli.evals.scorers.base import ScorerContext
+    from platform_cli.evals.suites import build_entry, scorer_entry
+    from platform_cli.runtime.sampling import OnlineSampler
+
+    entries = [{"type": "refusal"}, {"type": "max-sentences", "max": 2}]
+    scorers = [
+        build_entry(scorer_entry(i, item), ScorerContext(feature.root)) for i, item in enumerate(entries)
+    ]
+    work: queue.Queue[str | None] = queue.Queue()
+    sampler = OnlineSampler(1.0, 0, 10_000)
+
+    def score() -> None:
+        while (text := work.get()) is not None:
+            for scorer in scorers:
+                scorer(Answer(text=text), Case(id="live", input={}))
+
+    worker = threading.Thread(target=score, daemon=True)
+    worker.start()
+    counter = itertools.count()
+    segment = feature.manifest.segments[0] if feature.manifest.segments else "general"
+
+    def call() -> None:
+        feature.sampler = sampler
+        result = feature.complete("summarize", {"ticket": f"scored {next(counter)}", "segment": segment})
+        work.put(result.text)
+
+    try:
+        yield call
+    finally:
+        work.put(None)
+        worker.join(10)
 
 
 def _load() -> str:
