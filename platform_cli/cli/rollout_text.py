@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from platform_cli.rollout.guards import show_difference, show_value
+
 STATE_MARK = {"breach": "BREACH", "holds": "holds", "short": "short", "no-data": "no data"}
 
 
@@ -36,26 +38,6 @@ def started_text(data: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def _value(value: float | None, unit: str) -> str:
-    if value is None:
-        return "-"
-    if unit == "rate":
-        return f"{value * 100:.2f}%"
-    if unit == "usd":
-        return f"${value:.6f}"
-    if unit == "ms":
-        return f"{value:.0f}ms"
-    return f"{value:.3f}"
-
-
-def _diff(value: float | None, unit: str) -> str:
-    if value is None:
-        return "-"
-    if unit == "rate":
-        return f"{value * 100:+.2f}pp"
-    return ("+" if value >= 0 else "") + _value(value, unit)
-
-
 def guard_rows(guards: list[dict[str, Any]]) -> list[str]:
     lines = ["  guard              segment      state    canary       control      diff        "
              "bound       allowance   n canary/control (min)"]  # fmt: skip
@@ -64,10 +46,14 @@ def guard_rows(guards: list[dict[str, Any]]) -> list[str]:
         bound = g["ci_low"] if g["worse"] == "up" else g["ci_high"]
         segment = "all" if g["segment"] == "*" else g["segment"]
         req = "" if g["required"] else " (not required)"
+        allowance = g["allowance"] if g["worse"] == "up" else -(g["allowance"] or 0)
+        cells = [
+            f"{show_value(g['canary'], unit):<12}", f"{show_value(g['control'], unit):<12}",
+            f"{show_difference(g['difference'], unit):<11}", f"{show_difference(bound, unit):<11}",
+            f"{show_difference(allowance, unit):<11}",
+        ]  # fmt: skip
         lines.append(
-            f"  {g['metric']:<18} {segment:<12} {STATE_MARK[g['state']]:<8} {_value(g['canary'], unit):<12} "
-            f"{_value(g['control'], unit):<12} {_diff(g['difference'], unit):<11} {_diff(bound, unit):<11} "
-            f"{_diff(g['allowance'] if g['worse'] == 'up' else -(g['allowance'] or 0), unit):<11} "
+            f"  {g['metric']:<18} {segment:<12} {STATE_MARK[g['state']]:<8} {' '.join(cells)} "
             f"{g['n_canary']}/{g['n_control']} ({g['min_samples']}){req}"
         )
     return lines

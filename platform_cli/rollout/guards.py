@@ -240,30 +240,31 @@ def breach_text(breach: GuardResult, results: list[GuardResult]) -> str:
     )
 
 
-def _shift(unit: str) -> Callable[[float | None], str]:
+def show_value(value: float | None, unit: str) -> str:
+    """A guard's value for people: rates in %, USD, milliseconds, scores."""
+    if value is None:
+        return "-"
+    if unit == "rate":
+        return f"{value * 100:.2f}%"
+    if unit == "usd":
+        return f"${value:.6f}"
+    if unit == "ms":
+        return f"{value:.0f} ms"
+    return f"{value:.3f}"
+
+
+def show_difference(value: float | None, unit: str) -> str:
     """A difference: signed, in percentage points for rates."""
-    show = _formatter(unit)
+    if value is None:
+        return "-"
+    if unit == "rate":
+        return f"{value * 100:+.2f} pp"
+    return ("+" if value >= 0 else "-") + show_value(abs(value), unit)
 
-    def text(value: float | None) -> str:
-        if value is None:
-            return "-"
-        if unit == "rate":
-            return f"{value * 100:+.2f} pp"
-        return ("+" if value >= 0 else "-") + str(show(abs(value)))
 
-    return text
+def _shift(unit: str) -> Callable[[float | None], str]:
+    return lambda value: show_difference(value, unit)
 
 
 def _formatter(unit: str) -> Callable[[float | None], str]:
-    def show(value: float | None) -> str:
-        if value is None:
-            return "-"
-        if unit == "rate":
-            return f"{value * 100:.2f}%"
-        if unit == "usd":
-            return f"${value:.6f}"
-        if unit == "ms":
-            return f"{value:.0f} ms"
-        return f"{value:.3f}"
-
-    return show
+    return lambda value: show_value(value, unit)

@@ -167,6 +167,8 @@ def decide(
         return decision
     if elapsed < hold:
         decision.summary = f"soaking at {at}; " + _guards_line(decision.results)
+        if drifting:  # flagged now; it holds the walk once the step's hold is over
+            decision.summary += "; canary drifts on " + _drift_line(drifting)
     elif short:
         decision.outcome = "stalled" if elapsed >= 2 * hold and hold > dt.timedelta(0) else "waiting"
         names = sorted({f"{r.metric}@{r.segment}" for r in short})
@@ -175,14 +177,16 @@ def decide(
         )
     elif drifting:
         decision.outcome = "drift"
-        decision.summary = f"holding at {at}: canary drifts on " + ", ".join(
-            f"{t.metric} ({(t.weekly_change or 0) * 100:+.1f}%/week)" for t in drifting
-        )
+        decision.summary = f"holding at {at}: canary drifts on " + _drift_line(drifting)
     else:
         return _advance(store, manifest, record, decision, at, actor=actor, dry_run=dry_run)
     if not dry_run:
         _log(store, record, decision, actor)
     return decision
+
+
+def _drift_line(drifting: list[drift.GuardTrend]) -> str:
+    return ", ".join(f"{t.metric} ({(t.weekly_change or 0) * 100:+.1f}%/week)" for t in drifting)
 
 
 def _guards_line(results: list[guards.GuardResult]) -> str:

@@ -28,7 +28,8 @@ FEATURE_PY = f"src/{PACKAGE}/feature.py"
 ANSWERS = {"name": "Support Summarizer", "eval_owner": "jane.doe@example.com"}
 OUR_RULES = {
     "owner-declared", "model-pinned", "model-not-retiring", "fallback-provider", "oncall-covers-providers",
-    "budget-declared", "soak-window", "secrets-declared", "no-committed-secrets", "prompts-registered",
+    "budget-declared", "soak-window", "rollout-guarded", "secrets-declared", "no-committed-secrets",
+    "prompts-registered",
     "catalog-registered",
 }  # fmt: skip
 
@@ -164,6 +165,11 @@ def _unpriced_model(root: Path) -> tuple[str, str]:
     return "ai-feature.yaml", "budget:"
 
 
+def _unscored_eval_guard(root: Path) -> tuple[str, str]:
+    _edit_manifest(root, lambda d: d["spec"]["rollout"].pop("online_scoring"))
+    return "ai-feature.yaml", "guard_metrics"
+
+
 def _no_alert_rules(root: Path) -> tuple[str, str]:
     (root / "monitoring" / "prometheus-rules.yml").unlink()
     return "ai-feature.yaml", "budget:"
@@ -236,6 +242,13 @@ def _old_template_release(root: Path) -> tuple[str, str]:
     return ".copier-answers.yml", "# Changes here"
 
 
+# A defect with two consequences fails both rules: an unpriced model (a floating alias has no price either)
+# leaves the budget unenforceable and the rollout's cost_per_request guard without data.
+ALSO_FAILS: dict[Callable[[Path], tuple[str, str]], tuple[str, ...]] = {
+    _unpriced_model: ("rollout-guarded",),
+    _floating_alias: ("rollout-guarded",),
+}
+
 DEFECTS: list[tuple[str, Callable[[Path], tuple[str, str]], str]] = [
     ("owner-declared", _shared_eval_owner, "lists 2 people"),
     ("owner-declared", _team_eval_owner, "names a team or group"),
@@ -252,6 +265,7 @@ DEFECTS: list[tuple[str, Callable[[Path], tuple[str, str]], str]] = [
     ("budget-declared", _unpriced_model, "no price for llama-3.1-8b-instruct-2024-07-23"),
     ("cost-observed", _no_alert_rules, "monitoring/prometheus-rules.yml is missing"),
     ("soak-window", _short_soak, "rollout soaks 14 days, fewer than 28"),
+    ("rollout-guarded", _unscored_eval_guard, "eval_score has no source: spec.rollout.online_scoring is not"),
     ("secrets-declared", _slow_rotation, "rotates every 365 days"),
     ("secrets-declared", _undeclared_secret, "spec.secrets does not declare"),
     ("no-committed-secrets", _committed_key, "OpenAI API key (sk-proj-…"),
@@ -288,7 +302,7 @@ def test_a_planted_defect_fails_exactly_its_rule(
 
     report = check_repo(root, today=TODAY)
 
-    assert _failed(report) - _failed(baseline) == {rule_id}
+    assert _failed(report) - _failed(baseline) == {rule_id, *ALSO_FAILS.get(plant, ())}
     assert _failed(baseline) - _failed(report) == set()
     finding = _finding(report, rule_id)
     assert finding.status == "fail"

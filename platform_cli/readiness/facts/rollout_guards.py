@@ -15,7 +15,7 @@ from platform_cli.errors import PlatformError
 from platform_cli.readiness.facts.base import Fact, RepoContext
 from platform_cli.readiness.facts.support import MANIFEST_FILE, first_line, manifest_or_missing
 
-USAGE_EVENTS = "the runtime's usage events (every call through platform_cli.api.Feature)"
+USAGE_EVENTS = "the runtime's usage events"
 
 
 class RolloutGuardsCollector:
