@@ -51,7 +51,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "rollout": (
         "rollout",
-        "Guarded rollouts: walk a prompt version through its steps, judge every guard, roll back on a breach.",
+        "Guarded rollouts: walk a version through its steps, judge every guard, roll back on a breach.",
     ),
     "scaffold": ("scaffold", "Generate a new repository from a template."),
     "secrets": (

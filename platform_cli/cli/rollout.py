@@ -27,12 +27,13 @@ def now_option(func: F) -> F:
 
 @click.group(name="rollout")
 def group() -> None:
-    """Guarded rollouts: a prompt version walks spec.rollout.steps while every guard metric (eval score,
-    cost per request, refusal rate, latency, errors) is compared with control, per segment.
+    """Guarded rollouts: walk a version through its steps, judge every guard, roll back on a breach.
 
-    The canary is the registry's variant vN of the prompt: widening a step only adds users to it, and a
-    user never goes back and forth. `watch` makes one decision per run (for cron or a CI schedule):
-    advance, hold, wait for evidence, or roll back through `platform rollback` on a breach.
+    A prompt version walks spec.rollout.steps while every guard metric (eval score, cost per request,
+    refusal rate, latency, errors) is compared with control, per segment. The canary is the registry's
+    variant vN of the prompt: widening a step only adds users to it, and a user never goes back and forth.
+    `watch` makes one decision per run (for cron or a CI schedule): advance, hold, wait for evidence, or
+    roll back through `platform rollback` on a breach.
 
     \b
     Example:

@@ -11,12 +11,9 @@ from platform_cli.rollout.walk import find_active
 from platform_cli.rollout.watch import Decision, decide, decision_time
 from platform_cli.store import Store
 from platform_cli.store.engine import utc_timestamp
-from platform_cli.store.sql.rollout import ROLLOUT_MIGRATION_NAME
+from platform_cli.store.rollout import has_rollout_schema
 
-
-def has_rollout_schema(store: Store) -> bool:
-    """Whether the store has the rollout tables (a store read without migrating may predate them)."""
-    return any(applied.name == ROLLOUT_MIGRATION_NAME for applied in store.applied())
+__all__ = ["has_rollout_schema", "score", "watch_once"]
 
 
 def score(store: Store, project: Project, *, limit: int = 20_000, dry_run: bool = False) -> ScoringResult:
@@ -29,6 +26,8 @@ def score(store: Store, project: Project, *, limit: int = 20_000, dry_run: bool 
     from platform_cli.runtime import Feature
 
     with Feature.load(project.manifest, state_url=project.state_url) as feature:
+        # the judge's calls are eval traffic: no guard, budget or sample counts them as users' answers
+        feature.traffic, feature.eval_run_id = "eval", "online-scoring"
         return score_pending(store, project.manifest, judge=JudgeCaller(feature), limit=limit)
 
 

@@ -57,8 +57,8 @@ class OnlineSampler:
 
     def offer(self, record: CallRecord, writer: BackgroundWriter) -> bool:
         """Queue `record`'s answer when it is sampled; True when it was."""
-        if record.error is not None or record.provider is None:
-            return False
+        if record.error is not None or record.provider is None or record.traffic is not None:
+            return False  # failed calls have no answer; eval runs (traffic 'eval') are not live traffic
         variant = record.variant
         if variant is not None and variant != CONTROL:
             key = (record.prompt, record.prompt_version)

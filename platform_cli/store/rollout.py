@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
+from typing import Any
 
 from platform_cli.store.cost import PricedEvent
 from platform_cli.store.engine import Engine, Row
@@ -136,6 +137,11 @@ def _sample(row: Row) -> OnlineSample:
     values = dict(zip(["id", *sql.SAMPLE_COLUMNS], row, strict=True))
     values["refusal"], values["cache_hit"] = bool(values["refusal"]), bool(values["cache_hit"])
     return OnlineSample(**values)
+
+
+def has_rollout_schema(store: Any) -> bool:
+    """Whether `store` (a Store) has the rollout tables: one read without migrating may predate them."""
+    return any(applied.name == sql.ROLLOUT_MIGRATION_NAME for applied in store.applied())
 
 
 class RolloutQueries:

@@ -46,6 +46,9 @@ def test_every_canary_answer_up_to_the_cap_and_a_share_of_the_rest(tmp_path: Pat
     control = sum(sampler.offer(record("control", version=1), writer) for _ in range(4000))
     unallocated = sum(sampler.offer(record(None, version=1), writer) for _ in range(1000))
     failed = sampler.offer(record("v2", version=3, error="primary: server 500"), writer)
+    evaluated = record("v2", version=4)
+    evaluated.traffic = "eval"
+    assert not sampler.offer(evaluated, writer)  # an eval run's answers are not live traffic
     assert canary == 50  # the cap, per prompt version
     assert 320 < control < 480 and 60 < unallocated < 140  # 10%
     assert not failed

@@ -89,13 +89,9 @@ def _online_scoring(manifest: Any) -> tuple[str | None, str | None]:
 
 
 def _active(manifest: Any) -> tuple[list[dict[str, Any]], str | None]:
-    from platform_cli import clock
     from platform_cli.manifest import resolve_state_url
     from platform_cli.prompts.config import existing_store
-    from platform_cli.rollout.runner import has_rollout_schema
-    from platform_cli.rollout.settings import settings_of
-    from platform_cli.rollout.status import guard_state
-    from platform_cli.rollout.walk import percent_of, phase_of, steps_of
+    from platform_cli.store.rollout import has_rollout_schema
 
     try:
         store = existing_store(resolve_state_url(manifest))
@@ -104,10 +100,17 @@ def _active(manifest: Any) -> tuple[list[dict[str, Any]], str | None]:
     if store is None:
         return [], None
     try:
-        if not has_rollout_schema(store):
+        records = store.active_rollouts(manifest.name) if has_rollout_schema(store) else []
+        if not records:
             return [], None
+        # judging guards needs the statistics (numpy): only when a rollout is active
+        from platform_cli import clock
+        from platform_cli.rollout.settings import settings_of
+        from platform_cli.rollout.status import guard_state
+        from platform_cli.rollout.walk import percent_of, phase_of, steps_of
+
         out = []
-        for record in store.active_rollouts(manifest.name):
+        for record in records:
             state, drifting = guard_state(store, settings_of(manifest), record, clock.now())
             out.append({
                 "prompt": record.prompt, "version": record.version, "percent": percent_of(record),
