@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from platform_cli.cost.ledger import record_table
 from platform_cli.cost.prices import effective_table
-from platform_cli.cost.pricing import price_usage
+from platform_cli.cost.pricing import price_event
 from platform_cli.manifest import Manifest
 from platform_cli.store import Store
 
@@ -33,7 +33,7 @@ def price_window(store: Store, manifest: Manifest, prompt: str, since: str, unti
             recorded = True
         updates = []
         for event in batch:
-            cost = price_usage(event, event.model, table)
+            cost = price_event(event, event.model, event.provider_kind, table)
             result.priced += cost is not None
             result.unpriced += cost is None
             updates.append((cost, table.version, event.id))

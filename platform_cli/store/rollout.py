@@ -250,6 +250,6 @@ class RolloutQueries:
         """Events of `prompt` the runtime left unpriced (no price_version), `limit` at a time by id."""
         rows = self._db.fetchall(sql.SELECT_NEVER_PRICED, (feature, prompt, since, until, after_id, limit))
         return [
-            PricedEvent(int(r[0]), r[1], int(r[2]), int(r[3]), int(r[4]), int(r[5]), int(r[6]), r[7])
+            PricedEvent(int(r[0]), r[1], int(r[2]), int(r[3]), int(r[4]), int(r[5]), int(r[6]), r[7], r[8])
             for r in rows
         ]

@@ -207,6 +207,6 @@ COST_HISTOGRAM = ByDialect(
 # Events the runtime left unpriced (price_version NULL), keyset-paged: a watch prices them before judging.
 SELECT_NEVER_PRICED = (
     "SELECT id, model, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens,"
-    " reasoning_tokens, price_version FROM usage_events WHERE feature = ? AND prompt = ? AND at >= ?"
-    " AND at < ? AND price_version IS NULL AND id > ? ORDER BY id LIMIT ?"
+    " reasoning_tokens, price_version, provider_kind FROM usage_events WHERE feature = ? AND prompt = ?"
+    " AND at >= ? AND at < ? AND price_version IS NULL AND id > ? ORDER BY id LIMIT ?"
 )
