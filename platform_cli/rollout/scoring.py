@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from platform_cli.errors import InvalidFile, Problem, UserError
-from platform_cli.evals.model import Answer, Case, combine
+from platform_cli.evals.model import Answer, CallError, Case, combine
 from platform_cli.evals.scorers.base import Configured, JudgeCall, ScorerConfigError, ScorerContext
 from platform_cli.evals.suites import ScorerEntry, build_entry, scorer_entry
 from platform_cli.manifest import Manifest
@@ -188,7 +188,12 @@ class _BudgetedJudge:
             self.stopped = f"today's judge budget ${self.budget:g} is spent"
         if self.stopped is not None:
             raise _JudgeStopped(self.stopped)
-        answer = self.call(request)
+        try:
+            answer = self.call(request)
+        except CallError as error:  # no verdict (rate-limited, provider down): this pass stops, none lost
+            why = "rate-limited" if error.rate_limited else "failed"
+            self.stopped = f"the judge's call {why} ({error}): the rest wait for the next pass"
+            raise _JudgeStopped(self.stopped) from None
         if answer.cost_usd is None:
             self.stopped = f"the judge's answers are unpriced ({answer.model}): its budget cannot be kept"
             raise _JudgeStopped(self.stopped)

@@ -9,7 +9,7 @@ import pytest
 from rollout_support import FEATURE, MODEL, write_repo
 
 from platform_cli.errors import InvalidFile
-from platform_cli.evals.model import Answer
+from platform_cli.evals.model import Answer, CallError
 from platform_cli.evals.scorers.base import JudgeCall
 from platform_cli.manifest import load_manifest
 from platform_cli.providers.fake import REFUSAL_TEXT
@@ -96,6 +96,28 @@ def test_an_unpriced_judge_stops_rather_than_spend_without_a_count(tmp_path: Pat
         result = score_pending(store, manifest, judge=lambda call: Answer(text='{"score": 1}', model="x"))
     assert result.scored == 0 and result.unscored_left == 1
     assert result.judge_stopped is not None and "unpriced" in result.judge_stopped
+
+
+def test_a_failing_judge_leaves_the_samples_for_the_next_pass_instead_of_scoring_them_zero(
+    tmp_path: Path,
+) -> None:
+    root, url = repo(tmp_path, online_scoring={"suite": "online", "judge_budget_usd": 1.0})
+    (root / "evals" / "suites" / "online.yaml").write_text(JUDGE_SUITE)
+    manifest = load_manifest(root / "ai-feature.yaml")
+
+    def limited(call: JudgeCall) -> Answer:
+        raise CallError("judge grade: HTTP 429 from primary", rate_limited=True, retry_after_s=30)
+
+    with open_store(url) as store:
+        store.add_online_samples([sample("answer 0"), sample("answer 1")])
+        failed = score_pending(store, manifest, judge=limited)
+        assert (failed.scored, failed.unscored_left) == (0, 2)
+        assert failed.judge_stopped is not None and "rate-limited" in failed.judge_stopped
+        assert "429" in failed.judge_stopped
+        assert store.sample_scores(FEATURE, "summarize", "2026", "2027") == []  # no 0 recorded
+        fine = Answer(text='{"score": 0.9, "reason": "fine"}', cost_usd=0.01, model=MODEL)
+        later = score_pending(store, manifest, judge=lambda call: fine)
+        assert (later.scored, later.unscored_left, later.judge_stopped) == (2, 0, None)
 
 
 def test_without_online_scoring_nothing_is_scored(tmp_path: Path) -> None:
