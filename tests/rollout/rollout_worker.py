@@ -1,6 +1,6 @@
 """A serving process for the two-process rollout test: the real runtime with the planted provider.
 
-    python rollout_worker.py REPO STATE_URL
+    python rollout_worker.py REPO STATE_URL SEED
 
 Reads one JSON command per line on stdin and answers one JSON line on stdout:
   {"requests": [[user, segment, "2026-03-02T10:00:00Z"], ...]} -> {"versions": [[user, version], ...]}
@@ -25,11 +25,9 @@ from platform_cli.providers import make_resilient
 from platform_cli.runtime import Feature
 
 
-def main(repo: str, url: str) -> int:
+def main(repo: str, url: str, seed: int) -> int:
     feature = Feature.load(Path(repo), state_url=url, cache_ttl_s=0)
-    feature.providers = [
-        make_resilient(PlantedProvider(Plan(), seed=os.getpid()), feature.manifest.providers[0])
-    ]
+    feature.providers = [make_resilient(PlantedProvider(Plan(), seed=seed), feature.manifest.providers[0])]
     for line in sys.stdin:
         command = json.loads(line)
         if command.get("quit"):
@@ -58,4 +56,4 @@ def main(repo: str, url: str) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1], sys.argv[2]))
+    sys.exit(main(sys.argv[1], sys.argv[2], int(sys.argv[3])))

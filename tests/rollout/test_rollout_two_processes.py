@@ -26,10 +26,12 @@ pytestmark = pytest.mark.postgres
 
 
 class Worker:
-    def __init__(self, repo: Path, url: str) -> None:
+    def __init__(self, repo: Path, url: str, seed: int) -> None:
+        # a fixed seed per process: the planted provider's draws (2% refusals) are the same every run, so a
+        # rare run of refusals cannot breach a guard in one run and not the next
         self.process = subprocess.Popen(
-            [sys.executable, str(WORKER), str(repo), url], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            text=True, bufsize=1,
+            [sys.executable, str(WORKER), str(repo), url, str(seed)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1,
         )  # fmt: skip
 
     def ask(self, command: dict[str, Any]) -> dict[str, Any]:
@@ -58,7 +60,7 @@ def workers(tmp_path: Path, postgres_url: str) -> Iterator[tuple[Path, str, list
         tmp_path / "repo", postgres_url, guard_metrics=["refusal_rate", "eval_score", "error_rate"]
     )
     publish_v1_v2(postgres_url)
-    pair = [Worker(root, postgres_url), Worker(root, postgres_url)]
+    pair = [Worker(root, postgres_url, seed=1), Worker(root, postgres_url, seed=2)]
     try:
         yield root, postgres_url, pair
     finally:
