@@ -9,7 +9,16 @@ import statistics
 import time
 from pathlib import Path
 
-from bench.harness import BenchContext, Measurement, Target, platform_argv, quiet_env, run_on_terminal, timed
+from bench.harness import (
+    BenchContext,
+    Measurement,
+    Target,
+    children_cpu_s,
+    platform_argv,
+    quiet_env,
+    run_on_terminal,
+    timed,
+)
 
 NAME = "readiness-scan"
 ROUNDS = 3
@@ -52,15 +61,21 @@ def run(ctx: BenchContext) -> list[Measurement]:
     rounds = ctx.runs(ROUNDS)
     parallel: list[float] = []
     sequential: list[float] = []
+    cpu: list[float] = []  # the parallel scan's CPU seconds, workers included (they are its children)
     for _ in range(rounds):
+        before = children_cpu_s()
         parallel.append(timed(lambda: scan(workers)))
+        cpu.append(children_cpu_s() - before)
         sequential.append(timed(lambda: scan(1)))
     median = statistics.median(parallel)
     reference = statistics.median(sequential)
     rate = count / median
+    cpu_s = statistics.median(cpu)
     note = (
         f"{rate:.1f} repos/s vs {count / reference:.1f} repos/s with one worker "
-        f"(speed-up {reference / median:.2f}x); progress bar drawn on a terminal"
+        f"(speed-up {reference / median:.2f}x); progress bar drawn on a terminal; "
+        f"cpu {cpu_s:.1f} s ({cpu_s / count * 1e3:.1f} ms per repo: at most "
+        f"{count / (cpu_s / workers):.0f} repos/s on {workers} idle CPUs)"
     )
     return [
         Measurement(
