@@ -31,6 +31,10 @@ MAX_RESPONSE_BYTES = 8 * 1024 * 1024
 MAX_REDIRECTS = 5
 DEFAULT_TIMEOUT = (5.0, 30.0)  # (connect, read) seconds, when a caller gives none
 EXCERPT_CHARS = 200
+# Kept-alive connections per host: as many as the threads that share a session (an eval run's -j, a
+# serving process's workers). requests keeps 10; with more threads every call beyond them opened (and then
+# dropped) a connection of its own: a TCP handshake per call, and a new thread on many servers.
+POOL_SIZE = 64
 _CHUNK = 64 * 1024
 
 # Vendor key formats, bearer tokens and key headers, even partly masked (OpenAI echoes a masked key in 401
@@ -83,6 +87,24 @@ class PolicySession(requests.Session):
         self.max_response_bytes = max_response_bytes
         self.max_redirects = MAX_REDIRECTS
         self.headers["User-Agent"] = f"platform-cli/{__version__}"
+        self._environment: dict[tuple[Any, ...], Any] = {}
+
+    def merge_environment_settings(self, url: Any, proxies: Any, stream: Any, verify: Any, cert: Any) -> Any:
+        """requests' merge of the environment (proxy and CA-bundle variables) with the request's settings,
+        done once per origin and settings instead of on every request (where it walks the whole environment
+        twice: 2.0 instead of 2.3 ms of client CPU per call to a loopback server). The environment is read
+        when the session first calls an origin: a session lives in one process, whose environment is set."""
+        key = (
+            origin(str(url)), _frozen(proxies), stream, _frozen(verify), _frozen(cert), _frozen(self.proxies),
+            self.stream, _frozen(self.verify), _frozen(self.cert), self.trust_env,
+        )  # fmt: skip
+        settings: Any = self._environment.get(key)
+        if settings is None:
+            fresh = dict(proxies) if proxies is not None else None
+            settings = super().merge_environment_settings(url, fresh, stream, verify, cert)
+            if len(self._environment) < _ENVIRONMENT_ENTRIES:
+                self._environment[key] = settings
+        return {**settings, "proxies": dict(settings["proxies"] or {})}
 
     def request(  # type: ignore[override]
         self, method: str, url: str, *args: Any, **kwargs: Any
@@ -136,6 +158,18 @@ class PolicySession(requests.Session):
         setattr(response, "_content_consumed", True)  # noqa: B010 - requests' own flag, not in its stubs
 
 
+_ENVIRONMENT_ENTRIES = 256  # origins x settings remembered per session (a bound, not a tuning knob)
+
+
+def _frozen(value: Any) -> Any:
+    """A hashable stand-in for a requests setting (a proxies dict, a cert pair, a CA path, a bool)."""
+    if isinstance(value, Mapping):
+        return tuple(sorted((str(k), str(v)) for k, v in value.items()))
+    if isinstance(value, list):
+        return tuple(value)
+    return value
+
+
 def new_session(
     headers: Mapping[str, str] | None = None,
     *,
@@ -144,6 +178,9 @@ def new_session(
 ) -> PolicySession:
     """A session under the policy; `headers` are sent with every request (credentials included)."""
     session = PolicySession(max_response_bytes=max_response_bytes or MAX_RESPONSE_BYTES)
+    adapter = requests.adapters.HTTPAdapter(pool_maxsize=POOL_SIZE)
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
     if headers:
         session.headers.update(headers)
     session.verify = verify

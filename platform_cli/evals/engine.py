@@ -15,8 +15,9 @@ import contextlib
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from queue import Empty, SimpleQueue
 from typing import NamedTuple, Protocol
 
 from platform_cli.evals.limiter import AdaptiveLimiter
@@ -138,6 +139,9 @@ def execute(
     queue: Iterator[tuple[Case, int]] = iter(work)
     again: deque[Item] = deque()  # rate-limited, to be tried again
     running: dict[Future[tuple[CaseResult, int]], Item] = {}
+    # finished futures, in the order they finished: one put and one get per case (waiting on all the
+    # futures in flight instead cost a lock round on each of them for every case that finished)
+    finished: SimpleQueue[Future[tuple[CaseResult, int]]] = SimpleQueue()
     pool = ThreadPoolExecutor(max_workers=limiter.ceiling, thread_name_prefix="eval-call")
     exhausted = False
 
@@ -183,17 +187,20 @@ def execute(
                     item = Item(nxt[0], nxt[1])
                 else:
                     break
-                running[pool.submit(_attempt, caller, scorers, item)] = item
+                future = pool.submit(_attempt, caller, scorers, item)
+                running[future] = item
+                future.add_done_callback(finished.put)
             if not running:
                 if exhausted and not again:
                     break
                 sleep(min(pause, 0.5) if pause else 0.01)
                 continue
-            done, _ = wait(
-                list(running), timeout=min(pause, 0.5) if pause else 0.5, return_when=FIRST_COMPLETED
-            )
-            for future in done:
-                finish(future)
+            try:
+                finish(finished.get(timeout=min(pause, 0.5) if pause else 0.5))
+                while True:  # and every other one that finished meanwhile, before starting more
+                    finish(finished.get_nowait())
+            except Empty:
+                pass
     except KeyboardInterrupt:
         _drain(running, finish)
         pool.shutdown(wait=False, cancel_futures=True)

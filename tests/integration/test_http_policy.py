@@ -136,3 +136,25 @@ def test_redact_removes_echoed_parts_and_key_shapes() -> None:
     cleaned = redact(text, (custom,))
     assert "Zq8wLmN3" not in cleaned and "AKIAABCDEFGH" not in cleaned
     assert excerpt("a" * 500, (), 50).endswith("…") and len(excerpt("a" * 500, (), 50)) == 50
+
+
+def test_proxy_variables_are_honoured_per_origin_and_read_once_per_session(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:3128")
+    monkeypatch.setenv("NO_PROXY", "internal.example")
+    session = new_session()
+    through = session.merge_environment_settings("https://api.example/v1/x", {}, True, True, None)
+    direct = session.merge_environment_settings("https://internal.example/v1/x", {}, True, True, None)
+    assert through["proxies"].get("https") == "http://127.0.0.1:3128"
+    assert "https" not in direct["proxies"]
+    through["proxies"]["https"] = "http://changed.example"  # requests may change what it is given...
+    monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:9999")  # ...and the environment is read once
+    again = session.merge_environment_settings("https://api.example/v1/y", {}, True, True, None)
+    assert again["proxies"].get("https") == "http://127.0.0.1:3128"
+    assert (
+        new_session()
+        .merge_environment_settings("https://api.example/", {}, True, True, None)["proxies"]
+        .get("https")
+        == "http://127.0.0.1:9999"
+    )  # a new session reads it again
