@@ -5,8 +5,10 @@ history); the target is under 1 ms per call on SQLite. Sustained throughput incl
 usage event (the final flush is inside the timed loop).
 
 Online scoring (spec.rollout.online_scoring) is measured against the same calls with it off; the target is
-within 10%. Two loads: the share the golden-path template samples (5%) and every answer sampled (all
-traffic on a canary under its cap: the worst case, two rows written per call instead of one). The last two
+within 10% per call (the request path; counted in the summary line). The CPU lines add the writer thread's
+work off the request path (storing the samples) and are reported, not targeted. Two loads: the share the
+golden-path template samples (5%) and every answer sampled (all traffic on a canary under its cap: the
+worst case, two rows written per call instead of one). The last two
 lines time the design not taken, scoring each sampled answer in a thread of the serving process, to show
 what keeping scoring off that process saves.
 """
@@ -21,7 +23,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
-from bench.harness import BenchContext, Measurement, format_seconds, interleaved
+from bench.harness import BenchContext, Measurement, Target, format_seconds, interleaved
 
 if TYPE_CHECKING:
     from platform_cli.runtime import Feature
@@ -82,11 +84,11 @@ def run(ctx: BenchContext) -> list[Measurement]:
         feature.close()
     return [*scoring,
         Measurement(NAME, "Feature.complete, cache miss (SQLite)", miss_s, "bare FakeProvider.complete",
-                    ref_s, runs, _note(miss_s, ref_s)),
+                    ref_s, runs, _note(miss_s, ref_s), _overhead_target(miss_s, ref_s)),
         Measurement(NAME, "Feature.complete, cache hit (SQLite)", hit_s, "bare FakeProvider.complete",
-                    ref_hit_s, runs, _note(hit_s, ref_hit_s)),
+                    ref_hit_s, runs, _note(hit_s, ref_hit_s), _overhead_target(hit_s, ref_hit_s)),
         Measurement(NAME, "Feature.chat, 2 turns saved (SQLite)", chat_s, "bare FakeProvider.complete",
-                    ref_chat_s, chat_runs, _note(chat_s, ref_chat_s)),
+                    ref_chat_s, chat_runs, _note(chat_s, ref_chat_s), _overhead_target(chat_s, ref_chat_s)),
         Measurement(NAME, "complete x N + writes flushed, CPU/call", sustained_cpu, "bare provider, CPU/call",
                     ref_cpu, runs, _note(sustained_cpu, ref_cpu, f"CPU incl. the writer thread; wall "
                                          f"{format_seconds(sustained_wall).strip()}/call at load {_load()}")),
@@ -94,6 +96,10 @@ def run(ctx: BenchContext) -> list[Measurement]:
 
 
 SCORING_TARGET = 1.10
+
+
+def _overhead_target(subject: float, reference: float) -> Target:
+    return Target("overhead < 1 ms", subject - reference < TARGET_S)
 
 
 def _online_scoring(feature: Feature, miss: Callable[[], object], runs: int) -> list[Measurement]:
@@ -118,7 +124,7 @@ def _online_scoring(feature: Feature, miss: Callable[[], object], runs: int) -> 
         on_cpu, off_cpu = _sustained_pair(on, off, feature, runs)
         out += [
             Measurement(NAME, f"online scoring on ({name}), per call", on_s, "online scoring off", off_s,
-                        runs, _ratio_note(on_s, off_s)),
+                        runs, _ratio_note(on_s, off_s), Target.ratio_at_most(on_s / off_s, SCORING_TARGET)),
             Measurement(NAME, f"online scoring on ({name}), CPU/call", on_cpu, "online scoring off, CPU/call",
                         off_cpu, runs, _ratio_note(on_cpu, off_cpu, "incl. the writer storing samples")),
         ]  # fmt: skip
@@ -138,8 +144,8 @@ def _online_scoring(feature: Feature, miss: Callable[[], object], runs: int) -> 
 
 def _ratio_note(subject: float, reference: float, extra: str = "") -> str:
     ratio = subject / reference if reference > 0 else float("inf")
-    verdict = "within" if ratio <= SCORING_TARGET else "OVER"
-    text = f"{ratio:.3f}x of online scoring off ({verdict} the 10% target)"
+    verdict = "within" if ratio <= SCORING_TARGET else "over"
+    text = f"{ratio:.3f}x of online scoring off ({verdict} 10%)"
     return f"{text}; {extra}" if extra else text
 
 

@@ -69,6 +69,7 @@ def test_unknown_benchmark_name_is_a_usage_error(capsys: pytest.CaptureFixture[s
         "eval-throughput",
         "template-update",
         "rollback",
+        "runtime-overhead",
     ],
 )
 def test_quick_benchmarks_still_run(tmp_path: Path, name: str) -> None:
