@@ -1,6 +1,8 @@
 """A serving process for the two-process rollout test: the real runtime with the planted provider.
 
-    python rollout_worker.py REPO STATE_URL SEED
+    python rollout_worker.py REPO STATE_URL SEED [PLAN_JSON]
+
+PLAN_JSON: the planted provider's Plan fields (e.g. {"canary_refusal": {"billing": 0.3}}); default Plan().
 
 Reads one JSON command per line on stdin and answers one JSON line on stdout:
   {"requests": [[user, segment, "2026-03-02T10:00:00Z"], ...]} -> {"versions": [[user, version], ...]}
@@ -25,9 +27,9 @@ from platform_cli.providers import make_resilient
 from platform_cli.runtime import Feature
 
 
-def main(repo: str, url: str, seed: int) -> int:
+def main(repo: str, url: str, seed: int, plan: Plan) -> int:
     feature = Feature.load(Path(repo), state_url=url, cache_ttl_s=0)
-    feature.providers = [make_resilient(PlantedProvider(Plan(), seed=seed), feature.manifest.providers[0])]
+    feature.providers = [make_resilient(PlantedProvider(plan, seed=seed), feature.manifest.providers[0])]
     for line in sys.stdin:
         command = json.loads(line)
         if command.get("quit"):
@@ -56,4 +58,11 @@ def main(repo: str, url: str, seed: int) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1], sys.argv[2], int(sys.argv[3])))
+    sys.exit(
+        main(
+            sys.argv[1],
+            sys.argv[2],
+            int(sys.argv[3]),
+            Plan(**json.loads(sys.argv[4] if len(sys.argv) > 4 else "{}")),
+        )
+    )

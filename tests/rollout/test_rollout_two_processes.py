@@ -26,11 +26,11 @@ pytestmark = pytest.mark.postgres
 
 
 class Worker:
-    def __init__(self, repo: Path, url: str, seed: int) -> None:
+    def __init__(self, repo: Path, url: str, seed: int, plan: dict[str, Any] | None = None) -> None:
         # a fixed seed per process: the planted provider's draws (2% refusals) are the same every run, so a
         # rare run of refusals cannot breach a guard in one run and not the next
         self.process = subprocess.Popen(
-            [sys.executable, str(WORKER), str(repo), url, str(seed)],
+            [sys.executable, str(WORKER), str(repo), url, str(seed), json.dumps(plan or {})],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1,
         )  # fmt: skip
 
@@ -55,12 +55,19 @@ class Worker:
 
 
 @pytest.fixture
-def workers(tmp_path: Path, postgres_url: str) -> Iterator[tuple[Path, str, list[Worker]]]:
+def plan() -> dict[str, Any]:
+    return {}  # a clean canary (2% refusals like control); a test overrides it to plant a regression
+
+
+@pytest.fixture
+def workers(
+    tmp_path: Path, postgres_url: str, plan: dict[str, Any]
+) -> Iterator[tuple[Path, str, list[Worker]]]:
     root = write_repo(
         tmp_path / "repo", postgres_url, guard_metrics=["refusal_rate", "eval_score", "error_rate"]
     )
     publish_v1_v2(postgres_url)
-    pair = [Worker(root, postgres_url, seed=1), Worker(root, postgres_url, seed=2)]
+    pair = [Worker(root, postgres_url, seed=1, plan=plan), Worker(root, postgres_url, seed=2, plan=plan)]
     try:
         yield root, postgres_url, pair
     finally:
@@ -124,3 +131,55 @@ def test_users_stay_in_their_cohort_across_steps_in_two_processes(
         worker.ask({"invalidate": True})
     final = pair[0].ask({"requests": [[u, "billing", stamp(START + dt.timedelta(days=22))] for u in history]})
     assert {version for _, version in final["versions"]} == {2}
+
+
+@pytest.mark.parametrize("plan", [{"canary_refusal": {"billing": 0.30}}])
+def test_a_refusal_regression_served_by_two_processes_is_rolled_back_for_both(
+    workers: tuple[Path, str, list[Worker]],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Both processes serve a canary that refuses 30% of billing requests (2% elsewhere and on control);
+    `rollout watch` rolls it back through the rollback primitive, the audit names the metric and segment,
+    and both processes serve v1 to everyone once they re-read the registry."""
+    root, url, pair = workers
+    rng = random.Random(9)
+
+    def cli(*args: str, at: float) -> tuple[int, dict[str, Any]]:
+        monkeypatch.setenv(clock.ENV, stamp(START + dt.timedelta(days=at)))
+        capsys.readouterr()
+        code = run(["--repo", str(root), *args, "--format", "json"])
+        return code, json.loads(capsys.readouterr().out)
+
+    assert cli("rollout", "start", "summarize", "2", "--reason", "two processes", at=0)[0] == 0
+    outcome: dict[str, Any] = {}
+    day = 0
+    for day in range(7):
+        for worker in pair:
+            assert worker.ask({"invalidate": True}) == {"ok": True}
+        users = [f"user-{n}" for n in rng.sample(range(4000), 400)]
+        requests = [[user, SEGMENTS[int(user.split("-")[1]) % 3],
+                     stamp(START + dt.timedelta(days=day, seconds=index * 200))]
+                    for index, user in enumerate(users)]  # fmt: skip
+        # each process serves half of the day's requests: the evidence is what both wrote to the store
+        assert pair[0].ask({"requests": requests[::2]})["versions"]
+        assert pair[1].ask({"requests": requests[1::2]})["versions"]
+        code, outcome = cli("rollout", "watch", at=day + 1)
+        if outcome["outcome"] == "rolled_back":
+            break
+        assert code == 0 and outcome["outcome"] in ("held", "waiting"), outcome["decisions"][0]["summary"]
+    assert outcome["outcome"] == "rolled_back" and code == 1, outcome["decisions"][0]["summary"]
+    (decision,) = outcome["decisions"]
+    assert "refusal_rate" in decision["summary"] and "segment billing" in decision["summary"]
+    code, audit = cli("rollback", "audit", decision["rollback"]["rollback_id"], at=day + 1.1)
+    (entry,) = audit["entries"]
+    assert "refusal_rate" in entry["reason"] and "segment billing" in entry["reason"]
+    with open_store(url) as store:
+        assert store.prompt_label("summarize", "production") == 1
+        revoked = store.prompt_revocation("summarize", 2)
+        assert revoked is not None and revoked.lifted_at is None
+    for worker in pair:
+        assert worker.ask({"invalidate": True}) == {"ok": True}
+    after = [[f"user-{n}", SEGMENTS[n % 3], stamp(START + dt.timedelta(days=day + 2))] for n in range(300)]
+    for worker in pair:
+        assert {version for _, version in worker.ask({"requests": after})["versions"]} == {1}
