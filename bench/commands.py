@@ -52,6 +52,7 @@ COMMANDS: tuple[tuple[tuple[str, ...], tuple[int, ...]], ...] = (
     (("cost", "report"), (0,)),
     (("template", "check"), (0, 1)),
     (("rollback", "history"), (0,)),
+    (("rollout", "status"), (0,)),
 )
 
 _LEDGER_SCRIPT = """

@@ -149,7 +149,7 @@ def resume_command(ctx: click.Context, rollback_id: str | None, dry_run: bool, f
     from platform_cli.rollback import resume
     from platform_cli.rollback.audit import step_dict
     from platform_cli.rollback.project import project_store
-    from platform_cli.rollback.prompt import has_rollback_schema
+    from platform_cli.rollback.schema import has_rollback_schema
 
     project = project_of(ctx)
     with project_store(project, write=not dry_run) as store:
@@ -201,7 +201,7 @@ def audit_command(ctx: click.Context, ref: str | None, limit: int, fmt: str) -> 
     from platform_cli.cli.rollback_text import audit_text
     from platform_cli.rollback.audit import audit_dict, find_audit
     from platform_cli.rollback.project import project_store
-    from platform_cli.rollback.prompt import has_rollback_schema
+    from platform_cli.rollback.schema import has_rollback_schema
 
     project = project_of(ctx)
     with project_store(project, write=False) as store:
@@ -239,7 +239,7 @@ def history_command(ctx: click.Context, subject: str | None, limit: int, fmt: st
     from platform_cli.cli.rollback_text import history_text
     from platform_cli.rollback.audit import history
     from platform_cli.rollback.project import project_store
-    from platform_cli.rollback.prompt import has_rollback_schema
+    from platform_cli.rollback.schema import has_rollback_schema
 
     project = project_of(ctx)
     with project_store(project, write=False) as store:

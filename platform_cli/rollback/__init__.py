@@ -14,10 +14,31 @@ execute.py (journal runner, resume), prompt.py (the command), audit.py (reading 
 
 from __future__ import annotations
 
-from platform_cli.rollback.execute import Outcome, begin, execute, resume, run
-from platform_cli.rollback.plan import RollbackPlan, choose_versions, make_plan
-from platform_cli.rollback.prompt import has_rollback_schema, rollback_prompt
-from platform_cli.rollback.steps import STEPS
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from platform_cli.rollback.execute import Outcome, begin, execute, resume, run
+    from platform_cli.rollback.plan import RollbackPlan, choose_versions, make_plan
+    from platform_cli.rollback.prompt import rollback_prompt
+    from platform_cli.rollback.schema import has_rollback_schema
+    from platform_cli.rollback.steps import STEPS
+
+# The names below are imported on first use: readiness and the read-only commands import submodules
+# (overrides, schema, audit) that must not pay for the journal runner and the planner.
+_WHERE = {
+    "STEPS": "steps",
+    "Outcome": "execute",
+    "RollbackPlan": "plan",
+    "begin": "execute",
+    "choose_versions": "plan",
+    "execute": "execute",
+    "has_rollback_schema": "schema",
+    "make_plan": "plan",
+    "resume": "execute",
+    "rollback_prompt": "prompt",
+    "run": "execute",
+}
 
 __all__ = [
     "STEPS",
@@ -32,3 +53,12 @@ __all__ = [
     "rollback_prompt",
     "run",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'platform_cli.rollback' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"platform_cli.rollback.{module}"), name)
+    globals()[name] = value
+    return value

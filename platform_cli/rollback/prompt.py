@@ -5,14 +5,9 @@ from __future__ import annotations
 from platform_cli.errors import Refused, UserError
 from platform_cli.rollback.execute import OnStep, Outcome, execute
 from platform_cli.rollback.plan import RollbackPlan, make_plan, repeated
+from platform_cli.rollback.schema import has_rollback_schema
 from platform_cli.store import Store
 from platform_cli.store.rollback import RollbackRecord
-from platform_cli.store.sql.rollback import ROLLBACK_MIGRATION_NAME
-
-
-def has_rollback_schema(store: Store) -> bool:
-    """Whether the store has the rollback tables (a store opened without migrating may predate them)."""
-    return any(applied.name == ROLLBACK_MIGRATION_NAME for applied in store.applied())
 
 
 def _matches(running: RollbackRecord, bad: int | None, target: int | None) -> bool:

@@ -18,8 +18,10 @@ import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from statistics import NormalDist
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:  # imported where arrays are made: `rollout status` and the guards' set-up never need it
+    import numpy as np
 
 MIN_RESAMPLES = 2000
 CHUNK_CELLS = 2_000_000  # multinomial cells held at once (16 MB)
@@ -84,11 +86,15 @@ class Histogram:
 
     @classmethod
     def of(cls, values: Sequence[float]) -> Histogram:
+        import numpy as np
+
         levels, counts = np.unique(np.asarray(values, dtype=float), return_counts=True)
         return cls(levels, counts.astype(np.int64))
 
     @classmethod
     def from_counts(cls, counts: Mapping[float, int]) -> Histogram:
+        import numpy as np
+
         items = sorted((float(level), int(count)) for level, count in counts.items() if count > 0)
         return cls(
             np.asarray([level for level, _ in items], dtype=float),
@@ -99,12 +105,16 @@ class Histogram:
         return float(self.levels @ self.counts / self.n)
 
     def quantile(self, q: float) -> float:
+        import numpy as np
+
         rank = max(1, math.ceil(q * self.n))
         return float(self.levels[int(np.searchsorted(np.cumsum(self.counts), rank))])
 
 
 def _resampled(hist: Histogram, stat: str, q: float, resamples: int, rng: np.random.Generator) -> np.ndarray:
     """`resamples` values of the statistic, drawn in chunks so memory stays bounded (CHUNK_CELLS)."""
+    import numpy as np
+
     n = hist.n
     out = np.empty(resamples)
     rank = max(1, math.ceil(q * n))
@@ -136,6 +146,8 @@ def bootstrap(
         raise ValueError("both samples need at least one observation")
     alpha = 1.0 - confidence_each
     resamples = max(MIN_RESAMPLES, math.ceil(TAIL_DRAWS / alpha))
+    import numpy as np
+
     rng = np.random.default_rng(seed)
     diffs = _resampled(canary, stat, q, resamples, rng) - _resampled(control, stat, q, resamples, rng)
     low, high = np.quantile(diffs, [alpha, 1.0 - alpha])

@@ -77,6 +77,7 @@ BUDGETS = (
         (*HEAVY, "jsonschema", "yaml", "sqlite3", "platform_cli.store"),
         150,
     ),
+    Budget(("rollout", "status"), ("copier", "cookiecutter", "jinja2", "requests", "numpy", "plotly"), 350),
     Budget(("rollback", "history"), ("copier", "cookiecutter", "jinja2", "requests", "numpy", "plotly"), 350),
     Budget(("prompts", "list"), ("copier", "cookiecutter", "requests", "numpy", "plotly", "psycopg"), 400),
     Budget(

@@ -38,7 +38,7 @@ class RollbackCollector:
         from platform_cli.manifest import resolve_state_url
         from platform_cli.prompts.config import existing_store
         from platform_cli.rollback.overrides import active_overrides
-        from platform_cli.rollback.prompt import has_rollback_schema
+        from platform_cli.rollback.schema import has_rollback_schema
         from platform_cli.store import redact_url
 
         manifest, missing = manifest_or_missing(ctx, self.name)
