@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 import socket
 import subprocess
 import sys
@@ -12,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from platform_cli.store import StoreConflict, StoreError, open_store
-from platform_cli.store.engine import Engine
+from platform_cli.store.engine import Engine, utc_timestamp
 from platform_cli.store.store import open_engine
 from platform_cli.store.urls import parse_url
 
@@ -213,3 +215,15 @@ def test_missing_psycopg_says_how_to_install(monkeypatch: pytest.MonkeyPatch) ->
     message = _assert_secret_hidden(caught.value, "hunter2-secret")
     assert "pip install 'platform-cli[postgres]'" in message
     assert "alice:***@127.0.0.1:5432" in message
+
+
+def test_timestamps_are_utc_iso_text_with_microseconds_and_a_z_that_sorts() -> None:
+    east = dt.timezone(dt.timedelta(hours=5, minutes=30))
+    assert utc_timestamp(dt.datetime(2026, 1, 2, 3, 4, 5, 0, east)) == "2026-01-01T21:34:05.000000Z"
+    assert (
+        utc_timestamp(dt.datetime(2026, 12, 31, 23, 59, 59, 7, dt.timezone.utc))
+        == "2026-12-31T23:59:59.000007Z"
+    )
+    now = utc_timestamp()
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z", now)
+    assert now >= "2026-01-01T21:34:05.000000Z" and utc_timestamp() >= now  # text order is time order
