@@ -9,6 +9,7 @@ A deliberate, breaking change edits this file, and needs a new minor (before 1.0
 from __future__ import annotations
 
 import dataclasses
+import functools
 import inspect
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -254,7 +255,8 @@ def class_problems(name: str, stub: type, real: Any) -> list[str]:
     elif hasattr(stub, "FIELDS"):
         problems.append(f"{name} is no longer a dataclass")
     for prop in getattr(stub, "PROPERTIES", ()):
-        if not isinstance(inspect.getattr_static(real, prop, None), property):
+        # a cached_property reads the same way (`manifest.root`); anything else breaks callers
+        if not isinstance(inspect.getattr_static(real, prop, None), (property, functools.cached_property)):
             problems.append(f"{name}.{prop}: property removed")
     bases = {base.__name__ for base in real.__mro__}
     problems += [f"{name} no longer derives from {b}" for b in getattr(stub, "BASES", ()) if b not in bases]
@@ -321,3 +323,16 @@ def test_the_checker_catches_incompatible_changes() -> None:
     assert any("default" in p for p in signature_problems("f", sig(pinned), sig(new_default)))
     assert any("no default" in p for p in signature_problems("f", sig(pinned), sig(required_extra)))
     assert any("type of 'a'" in p for p in signature_problems("f", sig(pinned), sig(retyped)))
+
+    class Stub:
+        PROPERTIES = ("root",)
+
+    class Cached:
+        @functools.cached_property
+        def root(self) -> str: ...
+
+    class Method:
+        def root(self) -> str: ...
+
+    assert class_problems("C", Stub, Cached) == []  # read the same way: `obj.root`
+    assert class_problems("C", Stub, Method) == ["C.root: property removed"]
