@@ -22,11 +22,14 @@ GUARDS = ["refusal_rate", "eval_score", "cost_per_request", "error_rate"]
 
 
 @pytest.fixture
-def make_sim(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., Simulation]]:
+def make_sim(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, store_url: str
+) -> Iterator[Callable[..., Simulation]]:
+    """Each scenario runs on SQLite and on a real PostgreSQL (the `store_url` fixture)."""
     made: list[Simulation] = []
 
     def make(plan: Plan, *, per_day: int = 900, **rollout: object) -> Simulation:
-        url = f"sqlite:///{tmp_path / 'state.db'}"
+        url = store_url
         root = write_repo(tmp_path / "repo", url, guard_metrics=GUARDS, **rollout)
         publish_v1_v2(url)
         sim = Simulation(root, url, plan, monkeypatch, per_day=per_day)
