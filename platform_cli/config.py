@@ -1,5 +1,6 @@
 """User-level configuration (~/.config/platform-cli/config.yaml): trusted templates, extra policy packs,
-the Backstage catalog to register features in."""
+the Backstage catalog to register features in, extra model tables, and how generated repos install
+platform-cli."""
 
 from __future__ import annotations
 
@@ -30,6 +31,8 @@ class UserConfig:
     policy_dirs: tuple[str, ...] = ()
     backstage_url: str | None = None
     backstage_token: str | None = field(default=None, repr=False)  # a credential: never shown
+    model_tables: tuple[str, ...] = ()  # extra model tables merged over policies/model-lifecycle.yaml
+    platform_cli_spec: str | None = None  # the pip requirement generated repos install platform-cli with
 
 
 def load_config() -> UserConfig:
@@ -42,19 +45,33 @@ def load_config() -> UserConfig:
 
     data = load_yaml(path, what="platform-cli config").data or {}
     if not isinstance(data, dict):
-        raise UserError(f"{path}:1: expected a mapping with keys trusted_templates, policy_dirs, backstage")
+        raise UserError(
+            f"{path}:1: expected a mapping with keys trusted_templates, policy_dirs, backstage, model_tables, "
+            "platform_cli_spec"
+        )
     trusted = data.get("trusted_templates", []) or []
     policies = data.get("policy_dirs", []) or []
+    tables = data.get("model_tables", []) or []
+    spec = data.get("platform_cli_spec")
     if not isinstance(trusted, list) or not all(isinstance(t, str) for t in trusted):
         raise UserError(f"{path}: trusted_templates must be a list of strings (paths or URL prefixes)")
     if not isinstance(policies, list) or not all(isinstance(t, str) for t in policies):
         raise UserError(f"{path}: policy_dirs must be a list of directory paths")
+    if not isinstance(tables, list) or not all(isinstance(t, str) for t in tables):
+        raise UserError(f"{path}: model_tables must be a list of file paths (model tables in YAML)")
+    if spec is not None and (not isinstance(spec, str) or not spec.strip()):
+        raise UserError(
+            f"{path}: platform_cli_spec must be a pip requirement, e.g. 'platform-cli==0.1.0' or "
+            "'platform-cli @ git+https://git.example.com/platform/platform-cli@v0.1.0'"
+        )
     url, token = _backstage_section(path, data.get("backstage"))
     return UserConfig(
         trusted_templates=env_trusted + tuple(trusted),
         policy_dirs=tuple(policies),
         backstage_url=url,
         backstage_token=token,
+        model_tables=tuple(tables),
+        platform_cli_spec=spec.strip() if isinstance(spec, str) else None,
     )
 
 

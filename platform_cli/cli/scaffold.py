@@ -55,6 +55,13 @@ def _common(func: Any) -> Any:
             help="Allow template code (copier tasks/migrations, cookiecutter hooks) to run.",
         ),
         click.option("--no-git", is_flag=True, help="Do not git init and commit the result."),
+        click.option(
+            "--allow-unknown-model",
+            "allow_unknown_models",
+            is_flag=True,
+            help="Accept a model id the model table does not list (readiness reports it as unknown "
+            "until the platform team adds it).",
+        ),
         click.option("--quiet", "-q", is_flag=True, help="Print only errors."),
         format_option(),
     ]
@@ -203,6 +210,7 @@ def _run(template: str, dest: Path | None, options: dict[str, Any], vcs_ref: str
         dry_run=options["dry_run"],
         vcs_ref=vcs_ref,
         git_init=not options["no_git"],
+        allow_unknown_models=options["allow_unknown_models"],
     )
     _render(result, options["fmt"], options["quiet"])
     return 0

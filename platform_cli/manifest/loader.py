@@ -13,6 +13,7 @@ from platform_cli.errors import InvalidFile, Problem
 from platform_cli.manifest.model import Manifest, build_manifest
 from platform_cli.yamlfile import LoadedYaml, load_yaml
 from platform_cli.yamlschema import load_schema, schema_problems
+from platform_cli.manifest.providers import provider_problems
 
 WHAT = "AIFeature manifest"
 SCHEMA_NAME = "ai-feature"
@@ -38,6 +39,7 @@ def manifest_problems(loaded: LoadedYaml) -> list[Problem]:
 def semantic_problems(loaded: LoadedYaml) -> list[Problem]:
     """Unique provider and secret names; every api_key_secret declared in spec.secrets (when present);
     budget.on_exhausted: fallback:<provider> names a declared provider.
+    every provider kind known (platform_cli.models) and no model the model table lists for another vendor.
 
     Written defensively: it runs on data that may also have schema problems, and checks only what is
     well-formed enough to check.
@@ -50,6 +52,7 @@ def semantic_problems(loaded: LoadedYaml) -> list[Problem]:
     secrets = _mappings(spec.get("secrets"))
     problems = _duplicates(loaded, "providers", providers, "provider name")
     problems += _duplicates(loaded, "secrets", secrets, "secret name")
+    problems += provider_problems(loaded, providers)
     if isinstance(spec.get("secrets"), list):
         declared = [s["name"] for _, s in secrets if isinstance(s.get("name"), str)]
         for index, provider in providers:

@@ -8,8 +8,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from platform_cli.errors import UserError
+from platform_cli.errors import PlatformError, UserError
 from platform_cli.manifest import Manifest, ProviderSpec
+from platform_cli.models import get_kind, is_offline, judge, kind_names, load_model_table, snapshot_date
 from platform_cli.providers import anthropic, openai
 from platform_cli.providers.base import Provider
 from platform_cli.providers.fake import FakeProvider
@@ -73,16 +74,19 @@ def _anthropic(spec: ProviderSpec, ctx: BuildContext) -> Provider:
     )
 
 
-PROVIDER_KINDS: dict[str, ProviderFactory] = {
+_ADAPTERS: dict[str, ProviderFactory] = {
     "fake": _fake,
     "openai": _openai,
     "openai-compatible": _openai_compatible,
     "anthropic": _anthropic,
 }
+# One adapter per kind platform_cli.models lists (the one list of kinds); a test checks none is missing.
+PROVIDER_KINDS: dict[str, ProviderFactory] = {kind: _ADAPTERS[kind] for kind in kind_names()}
 
 
 def register_kind(kind: str, factory: ProviderFactory) -> None:
-    """Add (or replace) the adapter for `kind`; the manifest schema must allow the kind too."""
+    """Add (or replace) the adapter for `kind`. A new kind must also be described in platform_cli.models
+    (`add_kind`) for manifests to be allowed to name it."""
     PROVIDER_KINDS[kind] = factory
 
 
@@ -94,13 +98,24 @@ def _where(spec: ProviderSpec, ctx: BuildContext, field: str) -> str:
 
 
 def check_pinned(spec: ProviderSpec, ctx: BuildContext) -> None:
-    """Refuse a floating model alias: only dated snapshots the manifest declares may be called."""
-    from platform_cli.readiness.facts.providers import PIN_RULES, snapshot_date
-
-    if snapshot_date(spec.kind, spec.model) is None:
-        hint = PIN_RULES.get(spec.kind, ((), "use a dated snapshot id"))[1]
+    """Call only snapshots: refuse what the model table calls an alias (or another vendor's model); an id
+    the table does not list must at least be dated in its vendor's style (readiness reports it unknown)."""
+    try:
+        table = load_model_table()
+    except PlatformError as error:
+        raise UserError(f"cannot check provider '{spec.name}' model '{spec.model}': {error}") from error
+    verdict = judge(table, spec.kind, spec.model, spec.base_url)
+    if verdict.status in ("alias", "other-vendor"):
         raise UserError(
-            f"{_where(spec, ctx, 'model')}: provider '{spec.name}' model '{spec.model}' is a floating alias; "
+            f"{_where(spec, ctx, 'model')}: provider '{spec.name}' model {verdict.explain(table)}; the "
+            "runtime only calls pinned snapshots"
+        )
+    if verdict.status == "unknown" and snapshot_date(spec.kind, spec.model) is None:
+        kind = get_kind(spec.kind)
+        hint = kind.pin_hint if kind else "use a snapshot id"
+        raise UserError(
+            f"{_where(spec, ctx, 'model')}: provider '{spec.name}' model '{spec.model}' is a floating alias "
+            f"as far as platform-cli can tell (the model table does not list it and it carries no date); "
             f"the runtime only calls pinned snapshots ({hint})"
         )
 
@@ -113,7 +128,7 @@ def build_provider(spec: ProviderSpec, ctx: BuildContext) -> Provider:
             f"{_where(spec, ctx, 'kind')}: provider '{spec.name}' has kind '{spec.kind}', which this "
             f"platform-cli cannot call (known: {', '.join(sorted(PROVIDER_KINDS))})"
         )
-    if spec.kind != "fake":
+    if not is_offline(spec.kind):
         check_pinned(spec, ctx)
     return factory(spec, ctx)
 

@@ -64,15 +64,25 @@ def check_data(template_dir: Path, data: Mapping[str, Any], answers_file: Path |
         raise InvalidFile(source, problems, what="template answers")
 
 
-def validate_answers(template_dir: Path, answers: Mapping[str, Any], answers_file: Path | None) -> None:
-    """Raise InvalidFile listing every bad answer; a template without a schema accepts anything."""
+def validate_answers(
+    template_dir: Path,
+    answers: Mapping[str, Any],
+    answers_file: Path | None,
+    *,
+    allow_unknown_models: bool = False,
+) -> list[str]:
+    """Raise InvalidFile listing every bad answer; a template without a schema accepts anything.
+
+    Returns notes about answers accepted only because of `allow_unknown_models`.
+    """
     schema_file = template_dir / ANSWERS_SCHEMA
     if not schema_file.is_file():
-        return
+        return []
     schema = load_schema_file(schema_file, what="template answers schema")
-    from jsonschema import Draft202012Validator
+    from platform_cli.scaffold.answer_checks import KEYWORDS, ModelPolicy, answers_validator  # jsonschema
 
-    validator = Draft202012Validator(schema)
+    policy = ModelPolicy(allow_unknown=allow_unknown_models)
+    validator = answers_validator(schema, policy)
     problems: list[Problem] = []
     for error in sorted(validator.iter_errors(dict(answers)), key=lambda e: list(map(str, e.path))):
         key = str(error.path[0]) if error.path else ""
@@ -82,16 +92,18 @@ def validate_answers(template_dir: Path, answers: Mapping[str, Any], answers_fil
         prop = prop if isinstance(prop, Mapping) else {}
         hint = str(prop.get("description", ""))
         shown = answers.get(key)
-        message = prop.get("errorMessage") or error.message
+        own = error.validator in KEYWORDS  # these messages already say what to do
+        message = error.message if own else (prop.get("errorMessage") or error.message)
         problem = Problem(
             file=str(answers_file) if answers_file else "answers",
             line=None,
             column=None,
             path=key,
-            message=f"{message} (got {shown!r})" if key in answers else message,
+            message=f"{message} (got {shown!r})" if key in answers and not own else message,
             hint=f"set it with --data {key}=VALUE; {hint}" if hint else f"set it with --data {key}=VALUE",
         )
         if problem not in problems:  # several keywords of one property can fail with the same message
             problems.append(problem)
     if problems:
         raise InvalidFile(problems[0].file, problems, what="template answers")
+    return policy.notes

@@ -181,6 +181,7 @@ def scaffold(
     dry_run: bool = False,
     vcs_ref: str | None = None,
     git_init: bool = True,
+    allow_unknown_models: bool = False,
 ) -> ScaffoldResult:
     """Render `template` into `dest`. Nothing is written to `dest` unless every step succeeds."""
     dest = dest.expanduser().resolve()
@@ -247,7 +248,9 @@ def scaffold(
             and answers.get("eval_owner") == user_defaults["eval_owner"]
         ):
             notes.append(note)
-        validate_answers(template_dir, answers, answers_file)
+        notes += validate_answers(
+            template_dir, answers, answers_file, allow_unknown_models=allow_unknown_models
+        )
         _validate_generated(staging)
         commit_ref = _record_provenance(staging, info, vcs_ref, _answers_name(template_dir, engine.name))
         if engine.name == "cookiecutter":

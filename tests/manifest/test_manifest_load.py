@@ -56,7 +56,7 @@ def test_enum_and_pattern_messages(minimal_text: str, repo: Path) -> None:
         "ai-feature.yaml:4:9: $.metadata.name: 'Tiny_Feature' is not in the expected format (use lowercase "
         "letters, digits and single hyphens, starting with a letter (e.g. support-summarizer))",
         "ai-feature.yaml:10:29: $.spec.providers[0].kind: 'openai-compat' is not an allowed value (did you "
-        "mean 'openai-compatible'? allowed: fake, openai, openai-compatible, anthropic)",
+        "mean 'openai-compatible'? allowed: fake, openai, anthropic, openai-compatible)",
     ]
 
 
@@ -212,7 +212,9 @@ def test_the_scaffold_template_manifest_is_valid(tmp_path: Path) -> None:
         "secrets_backend": "vault",
         "segments": "billing, technical",
     }
-    rendered = jinja2.Template(source.read_text(encoding="utf-8")).render(**answers)
+    # rooted like copier's loader: the template imports facts.jinja from the template's directory
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(source.parents[1])))
+    rendered = env.from_string(source.read_text(encoding="utf-8")).render(**answers)
     (tmp_path / "ai-feature.yaml").write_text(rendered, encoding="utf-8")
     manifest = load_manifest(tmp_path / "ai-feature.yaml")
     assert [s.name for s in manifest.secrets] == ["OPENAI_API_KEY", "ANTHROPIC_API_KEY"]

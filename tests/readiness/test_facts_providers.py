@@ -1,51 +1,16 @@
-"""The `providers` fact: pinning per vendor, vendor identity, retirement from the lifecycle table."""
+"""The `providers` and `models` facts: pinning and retirement from the model table, vendor identity."""
 
 from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
 
-import pytest
 import yaml
 from fact_repos import TODAY, collect, line_containing, make_repo, manifest
 
+from platform_cli.models import default_table_path, load_model_table
 from platform_cli.readiness.facts.base import RepoContext
-from platform_cli.readiness.facts.lifecycle import default_table_path, load_lifecycle
-from platform_cli.readiness.facts.providers import ProvidersCollector, snapshot_date, vendor_of
-
-
-@pytest.mark.parametrize(
-    ("kind", "model", "expected"),
-    [
-        ("openai", "gpt-4o-2024-08-06", "2024-08-06"),
-        ("openai", "gpt-4o-mini-2024-07-18", "2024-07-18"),
-        ("openai", "gpt-4-0613", "--06-13"),
-        ("openai", "gpt-4o", None),
-        ("openai", "chatgpt-4o-latest", None),
-        ("openai", "gpt-4o-20240806", None),  # Anthropic's style is not OpenAI's
-        ("openai", "gpt-4o-2024-13-06", None),  # no 13th month
-        ("anthropic", "claude-sonnet-4-5-20250929", "2025-09-29"),
-        ("anthropic", "claude-3-5-sonnet-latest", None),
-        ("anthropic", "claude-sonnet-4-5", None),
-        ("anthropic", "claude-sonnet-4-5-2025-09-29", None),
-        ("fake", "fake-chat-2025-01-01", "2025-01-01"),
-        ("fake", "fake-chat", None),
-        ("openai-compatible", "llama-3.1-8b-instruct-2024-07-23", "2024-07-23"),
-        ("openai-compatible", "mistral-large-20240724", "2024-07-24"),
-        ("openai-compatible", "llama-3.1-8b-instruct", None),
-        ("openai-compatible", "some-model-2024-07-23-latest", None),
-    ],
-)
-def test_snapshot_date(kind: str, model: str, expected: str | None) -> None:
-    assert snapshot_date(kind, model) == expected
-
-
-def test_vendor_of() -> None:
-    assert vendor_of("openai", None) == "openai"
-    assert vendor_of("anthropic", "https://example.com") == "anthropic"
-    assert vendor_of("openai-compatible", "http://127.0.0.1:8000/v1") == "openai-compatible:127.0.0.1"
-    assert vendor_of("openai-compatible", "https://api.openai.com/v1") == "openai"
-    assert vendor_of("openai-compatible", None) == "openai-compatible"
+from platform_cli.readiness.facts.providers import ModelsCollector, ProvidersCollector
 
 
 def _three_providers() -> list[dict[str, object]]:
@@ -75,8 +40,9 @@ def test_collects_every_provider_with_location_and_fallbacks(tmp_path: Path) -> 
     assert value["count"] == 3 and value["primary"] == "primary" and value["primary_vendor"] == "openai"
     assert value["vendors"] == ["anthropic", "openai", "openai-compatible:127.0.0.1"]
     first, second, third = value["providers"]
-    assert (first["role"], first["pinned"], first["snapshot_date"]) == ("primary", True, "2024-08-06")
+    assert (first["role"], first["pinned"], first["model_status"]) == ("primary", True, "snapshot")
     assert (second["role"], second["pinned"], second["vendor"]) == ("fallback", False, "anthropic")
+    assert second["points_to"] == "claude-3-5-sonnet-20241022"  # the alias' target, from the table
     assert second["pin_hint"].startswith("Anthropic snapshots end in -YYYYMMDD")
     assert third["vendor"] == "openai-compatible:127.0.0.1" and third["pinned"] is True
     assert first["file"] == "ai-feature.yaml"
@@ -115,7 +81,14 @@ def test_another_lifecycle_table_can_be_injected(tmp_path: Path) -> None:
                         "retires": "2026-12-01",
                         "replacement": "fake-chat-2026-01-01",
                         "source": "test",
-                    }
+                    },
+                    {
+                        "model": "fake-chat-2026-01-01",
+                        "vendor": "fake",
+                        "retires": "2026-12-01",
+                        "replacement": "fake-chat-2026-01-01",
+                        "source": "test",
+                    },
                 ],
             }
         )
@@ -123,16 +96,17 @@ def test_another_lifecycle_table_can_be_injected(tmp_path: Path) -> None:
     root = make_repo(tmp_path / "repo", manifest())
     fact = collect(ProvidersCollector(), root, model_lifecycle=str(table))
     assert fact.value["providers"][0]["days_to_retirement"] == 4
-    assert fact.value["lifecycle"] == {"as_of": "2026-01-01", "today": "2026-11-27"}
+    assert fact.value["lifecycle"]["as_of"] == "2026-01-01"
+    assert fact.value["lifecycle"]["today"] == "2026-11-27"
 
 
 def test_a_broken_lifecycle_table_makes_the_fact_unknown(tmp_path: Path) -> None:
     table = tmp_path / "lifecycle.yaml"
-    table.write_text("as_of: 2026-01-01\nmodels:\n  - {model: x, vendor: fake}\n")
+    table.write_text("as_of: 2026-01-01\nmodels:\n  - {model: x, vendor: fake, retires: soon}\n")
     root = make_repo(tmp_path / "repo", manifest())
     fact = collect(ProvidersCollector(), root, model_lifecycle=str(table))
     assert fact.value is None
-    assert fact.unknown and "model lifecycle table" in fact.unknown and "lifecycle.yaml:3" in fact.unknown
+    assert fact.unknown and "model table" in fact.unknown and "lifecycle.yaml:3" in fact.unknown
 
 
 def test_missing_or_invalid_manifest_is_unknown_never_an_exception(tmp_path: Path) -> None:
@@ -147,9 +121,32 @@ def test_missing_or_invalid_manifest_is_unknown_never_an_exception(tmp_path: Pat
 
 
 def test_the_bundled_table_is_valid_and_dated() -> None:
-    table = load_lifecycle(default_table_path())
+    table = load_model_table(default_table_path(), extra=[])
     assert table.as_of <= dt.date.today()
     assert table.lookup("gpt-4o-2024-08-06") is not None
     assert table.lookup("openai/gpt-4o-2024-08-06") == table.lookup("gpt-4o-2024-08-06")
-    assert table.lookup("fake-chat-2025-01-01") is None  # the template's default model has no end date
-    assert all(entry.source for entry in table.entries.values())
+    default = table.lookup("fake-chat-2025-01-01")  # the template's default model has no end date
+    assert default is not None and default.retires is None
+    assert all(entry.source for entry in table.entries.values() if entry.retires)
+
+
+def test_an_id_the_table_does_not_list_makes_models_unknown_naming_the_table_and_the_fix(
+    tmp_path: Path,
+) -> None:
+    providers = _three_providers()
+    providers[0]["model"] = "gpt-9-2030-01-01"  # dated like a snapshot, but no vendor ever shipped it
+    root = make_repo(tmp_path / "repo", manifest(providers=providers))
+    item = collect(ProvidersCollector(), root).value["providers"][0]
+    assert (item["model_status"], item["pinned"], item["days_to_retirement"]) == ("unknown", None, None)
+    models = collect(ModelsCollector(), root)
+    assert models.value is None and models.unknown is not None
+    assert (
+        "'gpt-9-2030-01-01' is not in the model table (model-lifecycle.yaml as of 2026-11-27)"
+        in models.unknown
+    )
+    assert "model_tables" in models.unknown  # how to add it
+
+
+def test_models_carries_the_providers_value_when_every_id_is_listed(tmp_path: Path) -> None:
+    root = make_repo(tmp_path / "repo", manifest(providers=_three_providers()))
+    assert collect(ModelsCollector(), root).value == collect(ProvidersCollector(), root).value

@@ -105,7 +105,7 @@ def test_dry_run_lists_files_and_writes_nothing(tmp_path: Path, capsys: pytest.C
         ("package", "9lives", "valid Python package name"),
         ("eval_owner", "team-a, team-b", "exactly one person"),
         ("monthly_budget_usd", "-5", "positive number"),
-        ("primary_model", "gpt-4o", "pinned, dated model snapshot"),
+        ("primary_model", "gpt-4o", "a fake provider cannot serve it"),
         ("fallback_provider", "azure", "fallback_provider"),
         ("eval_ownr", "a@example.com", "did you mean 'eval_owner'"),
         ("monthly_budget_usd", "lots", "must be a number"),

@@ -11,7 +11,7 @@ from platform_cli.readiness.facts.files import FilesCollector
 from platform_cli.readiness.facts.manifest import ManifestCollector
 from platform_cli.readiness.facts.ownership import OncallCollector, OwnershipCollector
 from platform_cli.readiness.facts.prompt_labels import PromptLabelsCollector
-from platform_cli.readiness.facts.providers import ProvidersCollector
+from platform_cli.readiness.facts.providers import ModelsCollector, ProvidersCollector
 from platform_cli.readiness.facts.rollback import RollbackCollector
 from platform_cli.readiness.facts.rollout_guards import RolloutGuardsCollector
 from platform_cli.readiness.facts.scans import PromptsCollector, SecretScanCollector, SourceScanCollector
@@ -22,6 +22,7 @@ BUILTIN: list[FactCollector] = [
     ManifestCollector(),
     OwnershipCollector(),
     ProvidersCollector(),
+    ModelsCollector(),
     OncallCollector(),
     BudgetCollector(),
     RolloutCollector(),

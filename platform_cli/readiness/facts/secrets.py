@@ -6,11 +6,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from platform_cli.models import needs_key
 from platform_cli.readiness.facts.base import Fact, RepoContext
 from platform_cli.readiness.facts.support import MANIFEST_FILE, first_line, manifest_or_missing, today
-
-# Provider kinds that cannot work without an API key; openai-compatible servers (vLLM, Ollama) may not.
-KEYED_KINDS = frozenset({"openai", "anthropic"})
 
 
 def declared_secrets(manifest: Any) -> list[dict[str, Any]]:
@@ -48,7 +46,7 @@ class SecretsCollector:
         by_name = {s["name"]: s for s in declared}
         referenced: list[dict[str, Any]] = []
         for spec in manifest.providers:
-            if spec.api_key_secret is None and spec.kind not in KEYED_KINDS:
+            if spec.api_key_secret is None and not needs_key(spec.kind):
                 continue
             secret = by_name.get(spec.api_key_secret) if spec.api_key_secret else None
             provider_line = first_line(
