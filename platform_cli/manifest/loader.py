@@ -11,9 +11,9 @@ from typing import Any
 
 from platform_cli.errors import InvalidFile, Problem
 from platform_cli.manifest.model import Manifest, build_manifest
+from platform_cli.manifest.providers import provider_problems
 from platform_cli.yamlfile import LoadedYaml, load_yaml
 from platform_cli.yamlschema import load_schema, schema_problems
-from platform_cli.manifest.providers import provider_problems
 
 WHAT = "AIFeature manifest"
 SCHEMA_NAME = "ai-feature"

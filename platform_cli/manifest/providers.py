@@ -10,7 +10,7 @@ from typing import Any
 
 from platform_cli.errors import PlatformError, Problem
 from platform_cli.models import ModelTable, judge, kind_names, load_model_table
-from platform_cli.yamlfile import LoadedYaml, render_path
+from platform_cli.yamlfile import LoadedYaml
 
 
 def provider_problems(loaded: LoadedYaml, providers: list[tuple[int, Mapping[str, Any]]]) -> list[Problem]:
@@ -59,6 +59,4 @@ def _table() -> ModelTable | None:
 
 
 def _problem(loaded: LoadedYaml, where: tuple[int, str], message: str, hint: str) -> Problem:
-    json_path = ("spec", "providers", *where)
-    line, column = loaded.locate(json_path) or (None, None)
-    return Problem(loaded.display, line, column, render_path(json_path), message, hint)
+    return loaded.problem(("spec", "providers", *where), message, hint)

@@ -70,13 +70,19 @@ def _used_in(root: Path, names: set[str]) -> dict[str, set[str]]:
     return used
 
 
-def _environment(settings: dict[str, Any]) -> Any:
+def _environment(settings: dict[str, Any], template_dir: Path) -> Any:
+    from jinja2 import FileSystemLoader
     from jinja2.sandbox import SandboxedEnvironment
 
     envops = settings.get("_envops")
     if not isinstance(envops, dict):
         envops = {}
-    return SandboxedEnvironment(extensions=["jinja2_ansible_filters.AnsibleCoreFiltersExtension"], **envops)
+    # rooted at the template directory like copier's own loader, so `{% from 'facts.jinja' import ... %}` works
+    return SandboxedEnvironment(
+        loader=FileSystemLoader(str(template_dir)),
+        extensions=["jinja2_ansible_filters.AnsibleCoreFiltersExtension"],
+        **envops,
+    )
 
 
 def lint_template(template_dir: Path) -> LintResult:
@@ -91,7 +97,7 @@ def lint_template(template_dir: Path) -> LintResult:
     subdir = settings.get("_subdirectory")
     root = template_dir / subdir if isinstance(subdir, str) else template_dir
     used = _used_in(root, set(questions))
-    env = _environment(settings)
+    env = _environment(settings, template_dir)
     problems: list[Problem] = []
     context: dict[str, Any] = {}
 

@@ -53,7 +53,9 @@ def test_the_answer_patterns_copy_matches_answers_schema() -> None:
         assert (pattern, message) == (properties[name]["pattern"], properties[name]["errorMessage"]), name
     # every question copier validates as it asks checks exactly its own entry, nothing written inline
     questions = yaml.safe_load((TEMPLATE / "copier.yml").read_text())
-    validated = {key: q["validator"] for key, q in questions.items() if isinstance(q, dict) and "validator" in q}
+    validated = {
+        key: q["validator"] for key, q in questions.items() if isinstance(q, dict) and "validator" in q
+    }
     assert set(validated) == set(patterns)
     for key, validator in validated.items():
         assert validator == f"{{% from 'facts.jinja' import problem %}}{{{{ problem('{key}', {key}) }}}}", key
