@@ -81,3 +81,25 @@ def anthropic_entry(base_url: str, **extra: Any) -> dict[str, Any]:
         "api_key_secret": "ANTHROPIC_API_KEY",
         **extra,
     }
+
+
+def publish_prompts(root: Path, url: str, names: Sequence[str] | None = None) -> None:
+    """What CI does before a feature runs against a shared store: publish each prompt file as a version
+    and point `production` at it. A running feature publishes on first use only into a local SQLite file."""
+    if url.startswith("sqlite"):
+        return
+    from platform_cli.prompts.files import load_prompt, prompt_names
+    from platform_cli.prompts.versions import publish
+    from platform_cli.store import open_store
+    from platform_cli.store.engine import utc_timestamp
+    from platform_cli.store.prompts import LabelMove
+
+    with open_store(url) as store:
+        for name in names if names is not None else prompt_names(root / "prompts"):
+            with store.transaction():
+                version = publish(
+                    store, load_prompt(root / "prompts", name), author="ci", message="ci"
+                ).version
+                if store.prompt_label(name, "production") is None:
+                    move = LabelMove(0, name, "production", None, version, utc_timestamp(), "ci", "ci")
+                    store.move_prompt_label(move)

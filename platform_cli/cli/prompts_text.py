@@ -103,7 +103,7 @@ def list_text(statuses: Sequence[PromptStatus]) -> str:
     for s in statuses:
         file_state = {
             "published": f"published as {_version(s.file_version)}",
-            "unpublished": "unpublished changes",
+            "unpublished": "unpublished changes" if s.latest is not None else "never published",
             "invalid": "invalid (see `platform prompts lint`)",
             "no-file": "no file",
         }[s.file_state]

@@ -2,14 +2,7 @@
 
 from __future__ import annotations
 
-from platform_cli.manifest.loader import (
-    SCHEMA_NAME,
-    WHAT,
-    absolute_sqlite_url,
-    load_manifest,
-    manifest_problems,
-    resolve_state_url,
-)
+from platform_cli.manifest.loader import SCHEMA_NAME, WHAT, load_manifest, manifest_problems
 from platform_cli.manifest.model import (
     DEFAULT_STATE_URL,
     Budget,
@@ -19,6 +12,7 @@ from platform_cli.manifest.model import (
     Rollout,
     SecretSpec,
 )
+from platform_cli.manifest.state import StateSource, absolute_sqlite_url, resolve_state_url, state_source
 
 __all__ = [
     "DEFAULT_STATE_URL",
@@ -30,8 +24,10 @@ __all__ = [
     "RollbackSpec",
     "Rollout",
     "SecretSpec",
+    "StateSource",
     "absolute_sqlite_url",
     "load_manifest",
     "manifest_problems",
     "resolve_state_url",
+    "state_source",
 ]

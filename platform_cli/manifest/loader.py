@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import difflib
 import itertools
-import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -38,7 +37,7 @@ def manifest_problems(loaded: LoadedYaml) -> list[Problem]:
 
 def semantic_problems(loaded: LoadedYaml) -> list[Problem]:
     """Unique provider and secret names; every api_key_secret declared in spec.secrets (when present);
-    budget.on_exhausted: fallback:<provider> names a declared provider.
+    budget.on_exhausted: fallback:<provider> names a declared provider;
     every provider kind known (platform_cli.models) and no model the model table lists for another vendor.
 
     Written defensively: it runs on data that may also have schema problems, and checks only what is
@@ -154,27 +153,3 @@ def _undeclared_secret(loaded: LoadedYaml, index: int, wanted: str, declared: li
         f"secret '{wanted}' is not declared in spec.secrets",
         hint,
     )
-
-
-def resolve_state_url(manifest: Manifest, env: Mapping[str, str] = os.environ) -> str:
-    """The state store URL to use: $PLATFORM_STATE_URL, else spec.state.url, else the SQLite default.
-
-    A relative SQLite path (`sqlite:///.platform/state.db`) is made absolute against the repository root
-    (the manifest's directory), so the store is the same whichever directory a command runs from.
-    Absolute SQLite paths are written with four slashes: `sqlite:////var/lib/state.db`.
-    """
-    url = env.get("PLATFORM_STATE_URL") or manifest.state_url
-    return absolute_sqlite_url(url, manifest.root)
-
-
-def absolute_sqlite_url(url: str, root: Path) -> str:
-    """`url` with a relative sqlite:/// path made absolute against `root`; other URLs unchanged."""
-    prefix = "sqlite:///"
-    if not url.startswith(prefix):
-        return url
-    rest = url[len(prefix) :]
-    location, sep, query = rest.partition("?")
-    if not location or location.startswith("/") or location == ":memory:":
-        return url
-    absolute = Path(os.path.normpath(root.resolve() / location)).as_posix()
-    return f"{prefix}{absolute}{sep}{query}"

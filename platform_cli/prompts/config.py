@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,11 +41,18 @@ class RegistrySettings:
 def settings_for(manifest: Manifest) -> RegistrySettings:
     return RegistrySettings(
         root=manifest.root,
-        state_url=resolve_state_url(manifest),
+        state_url=resolve_state_url(manifest, secret=_declared_secrets(manifest)),
         protected_labels=_protected_labels(manifest),
         providers=tuple(p.name for p in manifest.providers),
         segments=tuple(manifest.segments),
     )
+
+
+def _declared_secrets(manifest: Manifest) -> Callable[[str], str] | None:
+    """A reader for `${NAME}` references to declared secrets in spec.state.url (None when there are none)."""
+    from platform_cli.secrets import state_url_secrets
+
+    return state_url_secrets(manifest)
 
 
 def _protected_labels(manifest: Manifest) -> tuple[str, ...]:

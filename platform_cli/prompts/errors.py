@@ -23,3 +23,7 @@ class RenderError(UserError):
 
 class PromptUnavailable(UserError):
     """The store cannot be reached and no last-known-good copy of the prompt exists on disk."""
+
+
+class PromptUnpublished(UserError):
+    """A shared store has no published version of the prompt: a running feature never publishes there."""

@@ -7,8 +7,10 @@
 Label lookups are cached in-process for `ttl_s` (a label moved by another process is seen within it);
 published versions are immutable and cached for good. Every answer from the store is also kept on disk
 (last-known-good), so a cold start with the store unreachable still serves, with source
-"last-known-good". On day 0 a prompt with no published version is published from its file as v1 and
-`production` points at it ("published on first use", source "file").
+"last-known-good". On day 0, against a local SQLite store, a prompt with no published version is published
+from its file as v1 and `production` points at it ("published on first use", source "file"). Against a
+shared store (PostgreSQL) running code never writes the registry: an unpublished prompt is an error naming
+the commands, because publishing there belongs to CI after the eval gate.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from platform_cli.errors import InvalidFile, UserError
 from platform_cli.prompts.cohorts import ALL_SEGMENTS, CONTROL, Allocation, bucket_of, pinned_version
 from platform_cli.prompts.config import LKG_DIR, load_settings
 from platform_cli.prompts.defaults import DEFAULT_LABEL
-from platform_cli.prompts.errors import PromptUnavailable
+from platform_cli.prompts.errors import PromptUnavailable, PromptUnpublished
 from platform_cli.prompts.files import PromptFile, load_prompt
 from platform_cli.prompts.identity import current_author
 from platform_cli.prompts.labels import unknown_label
@@ -139,6 +141,20 @@ class PromptResolver:
         """Exactly `version` of `name` (published versions never change: cached for good)."""
         return self._by_version(name, version)
 
+    def require_published(self, names: Sequence[str], label: str = DEFAULT_LABEL) -> None:
+        """Against a shared store, raise PromptUnpublished naming every prompt of `names` that has no
+        `label` yet (a local store publishes on first use; an unreachable one is left to resolve())."""
+        store = self._store()
+        if store is None or store.dialect == "sqlite":
+            return
+        try:
+            missing = [name for name in names if store.prompt_label_target(name, label) is None]
+        except StoreError as error:
+            self._mark_down(error)
+            return
+        if missing:
+            raise unpublished(store, missing, label)
+
     def invalidate(self) -> None:
         """Forget cached label and allocation lookups (published versions stay cached: they never change)."""
         with self._lock:
@@ -207,6 +223,8 @@ class PromptResolver:
     def _first_use(self, store: Store, name: str, label: str) -> ResolvedPrompt:
         if label != DEFAULT_LABEL or store.latest_prompt_version(name) is not None:
             raise unknown_label(store, name, label)
+        if store.dialect != "sqlite":
+            raise unpublished(store, [name])
         self._check_before_publishing(name)
         prompt = load_prompt(self.prompts_dir, name)
         author = self._author or current_author(repo=self.prompts_dir.parent)
@@ -331,3 +349,14 @@ class PromptResolver:
 
     def _why(self, what: str) -> str:
         return f"state store unreachable ({self.down_reason}); served the last-known-good version ({what})"
+
+
+def unpublished(store: Store, names: Sequence[str], label: str = DEFAULT_LABEL) -> PromptUnpublished:
+    shown = ", ".join(f"'{name}'" for name in names)
+    first = names[0]
+    return PromptUnpublished(
+        f"prompt {shown} has no {label} version in the shared state store {store.url}: a running feature "
+        "never publishes there (that belongs to CI, after the eval gate). Publish and promote it: "
+        f"`platform prompts publish {first}`, then `platform prompts promote {first} VERSION --label "
+        f'{label} --reason "..."`'
+    )

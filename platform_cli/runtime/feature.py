@@ -29,6 +29,7 @@ from platform_cli.errors import UserError
 from platform_cli.manifest import Manifest, resolve_state_url
 from platform_cli.prompts import PromptFile, PromptResolver, ResolvedPrompt
 from platform_cli.prompts.defaults import DEFAULT_LABEL
+from platform_cli.prompts.files import prompt_names
 from platform_cli.providers import Provider, Resilient
 from platform_cli.runtime import chat as chat_call
 from platform_cli.runtime.cache import DEFAULT_TTL_S, ResponseCache, cache_key, cacheable
@@ -40,7 +41,7 @@ from platform_cli.runtime.result import AllProvidersFailed, Result
 from platform_cli.runtime.sampling import OnlineSampler
 from platform_cli.runtime.wiring import manifest_of, offline_from_env, provider_chain
 from platform_cli.runtime.writer import BackgroundWriter
-from platform_cli.secrets import Secret
+from platform_cli.secrets import Secret, SecretReader
 from platform_cli.store import Store, StoreError
 from platform_cli.store.connections import StoreLink
 from platform_cli.store.engine import utc_timestamp
@@ -140,12 +141,15 @@ class Feature:
             secrets=secrets,
             sleep=sleep,
         )
-        url = state_url or resolve_state_url(manifest)
+        keys = secrets or SecretReader(manifest).get  # ${NAME} in spec.state.url may name a declared secret
+        url = state_url or resolve_state_url(manifest, secret=lambda name: keys(name).reveal())
         link = StoreLink(url)
         resolver = PromptResolver(
             link, manifest.root / "prompts", providers=[p.name for p in manifest.providers],
             ttl_s=registry_ttl_s, lkg_dir=lkg_dir,
         )  # fmt: skip
+        # against a shared store nothing is published on first use: refuse to start with unpublished prompts
+        resolver.require_published(prompt_names(manifest.root / "prompts"))
         return cls(
             manifest,
             chain,

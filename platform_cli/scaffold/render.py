@@ -30,6 +30,7 @@ from platform_cli.scaffold.confine import (
 from platform_cli.scaffold.engines import RenderRequest, copier_config, detect_engine
 from platform_cli.scaffold.force import overwritten_files, refuse_generated_repo, refuse_uncommitted
 from platform_cli.scaffold.gitrepo import clone_shallow, git_user_email, initial_commit
+from platform_cli.scaffold.install_spec import InstallSpec, install_spec, note_for
 from platform_cli.scaffold.provenance import write_cruft_record
 from platform_cli.scaffold.releases import archive_releases, extract_release, find_release
 from platform_cli.yamlfile import load_yaml
@@ -196,6 +197,7 @@ def scaffold(
     answers_in.update(data or {})
     trusted = _is_trusted(info, trust)
     notes: list[str] = []
+    spec = install_spec()
 
     # A dry run renders into the system temp dir and creates nothing next to DEST; a real run renders
     # into a sibling of DEST (same filesystem, so the final move is one atomic rename).
@@ -232,7 +234,7 @@ def scaffold(
             RenderRequest(
                 source=str(template_dir),
                 dest=staging,
-                data={**answers_in, **_context(info)},
+                data={**answers_in, **_context(info, spec)},
                 defaults=defaults,
                 trusted=trusted,
                 run_code=trusted and not dry_run,
@@ -241,7 +243,7 @@ def scaffold(
             )
         )
         check_rendered_tree(staging)
-        answers = {k: v for k, v in answers.items() if k not in _context(info)}
+        answers = {k: v for k, v in answers.items() if k not in _context(info, spec)}
         if (
             note
             and "eval_owner" not in answers_in
@@ -251,6 +253,9 @@ def scaffold(
         notes += validate_answers(
             template_dir, answers, answers_file, allow_unknown_models=allow_unknown_models
         )
+        portability = note_for(spec)
+        if portability and _mentions(staging, spec.requirement):
+            notes.append(portability)
         _validate_generated(staging)
         commit_ref = _record_provenance(staging, info, vcs_ref, _answers_name(template_dir, engine.name))
         if engine.name == "cookiecutter":
@@ -319,9 +324,14 @@ def _user_defaults() -> tuple[dict[str, Any], str]:
     )
 
 
-def _context(info: TemplateInfo) -> dict[str, str]:
-    """Extra render context: what a template may print about its own provenance (not questions)."""
-    return {"template_version": info.version, "platform_cli_version": __version__.split("+")[0]}
+def _context(info: TemplateInfo, spec: InstallSpec) -> dict[str, str]:
+    """Extra render context: what a template may print about its own provenance (not questions), and the
+    pip requirement that installs this build of platform-cli elsewhere (CI, a fresh clone)."""
+    return {
+        "template_version": info.version,
+        "platform_cli_version": __version__.split("+")[0],
+        "platform_cli_spec": spec.requirement,
+    }
 
 
 def _commit_message(info: TemplateInfo, ref: str | None) -> str:
@@ -344,3 +354,16 @@ def _validate_generated(staging: Path) -> None:
         from platform_cli.manifest import load_manifest
 
         load_manifest(manifest, display="ai-feature.yaml (as the answers would generate it)")
+
+
+def _mentions(staging: Path, text: str) -> bool:
+    """Whether any rendered file contains `text` (the template used the platform-cli spec)."""
+    for path in staging.rglob("*"):
+        if ".git" in path.parts or not path.is_file():
+            continue
+        try:
+            if text in path.read_text(encoding="utf-8"):
+                return True
+        except (OSError, UnicodeDecodeError):
+            continue
+    return False

@@ -77,7 +77,7 @@ def _environment(settings: dict[str, Any], template_dir: Path) -> Any:
     envops = settings.get("_envops")
     if not isinstance(envops, dict):
         envops = {}
-    # rooted at the template directory like copier's own loader, so `{% from 'facts.jinja' import ... %}` works
+    # rooted at the template directory like copier's loader, so `{% from 'facts.jinja' import ... %}` works
     return SandboxedEnvironment(
         loader=FileSystemLoader(str(template_dir)),
         extensions=["jinja2_ansible_filters.AnsibleCoreFiltersExtension"],

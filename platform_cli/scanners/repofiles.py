@@ -32,10 +32,11 @@ def _is_git_repo(root: Path) -> bool:
     return (root / ".git").exists()
 
 
-def _git_files(root: Path) -> list[str] | None:
+def _git_files(root: Path, *, untracked: bool = True) -> list[str] | None:
+    options = ["-co", "--exclude-standard"] if untracked else ["-c"]
     try:
         proc = subprocess.run(
-            ["git", "ls-files", "-z", "-co", "--exclude-standard"],
+            ["git", "ls-files", "-z", *options],
             cwd=root,
             capture_output=True,
             check=False,
@@ -67,3 +68,11 @@ def list_repo_files(root: Path) -> list[str]:
         if listed is not None:
             return listed
     return _walk_files(root)
+
+
+def committed_files(root: Path) -> set[str] | None:
+    """The files git tracks (committed or staged), or None outside a git repository."""
+    if not _is_git_repo(root):
+        return None
+    listed = _git_files(root, untracked=False)
+    return set(listed) if listed is not None else None

@@ -23,7 +23,7 @@ from platform_cli.secrets.model import (
     SecretUnavailable,
     VersionInfo,
 )
-from platform_cli.secrets.reader import SecretReader
+from platform_cli.secrets.reader import SecretReader, state_url_secrets
 
 __all__ = [
     "BACKENDS",
@@ -37,4 +37,5 @@ __all__ = [
     "SecretUnavailable",
     "VersionInfo",
     "open_backend",
+    "state_url_secrets",
 ]

@@ -106,3 +106,21 @@ class SecretReader:
         return Secret(
             name, served.current, version=served.current_version, backend=spec.backend, previous=previous
         )
+
+
+def state_url_secrets(manifest: Manifest) -> Callable[[str], str] | None:
+    """name -> value of a declared secret, for the `${NAME}` references of spec.state.url (see
+    manifest.resolve_state_url); None when no reference names a declared secret.
+
+    Only code that hands the URL straight to a database driver may use it: the value must never be shown.
+    """
+    from platform_cli.manifest import state_source
+
+    if not any(manifest.secret(name) for name in state_source(manifest).references):
+        return None
+    reader = SecretReader(manifest)
+
+    def value(name: str) -> str:
+        return reader.get(name).reveal()
+
+    return value

@@ -13,10 +13,11 @@ from pathlib import Path
 
 import pytest
 from prompt_helpers import edit_prompt
+from runtime_support import publish_prompts
 
 from platform_cli.errors import InvalidFile
 from platform_cli.prompts import PromptResolver
-from platform_cli.prompts.errors import PromptUnavailable, UnknownLabel
+from platform_cli.prompts.errors import PromptUnavailable, PromptUnpublished, UnknownLabel
 from platform_cli.prompts.files import load_prompt
 from platform_cli.prompts.labels import promote
 from platform_cli.prompts.lkg import store_key
@@ -56,7 +57,16 @@ def _unreachable(tmp_path: Path, store_url: str) -> str:
     return re.sub(r"(://[^:/@]+:)[^@]*@", r"\1wrong-password@", store_url)  # authentication fails
 
 
-def test_first_use_publishes_the_file_as_v1_and_points_production_at_it(repo: Path, state: str) -> None:
+@pytest.fixture
+def local_state(repo: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The local SQLite store of day 0: the only kind a running feature publishes into on first use."""
+    url = f"sqlite:///{repo / '.platform' / 'state.db'}"
+    monkeypatch.setenv("PLATFORM_STATE_URL", url)
+    return url
+
+
+def test_first_use_publishes_the_file_as_v1_and_points_production_at_it(repo: Path, local_state: str) -> None:
+    state = local_state
     resolver = _resolver(state, repo)
     first = resolver.resolve("summarize")
     assert (first.name, first.version, first.label, first.source) == ("summarize", 1, "production", "file")
@@ -190,6 +200,7 @@ def test_a_cold_start_with_the_store_down_and_no_copy_is_a_clear_error(
 
 
 def test_a_tampered_copy_is_not_served(repo: Path, state: str, store_url: str, tmp_path: Path) -> None:
+    publish_prompts(repo, state)
     _resolver(state, repo).resolve("summarize")
     copy = repo / ".platform" / "lkg" / store_key(state) / "summarize" / "label.production.json"
     data = json.loads(copy.read_text(encoding="utf-8"))
@@ -207,13 +218,31 @@ def test_a_tampered_copy_is_not_served(repo: Path, state: str, store_url: str, t
     ],
 )
 def test_first_use_refuses_what_publish_would_refuse(
-    repo: Path, state: str, store: Store, old: str, new: str, expected: str
+    repo: Path, local_state: str, old: str, new: str, expected: str
 ) -> None:
     edit_prompt(repo, "summarize", old, new)
     with pytest.raises(InvalidFile, match=expected) as caught:
-        _resolver(state, repo).resolve("summarize")
+        _resolver(local_state, repo).resolve("summarize")
     assert caught.value.exit_code == 2 and "platform prompts lint" in str(caught.value)
-    assert store.latest_prompt_version("summarize") is None  # nothing was published
+    with open_store(local_state) as store:
+        assert store.latest_prompt_version("summarize") is None  # nothing was published
+
+
+@pytest.mark.postgres
+def test_running_code_never_publishes_into_a_shared_store(repo: Path, postgres_url: str) -> None:
+    """Observed: the first call published v1 and moved production, so running code changed what the gate
+    reports, and against a shared store it would bypass review."""
+    with pytest.raises(PromptUnpublished) as caught:
+        _resolver(postgres_url, repo).resolve("summarize")
+    message = str(caught.value)
+    assert "shared state store" in message and "platform prompts publish summarize" in message
+    assert "platform prompts promote summarize" in message and caught.value.exit_code == 2
+    with open_store(postgres_url) as store:
+        assert store.latest_prompt_version("summarize") is None
+        assert store.prompt_label_moves("summarize") == []
+    publish_prompts(repo, postgres_url)  # what CI does after the eval gate
+    served = _resolver(postgres_url, repo).resolve("summarize")
+    assert (served.version, served.source) == (1, "store")
 
 
 def test_two_stores_sharing_a_repo_keep_their_own_copies(repo: Path, state: str, tmp_path: Path) -> None:
@@ -234,9 +263,10 @@ def test_two_stores_sharing_a_repo_keep_their_own_copies(repo: Path, state: str,
 
 def test_a_store_that_fails_mid_run_keeps_serving_what_was_resolved(repo: Path, state: str) -> None:
     clock = FakeClock()
+    publish_prompts(repo, state)
     shared = open_store(state)
     resolver = PromptResolver(shared, repo / "prompts", ttl_s=1.0, lkg_dir=repo / "lkg", clock=clock)
-    assert resolver.resolve("summarize").source == "file"
+    assert resolver.resolve("summarize").source == ("file" if state.startswith("sqlite") else "store")
     shared.close()  # every query now fails
     clock.now += 5
     served = resolver.resolve("summarize")
@@ -280,6 +310,7 @@ def test_a_variant_can_follow_a_label(repo: Path, store: Store, state: str) -> N
 def test_threads_sharing_a_resolver_each_get_their_own_connection(repo: Path, state: str) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
+    publish_prompts(repo, state)
     resolver = _resolver(state, repo, ttl_s=0.0)  # no cache: every resolve queries the store
     resolver.resolve("summarize")
     with ThreadPoolExecutor(max_workers=6) as pool:
@@ -289,6 +320,7 @@ def test_threads_sharing_a_resolver_each_get_their_own_connection(repo: Path, st
 
 
 def test_last_known_good_copies_are_whole_files_with_no_temporary_leftovers(repo: Path, state: str) -> None:
+    publish_prompts(repo, state)
     _resolver(state, repo).resolve("summarize", key="user-1", segment="billing")
     directory = repo / ".platform" / "lkg" / store_key(state) / "summarize"
     saved = sorted(p.name for p in directory.iterdir())

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 from llm_server import OPENAI_PATH, LLMServer, Reply, openai_body, running_llm_server
-from runtime_support import CHAT, SUMMARIZE, openai_entry, write_feature
+from runtime_support import CHAT, SUMMARIZE, openai_entry, publish_prompts, write_feature
 
 from platform_cli.errors import UserError
 from platform_cli.prompts import load_prompt
@@ -26,8 +26,10 @@ TICKET = {"ticket": "My card was charged twice in March."}
 
 
 @pytest.fixture
-def repo(tmp_path: Path) -> Path:
-    return write_feature(tmp_path / "repo")
+def repo(tmp_path: Path, store_url: str) -> Path:
+    root = write_feature(tmp_path / "repo")
+    publish_prompts(root, store_url)  # a shared store is published by CI, never on first use
+    return root
 
 
 @pytest.fixture
@@ -42,13 +44,14 @@ def store(store_url: str) -> Iterator[Store]:
         yield opened
 
 
-def test_complete_reports_exactly_what_served(feature: Feature) -> None:
+def test_complete_reports_exactly_what_served(feature: Feature, store_url: str) -> None:
     first = feature.complete("summarize", TICKET, user="u-1", segment="billing")
+    published_here = "file" if store_url.startswith("sqlite") else "store"  # first use, or CI published it
     assert (first.prompt, first.prompt_version, first.label, first.prompt_source) == (
         "summarize",
         1,
         "production",
-        "file",
+        published_here,
     )
     assert first.prompt_hash == load_prompt(feature.root / "prompts", "summarize").content_hash
     assert (first.provider, first.model, first.fallback_used, first.cache_hit) == (
@@ -204,6 +207,7 @@ def test_chat_sends_history_and_saves_tagged_turns(
     tmp_path: Path, server: LLMServer, store_url: str, store: Store
 ) -> None:
     repo = write_feature(tmp_path / "repo", [openai_entry(server.base_url)])
+    publish_prompts(repo, store_url)
     server.script(
         OPENAI_PATH,
         Reply(body=openai_body("Hi! How can I help?")),

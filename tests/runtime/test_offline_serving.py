@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from llm_server import OPENAI_PATH, LLMServer, Reply, openai_body, running_llm_server
-from runtime_support import openai_entry, write_feature
+from runtime_support import openai_entry, publish_prompts, write_feature
 
 from platform_cli.runtime import Feature
 from platform_cli.secrets import Secret
@@ -26,6 +26,7 @@ def test_an_offline_answer_is_not_served_later_as_the_real_providers(
     tmp_path: Path, server: LLMServer, store_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     repo = write_feature(tmp_path / "repo", [openai_entry(server.base_url)])
+    publish_prompts(repo, store_url)  # a shared store is published by CI, never on first use
     monkeypatch.setenv("PLATFORM_OFFLINE", "1")
     with Feature.load(repo, state_url=store_url) as offline:
         fake = offline.complete("summarize", TICKET)

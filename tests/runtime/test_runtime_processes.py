@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from runtime_support import write_feature
+from runtime_support import publish_prompts, write_feature
 
 WORKER = Path(__file__).with_name("runtime_worker.py")
 
@@ -51,6 +51,7 @@ class Worker:
 @pytest.fixture
 def workers(tmp_path: Path, store_url: str) -> Iterator[tuple[Worker, Worker]]:
     repo = write_feature(tmp_path / "repo")
+    publish_prompts(repo, store_url)  # a shared store is published by CI, never on first use
     first, second = Worker(repo, store_url), Worker(repo, store_url)
     try:
         yield first, second

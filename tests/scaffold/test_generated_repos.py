@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from platform_cli.resources import templates_dir
 from platform_cli.scaffold import new_feature
@@ -43,14 +44,18 @@ def test_there_are_sample_answer_sets() -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("answers", ANSWER_SETS, ids=[p.stem for p in ANSWER_SETS])
 def test_generated_repo_passes_its_own_tests_and_readiness_fails_only_for_missing_data(
-    tmp_path: Path, answers: Path
+    tmp_path: Path, answers: Path, request: pytest.FixtureRequest
 ) -> None:
     dest = tmp_path / answers.stem
     new_feature(dest, answers_file=answers)
+    env = _env(tmp_path)
+    if "${" in yaml.safe_load((dest / "ai-feature.yaml").read_text())["spec"]["state"]["url"]:
+        # a production preset shares state: CI gives it the team's PostgreSQL (here a fresh, empty database)
+        env["PLATFORM_STATE_URL"] = request.getfixturevalue("postgres_url")
     tests = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
         cwd=dest,
-        env=_env(tmp_path),
+        env=env,
         capture_output=True,
         text=True,
         timeout=300,
@@ -60,7 +65,7 @@ def test_generated_repo_passes_its_own_tests_and_readiness_fails_only_for_missin
     check = subprocess.run(
         [*PLATFORM, "readiness", "check", "--format", "json"],
         cwd=dest,
-        env=_env(tmp_path),
+        env=env,
         capture_output=True,
         text=True,
         timeout=120,

@@ -16,6 +16,7 @@ from platform_cli.readiness.facts.rollback import RollbackCollector
 from platform_cli.readiness.facts.rollout_guards import RolloutGuardsCollector
 from platform_cli.readiness.facts.scans import PromptsCollector, SecretScanCollector, SourceScanCollector
 from platform_cli.readiness.facts.secrets import SecretRotationCollector, SecretsCollector
+from platform_cli.readiness.facts.state import StateCollector
 from platform_cli.readiness.facts.template import TemplateCollector
 
 BUILTIN: list[FactCollector] = [
@@ -30,6 +31,7 @@ BUILTIN: list[FactCollector] = [
     RolloutGuardsCollector(),
     SecretsCollector(),
     SecretRotationCollector(),
+    StateCollector(),
     SecretScanCollector(),
     SourceScanCollector(),
     PromptsCollector(),

@@ -8,6 +8,7 @@ from typing import Any
 
 from platform_cli.readiness.facts.base import Fact, RepoContext
 from platform_cli.readiness.facts.files import repo_texts
+from platform_cli.scanners.repofiles import committed_files
 from platform_cli.scanners import prompts as prompt_scanner
 from platform_cli.scanners import secrets as secret_scanner
 
@@ -44,10 +45,12 @@ def prompt_files(files: list[str]) -> dict[str, str]:
 
 
 class SecretScanCollector:
-    """`secret_scan`: {files_scanned, hits: [{file, line, column, kind, label, preview, name}], count}.
+    """`secret_scan`: {files_scanned, files_tracked, hits: [{file, line, column, kind, label, preview, name,
+    committed}], count}.
 
-    Scans the files git tracks (plus untracked, not-ignored ones). A hit's preview is redacted
-    (`sk-proj-…a1b2`): no fact, message or report ever carries a secret's value.
+    Scans the files git tracks (plus untracked, not-ignored ones). `committed` says whether git tracks the
+    hit's file (None outside a git repository). A hit's preview is redacted (`sk-proj-…a1b2`): no fact,
+    message or report ever carries a secret's value.
     """
 
     name = "secret_scan"
@@ -56,14 +59,25 @@ class SecretScanCollector:
         texts, missing = _texts(ctx, self.name)
         if missing is not None or texts is None:
             return missing or Fact.missing(self.name, "no files")
+        tracked = committed_files(ctx.root)
         hits: list[dict[str, Any]] = []
         for rel, text in texts.items():
-            hits.extend(hit.as_dict() for hit in secret_scanner.scan_text(text, rel))
-        return Fact(self.name, {"files_scanned": len(texts), "hits": hits, "count": len(hits)})
+            committed = None if tracked is None else rel in tracked
+            hits.extend(
+                {**hit.as_dict(), "committed": committed} for hit in secret_scanner.scan_text(text, rel)
+            )
+        value = {
+            "files_scanned": len(texts),
+            "files_tracked": None if tracked is None else sum(1 for rel in texts if rel in tracked),
+            "hits": hits,
+            "count": len(hits),
+        }
+        return Fact(self.name, value)
 
 
 class SourceScanCollector:
-    """`source_scan`: {files_scanned: [file], inline_prompts: [item], prompt_refs: [item], unparsable: [..]}.
+    """`source_scan`: {files_scanned: [file], inline_prompts: [item], prompt_refs: [item], registered: [name],
+    unparsable: [..]}; `registered` names every prompt file in prompts/.
 
     inline_prompts items: {kind: inline-prompt, file, line, column, reason, preview}.
     prompt_refs items: {kind: prompt-ref, name, file, line, column, call, registered, expected_file}.
@@ -88,6 +102,7 @@ class SourceScanCollector:
             "files_scanned": scan.files_scanned,
             "inline_prompts": [p.as_dict() for p in scan.inline],
             "prompt_refs": refs,
+            "registered": sorted(registered),
             "unparsable": scan.unparsable,
         }
         return Fact(self.name, value)

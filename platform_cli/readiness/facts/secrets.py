@@ -28,7 +28,7 @@ def declared_secrets(manifest: Any) -> list[dict[str, Any]]:
 
 
 class SecretsCollector:
-    """`secrets`: {declared: [secret], referenced: [ref], missing: [name], unreferenced: [name], file, line}.
+    """`secrets`: {lifecycle, declared: [secret], referenced: [ref], missing: [name], unreferenced: [name]}.
 
     secret: {name, backend, path, owner, rotation_days, file, line}.
     ref (one per provider that names an api_key_secret or whose kind needs a key): {name (None when the
@@ -69,6 +69,7 @@ class SecretsCollector:
             )
         used = {r["name"] for r in referenced}
         value = {
+            "lifecycle": manifest.lifecycle,
             "declared": declared,
             "referenced": referenced,
             "missing": sorted({r["name"] for r in referenced if r["name"] and not r["declared"]}),
