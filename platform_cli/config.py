@@ -46,8 +46,8 @@ def load_config() -> UserConfig:
     data = load_yaml(path, what="platform-cli config").data or {}
     if not isinstance(data, dict):
         raise UserError(
-            f"{path}:1: expected a mapping with keys trusted_templates, policy_dirs, backstage, model_tables, "
-            "platform_cli_spec"
+            f"{path}:1: expected a mapping with keys trusted_templates, policy_dirs, backstage, "
+            "model_tables, platform_cli_spec"
         )
     trusted = data.get("trusted_templates", []) or []
     policies = data.get("policy_dirs", []) or []

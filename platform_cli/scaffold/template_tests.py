@@ -99,6 +99,10 @@ def fresh_venv(where: Path) -> Path:
 def _env(home: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PLATFORM_", "VIRTUAL_ENV", "PYTHON"))}
     env.update(PLATFORM_LOG_DIR=str(home / "logs"), PYTHONDONTWRITEBYTECODE="1")
+    # answer sets with shared state (a production preset) are judged against the store the caller names,
+    # as their CI would be: set PLATFORM_STATE_URL to a scratch PostgreSQL database
+    if os.environ.get("PLATFORM_STATE_URL"):
+        env["PLATFORM_STATE_URL"] = os.environ["PLATFORM_STATE_URL"]
     return env
 
 

@@ -43,6 +43,32 @@ def _templated(value: Any) -> bool:
     return isinstance(value, str) and ("{{" in value or "{%" in value)
 
 
+def _jinja() -> jinja2.Environment:
+    """Rendered the way copier renders copier.yml: a loader rooted at the template (for facts.jinja)."""
+    from jinja2_ansible_filters import AnsibleCoreFiltersExtension
+
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(ROOT)), extensions=[AnsibleCoreFiltersExtension]
+    )
+
+
+def _choices(question: dict[str, Any]) -> Any:
+    """A question's choices: a list, or (copier renders it) a template that prints one."""
+    choices = question.get("choices")
+    if _templated(choices):
+        return yaml.safe_load(_jinja().from_string(choices).render())
+    return choices
+
+
+def _validator_patterns(question: dict[str, Any]) -> set[str]:
+    """The patterns a copier validator enforces: inline regex_search calls, or its entry in facts.jinja."""
+    validator = question.get("validator", "")
+    found = {p.replace("\\\\", "\\") for p in re.findall(r"regex_search\('(.*?)'\)", validator)}
+    patterns = _jinja().get_template("facts.jinja").module.PATTERNS  # type: ignore[attr-defined]
+    found |= {patterns[key][0] for key in re.findall(r"problem\('(\w+)'", validator)}
+    return found
+
+
 def _top_level() -> dict[str, dict[str, Any]]:
     found: dict[str, dict[str, Any]] = {}
     for page in _backstage()["spec"]["parameters"]:
@@ -68,11 +94,11 @@ def _when(question: dict[str, Any], answers: dict[str, Any]) -> bool:
     condition = question.get("when")
     if condition is None:
         return True
-    return jinja2.Environment().from_string(condition).render(**answers).strip() == "True"
+    return _jinja().from_string(condition).render(**answers).strip() == "True"
 
 
 def _copier_default(question: dict[str, Any], answers: dict[str, Any]) -> Any:
-    return jinja2.Environment().from_string(question["default"]).render(**answers).strip()
+    return _jinja().from_string(question["default"]).render(**answers).strip()
 
 
 def test_the_template_is_a_v1beta3_template_of_this_golden_path() -> None:
@@ -109,14 +135,13 @@ def test_each_parameter_mirrors_its_question(name: str) -> None:
         assert schemas, f"{name} is not asked in backstage-template.yaml"
     for schema in schemas:
         assert schema["type"] == TYPES[question["type"]], name
-        assert schema.get("enum") == question.get("choices"), name
+        assert schema.get("enum") == _choices(question), name
         for key in BOUNDS:
             if key != "pattern":
                 assert schema.get(key) == bounds.get(key), f"{name}: {key}"
         # every pattern either side enforces: answers.schema.json's and the copier validator's
         wanted = {bounds["pattern"]} if "pattern" in bounds else set()
-        for pattern in re.findall(r"regex_search\('(.*?)'\)", question.get("validator", "")):
-            wanted.add(pattern.replace("\\\\", "\\"))  # the Jinja string literal, unescaped
+        wanted |= _validator_patterns(question)
         asked = {schema["pattern"]} if "pattern" in schema else set()
         asked |= {part["pattern"] for part in schema.get("allOf", [])}
         assert asked == wanted, name
@@ -134,7 +159,7 @@ def test_each_parameter_mirrors_its_question(name: str) -> None:
 def test_conditional_questions_and_derived_model_defaults_follow_the_provider(trigger: str) -> None:
     copier = _copier()
     branches = _branches()[trigger]
-    assert sorted(branches) == sorted(copier[trigger]["choices"])
+    assert sorted(branches) == sorted(_choices(copier[trigger]))
     for value, props in branches.items():
         answers = {trigger: value}
         for name, question in copier.items():

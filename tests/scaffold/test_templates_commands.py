@@ -71,8 +71,13 @@ def test_templates_test_passes_a_good_template_and_fails_a_broken_one(
 
 
 @pytest.mark.slow
-def test_templates_test_on_the_golden_path(capsys: pytest.CaptureFixture[str]) -> None:
-    """Every sample answer set renders, runs its tests and readiness in a fresh venv; then an update."""
+def test_templates_test_on_the_golden_path(
+    capsys: pytest.CaptureFixture[str], postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every sample answer set renders, runs its tests and readiness in a fresh venv; then an update.
+
+    The production preset shares state: its gate is judged against a real (empty) PostgreSQL database."""
+    monkeypatch.setenv("PLATFORM_STATE_URL", postgres_url)
     code = run(["templates", "test", "ai-feature", "--format", "json"])
     report = json.loads(capsys.readouterr().out)[0]
     assert code == 0, report
