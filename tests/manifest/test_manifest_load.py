@@ -211,9 +211,14 @@ def test_the_scaffold_template_manifest_is_valid(tmp_path: Path) -> None:
         "soak_days": 42,
         "secrets_backend": "vault",
         "segments": "billing, technical",
+        "state_url": "sqlite:///.platform/state.db",
     }
     # rooted like copier's loader: the template imports facts.jinja from the template's directory
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(source.parents[1])))
+    from jinja2_ansible_filters import AnsibleCoreFiltersExtension
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(source.parents[1])), extensions=[AnsibleCoreFiltersExtension]
+    )
     rendered = env.from_string(source.read_text(encoding="utf-8")).render(**answers)
     (tmp_path / "ai-feature.yaml").write_text(rendered, encoding="utf-8")
     manifest = load_manifest(tmp_path / "ai-feature.yaml")

@@ -68,6 +68,7 @@ def test_undeclared_and_unnamed_keys(tmp_path: Path) -> None:
 def test_fake_providers_need_no_key(tmp_path: Path) -> None:
     root = make_repo(tmp_path / "repo", manifest())
     assert collect(SecretsCollector(), root).value == {
+        "lifecycle": "experimental",
         "declared": [],
         "referenced": [],
         "missing": [],
