@@ -354,8 +354,9 @@ class PromptResolver:
 def unpublished(store: Store, names: Sequence[str], label: str = DEFAULT_LABEL) -> PromptUnpublished:
     shown = ", ".join(f"'{name}'" for name in names)
     first = names[0]
+    subject = f"prompt {shown} has" if len(names) == 1 else f"prompts {shown} have"
     return PromptUnpublished(
-        f"prompt {shown} has no {label} version in the shared state store {store.url}: a running feature "
+        f"{subject} no {label} version in the shared state store {store.url}: a running feature "
         "never publishes there (that belongs to CI, after the eval gate). Publish and promote it: "
         f"`platform prompts publish {first}`, then `platform prompts promote {first} VERSION --label "
         f'{label} --reason "..."`'

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from runtime_support import write_feature
+from runtime_support import publish_prompts, write_feature
 
 from platform_cli.store import open_store
 
@@ -19,6 +19,7 @@ CALLS = 60
 
 def test_eight_processes_lose_no_usage_event(tmp_path: Path, store_url: str) -> None:
     repo = write_feature(tmp_path / "repo", name="concurrency")
+    publish_prompts(repo, store_url)  # a shared store is published by CI, never on first use
     procs = [
         subprocess.Popen(
             [sys.executable, str(WORKER), str(repo), store_url, str(CALLS), f"p{n}"],
