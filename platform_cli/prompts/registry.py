@@ -141,19 +141,20 @@ class PromptResolver:
         """Exactly `version` of `name` (published versions never change: cached for good)."""
         return self._by_version(name, version)
 
-    def require_published(self, names: Sequence[str], label: str = DEFAULT_LABEL) -> None:
-        """Against a shared store, raise PromptUnpublished naming every prompt of `names` that has no
-        `label` yet (a local store publishes on first use; an unreachable one is left to resolve())."""
+    def require_published(self, names: Sequence[str]) -> None:
+        """Against a shared store, raise PromptUnpublished naming every prompt of `names` with no published
+        version (a local store publishes on first use; an unreachable one is left to resolve(); a published
+        prompt without the label asked for is resolve()'s UnknownLabel, naming the promote command)."""
         store = self._store()
         if store is None or store.dialect == "sqlite":
             return
         try:
-            missing = [name for name in names if store.prompt_label_target(name, label) is None]
+            missing = [name for name in names if store.latest_prompt_version(name) is None]
         except StoreError as error:
             self._mark_down(error)
             return
         if missing:
-            raise unpublished(store, missing, label)
+            raise unpublished(store, missing)
 
     def invalidate(self) -> None:
         """Forget cached label and allocation lookups (published versions stay cached: they never change)."""
@@ -356,7 +357,7 @@ def unpublished(store: Store, names: Sequence[str], label: str = DEFAULT_LABEL) 
     first = names[0]
     subject = f"prompt {shown} has" if len(names) == 1 else f"prompts {shown} have"
     return PromptUnpublished(
-        f"{subject} no {label} version in the shared state store {store.url}: a running feature "
+        f"{subject} no published version in the shared state store {store.url}: a running feature "
         "never publishes there (that belongs to CI, after the eval gate). Publish and promote it: "
         f"`platform prompts publish {first}`, then `platform prompts promote {first} VERSION --label "
         f'{label} --reason "..."`'

@@ -9,8 +9,11 @@
    env the workflow sets (its secrets and variables given the servers' addresses), and reaches the level
    the pipeline requires (silver for production).
 
-The key checks use `--test-command true`: the vendors' APIs cannot be reached from here (the rotation state
-machine, the backend and its metadata are real; only the vendor's "is this key valid" call is skipped).
+The vendors' APIs cannot be reached from here, so two things stand in for them: the key checks use
+`--test-command true` (the rotation state machine, the backend and its metadata are real; only the vendor's
+"is this key valid" call is skipped), and the laptop's eval runs (which the silver rules eval-fresh and
+eval-baseline, and the promotion gate, need) are served by the offline fake (PLATFORM_OFFLINE=1): the runs,
+scores, baselines and the gate are real and recorded in the shared store, the answers are the fake's.
 """
 
 from __future__ import annotations
@@ -117,7 +120,14 @@ def test_a_production_repo_goes_green_in_its_own_ci_against_shared_state(
     _run(["git", "clone", "-q", str(tmp_path / "origin.git"), "laptop"], tmp_path, _clean_env(home))
     laptop = tmp_path / "laptop"
     team = _clean_env(home, PLATFORM_STATE_URL=postgres_url, **bao.env())
-    _run([platform, "prompts", "publish", "-m", "first version, evaluated"], laptop, team)
+    offline = {**team, "PLATFORM_OFFLINE": "1"}  # the vendors cannot be reached from here (see above)
+    _run([platform, "prompts", "publish", "-m", "first version"], laptop, team)
+    for suite in ("smoke", "chat"):  # the eval gate: runs on v1, kept as the baselines, before promotion
+        ran = _run([platform, "eval", "run", suite, "--version", "1", "--format", "json"], laptop, offline)
+        run_id = json.loads(ran)["run"]["id"]
+        _run(
+            [platform, "eval", "baseline", "set", run_id, "--reason", "first evaluated version"], laptop, team
+        )
     for prompt in ("summarize", "chat"):
         promote = ["prompts", "promote", prompt, "1", "--label", "production", "--reason", "evals passed"]
         _run([platform, *promote], laptop, team)
