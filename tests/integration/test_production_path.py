@@ -2,8 +2,9 @@
 
 1. `platform scaffold new-ai-feature` with the production preset, from platform-cli installed out of its
    built wheel (so the repo records how to install that same build);
-2. on a "laptop" clone: publish and promote the prompts into a real PostgreSQL (the team's shared store)
-   and rotate both provider keys into a real OpenBao;
+2. on a "laptop" clone: publish the prompts into a real PostgreSQL (the team's shared store), run their eval
+   suites and set the baselines, promote them, rehearse a rollback (a drill), and rotate both provider keys
+   into a real OpenBao;
 3. a fresh clone, in a fresh venv that has only the wheel (no source tree on the path), runs the job of its
    generated GitHub pipeline that holds the readiness gate, every `run:` line exactly as written, with the
    env the workflow sets (its secrets and variables given the servers' addresses), and reaches the level
@@ -131,6 +132,7 @@ def test_a_production_repo_goes_green_in_its_own_ci_against_shared_state(
     for prompt in ("summarize", "chat"):
         promote = ["prompts", "promote", prompt, "1", "--label", "production", "--reason", "evals passed"]
         _run([platform, *promote], laptop, team)
+    _run([platform, "rollback", "drill"], laptop, team)  # rollback-ready: a drill in the shared store
     for name, key in KEYS.items():
         _run(
             [platform, "secrets", "rotate", name, "--stdin", "--test-command", "true"],
@@ -173,6 +175,7 @@ def test_a_production_repo_goes_green_in_its_own_ci_against_shared_state(
         "no-env-file-key",
         "prompt-label-production",
         "secrets-rotated",
+        "rollback-ready",
     } <= (passed)
     assert _run(["git", "status", "--porcelain"], ci, runner) == ""  # *.egg-info and reports are ignored
 

@@ -276,15 +276,18 @@ def test_load_accepts_a_directory_a_manifest_path_or_a_subdirectory(repo: Path, 
 def test_a_feature_will_not_start_against_a_shared_store_with_unpublished_prompts(
     tmp_path: Path, postgres_url: str
 ) -> None:
-    """Observed: the first call published v1 and moved production. Against a shared store running code never
-    writes the registry: loading fails, naming the commands (publishing belongs to CI, after the eval gate)."""
+    """Observed: the first call published v1 and moved production. Against a shared store running code
+    never writes the registry: loading fails, naming the commands (publishing belongs to CI, after the
+    eval gate)."""
     from platform_cli.prompts.errors import PromptUnpublished
 
     repo = write_feature(tmp_path / "repo")
     with pytest.raises(PromptUnpublished, match=r"prompts 'chat', 'summarize' have no published version"):
         Feature.load(repo, state_url=postgres_url)
     with open_store(postgres_url) as store:
-        assert store.latest_prompt_version("summarize") is None and store.prompt_label_moves("summarize") == []
+        assert (
+            store.latest_prompt_version("summarize") is None and store.prompt_label_moves("summarize") == []
+        )
     publish_prompts(repo, postgres_url)
     with Feature.load(repo, state_url=postgres_url) as feature:
         assert feature.complete("summarize", TICKET).prompt_source == "store"

@@ -8,9 +8,9 @@ from typing import Any
 
 from platform_cli.readiness.facts.base import Fact, RepoContext
 from platform_cli.readiness.facts.files import repo_texts
-from platform_cli.scanners.repofiles import committed_files
 from platform_cli.scanners import prompts as prompt_scanner
 from platform_cli.scanners import secrets as secret_scanner
+from platform_cli.scanners.repofiles import committed_files
 
 PROMPTS_DIR = "prompts"
 PROMPT_SUFFIXES = (".yaml", ".yml")
