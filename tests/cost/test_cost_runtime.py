@@ -20,7 +20,7 @@ from llm_server import (
     openai_body,
     running_llm_server,
 )
-from runtime_support import SUMMARIZE, anthropic_entry, openai_entry, write_feature
+from runtime_support import SUMMARIZE, anthropic_entry, openai_entry, publish_prompts, write_feature
 
 from platform_cli.cost.budget import check_budget
 from platform_cli.cost.budget_guard import BUDGET_EXHAUSTED
@@ -43,6 +43,7 @@ def server() -> Iterator[LLMServer]:
 
 
 def _load(repo: Path, url: str) -> Feature:
+    publish_prompts(repo, url)  # what CI does first on a shared store (a running feature never publishes)
     return Feature.load(
         repo, state_url=url, cache_ttl_s=0, secrets=lambda n: Secret(n, KEY), sleep=lambda s: None
     )
@@ -112,6 +113,7 @@ def _budget_repo(root: Path, server: LLMServer, on_exhausted: str, store_url: st
     manifest["spec"]["budget"] = {"monthly_usd": 0.05, "per_request_usd": 1.0, "alert_at": [1.0],
                                   "on_exhausted": on_exhausted}  # fmt: skip
     (repo / "ai-feature.yaml").write_text(yaml.safe_dump(manifest, sort_keys=False))
+    publish_prompts(repo, store_url)
     return repo
 
 
