@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from platform_cli.errors import InvalidFile, UserError
-from platform_cli.manifest import Manifest, load_manifest, resolve_state_url
+from platform_cli.manifest import Manifest, load_manifest, resolve_state_url, state_source
 from platform_cli.repo import MANIFEST_NAME
 from platform_cli.store import Store, open_store
 from platform_cli.store.urls import parse_url
@@ -49,7 +49,10 @@ def settings_for(manifest: Manifest) -> RegistrySettings:
 
 
 def _declared_secrets(manifest: Manifest) -> Callable[[str], str] | None:
-    """A reader for `${NAME}` references to declared secrets in spec.state.url (None when there are none)."""
+    """A reader for `${NAME}` references to declared secrets in spec.state.url (None when there are none).
+    The secrets package (and its HTTP client) is imported only when a reference names a declared secret."""
+    if not any(manifest.secret(name) for name in state_source(manifest).references):
+        return None
     from platform_cli.secrets import state_url_secrets
 
     return state_url_secrets(manifest)
