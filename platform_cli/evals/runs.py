@@ -170,7 +170,8 @@ def run_suite(
         if selector.kind == "file":
             selector = Selector("version", str(publish_file(manifest, store, suite.prompt, author)))
         fresh_answers = request.no_cache or repeats > 1
-        feature = Feature.load(manifest, offline=request.offline, state_url=state_url)
+        # the run pins the version it serves: other prompts need not be published yet
+        feature = Feature.load(manifest, offline=request.offline, state_url=state_url, require_published=())
         if fresh_answers:
             feature.cache.ttl_s = 0  # repeats are fresh samples; --no-cache asks the provider every time
         try:

@@ -109,6 +109,7 @@ class Feature:
         sleep: Callable[[float], None] = time.sleep,
         registry_ttl_s: float = REGISTRY_TTL_S,
         lkg_dir: Path | None = None,
+        require_published: Iterable[str] | None = None,
     ) -> Feature:
         """Load the feature at `repo` (a directory, its ai-feature.yaml, or a loaded Manifest).
 
@@ -121,6 +122,8 @@ class Feature:
         `registry_ttl_s`: how long a label, an allocation or a runtime override read from the store is
         reused (a change made elsewhere is served within it).
         `lkg_dir`: where last-known-good prompt copies go (default: the repo's .platform/lkg).
+        `require_published`: the prompts a shared store must already hold a version of, else
+        PromptUnpublished (default: every prompt file; an eval run, which pins its version, passes ()).
         """
         manifest = manifest_of(repo)
         failing = tuple(fail_providers)
@@ -149,7 +152,8 @@ class Feature:
             ttl_s=registry_ttl_s, lkg_dir=lkg_dir,
         )  # fmt: skip
         # against a shared store nothing is published on first use: refuse to start with unpublished prompts
-        resolver.require_published(prompt_names(manifest.root / "prompts"))
+        names = prompt_names(manifest.root / "prompts") if require_published is None else require_published
+        resolver.require_published(list(names))
         return cls(
             manifest,
             chain,

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from eval_repos import generated
+from runtime_support import publish_prompts
 
 from platform_cli.cli.main import run
 from platform_cli.store import open_store
@@ -20,7 +21,8 @@ def test_portfolio_finds_the_segment_where_a_variant_loses_and_applies_the_alloc
     monkeypatch.setenv("PLATFORM_STATE_URL", store_url)
     repo = generated(tmp_path / "repo")
     base = ["--repo", str(repo)]
-    assert run([*base, "eval", "run", "smoke"]) == 0  # production v1, published on first use
+    publish_prompts(repo, store_url)  # PostgreSQL: CI publishes v1 (SQLite: published on first use)
+    assert run([*base, "eval", "run", "smoke"]) == 0  # production v1
     prompt = repo / "prompts/summarize.yaml"
     old = '"{{ ticket }}"'
     new = "\"{% if segment == 'billing' %}Please help me.{% else %}{{ ticket }}{% endif %}\""

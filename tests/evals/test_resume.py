@@ -13,6 +13,7 @@ from pathlib import Path
 
 from eval_repos import against_server, ticket_rows, write_dataset, write_suite
 from llm_server import OPENAI_PATH, Reply, running_llm_server
+from runtime_support import publish_prompts
 
 from platform_cli.store import open_store
 
@@ -47,6 +48,7 @@ def test_sigkill_half_way_then_resume_calls_no_finished_case_again(tmp_path: Pat
         root = against_server(tmp_path / "repo", server.base_url)
         write_suite(root, "resume", SUITE)
         write_dataset(root, "resume", ticket_rows(CASES))
+        publish_prompts(root, store_url)  # PostgreSQL: CI publishes first (SQLite: on first use)
         platform = [sys.executable, "-m", "platform_cli", "--repo", str(root), "eval", "run", "resume"]
         proc = subprocess.Popen([*platform, "-j", "4"], env=_env(store_url), stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE)  # fmt: skip

@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from runtime_support import publish_prompts
 
 from platform_cli.cli.main import run
 from platform_cli.readiness.check import check_repo
@@ -81,8 +82,9 @@ def test_silver_eval_rules_follow_runs_baselines_and_the_declared_model(
 ) -> None:
     monkeypatch.setenv("PLATFORM_STATE_URL", store_url)
     base = ["--repo", str(repo), "eval"]
+    publish_prompts(repo, store_url)  # PostgreSQL: CI publishes v1 (SQLite: published on first use)
     for suite in ("smoke", "chat"):
-        assert run([*base, "run", suite, "--format", "json"]) == 0  # production: published on first use
+        assert run([*base, "run", suite, "--format", "json"]) == 0  # production v1
     report = check_repo(repo, today=TODAY)
     assert "eval-fresh" not in _failed(report)
     assert "has no baseline" in " ".join(_finding(report, "eval-baseline").messages)
