@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
@@ -13,6 +13,7 @@ from platform_cli.cli.prompts_text import history_text, labels_at_text, labels_t
 from platform_cli.errors import ExitCode
 
 if TYPE_CHECKING:  # the registry and store load on first use, not at CLI start-up
+    from platform_cli.manifest import Manifest
     from platform_cli.prompts.config import RegistrySettings
     from platform_cli.store import Store
 
@@ -22,7 +23,18 @@ author_option = click.option("--author", help="Who to record (default: git confi
 def registry_settings(ctx: click.Context) -> RegistrySettings:
     from platform_cli.prompts.config import load_settings
 
-    return load_settings(ctx.obj.repo())
+    return load_settings(ctx.obj.repo(), secrets=_state_url_secrets)
+
+
+def _state_url_secrets(manifest: Manifest) -> Callable[[str], str] | None:
+    """Imports the secrets package (and its HTTP client) only when spec.state.url names a declared secret."""
+    from platform_cli.manifest import state_secret_references
+
+    if not state_secret_references(manifest):
+        return None
+    from platform_cli.secrets import state_url_secrets
+
+    return state_url_secrets(manifest)
 
 
 @contextmanager

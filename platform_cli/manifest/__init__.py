@@ -12,7 +12,13 @@ from platform_cli.manifest.model import (
     Rollout,
     SecretSpec,
 )
-from platform_cli.manifest.state import StateSource, absolute_sqlite_url, resolve_state_url, state_source
+from platform_cli.manifest.state import (
+    StateSource,
+    absolute_sqlite_url,
+    resolve_state_url,
+    state_secret_references,
+    state_source,
+)
 
 __all__ = [
     "DEFAULT_STATE_URL",
@@ -29,5 +35,6 @@ __all__ = [
     "load_manifest",
     "manifest_problems",
     "resolve_state_url",
+    "state_secret_references",
     "state_source",
 ]

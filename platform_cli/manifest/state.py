@@ -43,6 +43,11 @@ def state_source(manifest: Manifest, env: Mapping[str, str] = os.environ) -> Sta
     return StateSource(manifest.state_url, source, tuple(REFERENCE.findall(manifest.state_url)))
 
 
+def state_secret_references(manifest: Manifest) -> list[str]:
+    """The `${NAME}`s of the state URL that name a secret spec.secrets declares (read from its backend)."""
+    return [name for name in state_source(manifest).references if manifest.secret(name) is not None]
+
+
 def resolve_state_url(
     manifest: Manifest, env: Mapping[str, str] = os.environ, secret: SecretLookup | None = None
 ) -> str:

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from platform_cli.errors import InvalidFile, UserError
-from platform_cli.manifest import Manifest, load_manifest, resolve_state_url, state_source
+from platform_cli.manifest import Manifest, load_manifest, resolve_state_url
+from platform_cli.manifest.state import SecretLookup
 from platform_cli.repo import MANIFEST_NAME
 from platform_cli.store import Store, open_store
 from platform_cli.store.urls import parse_url
@@ -38,24 +39,16 @@ class RegistrySettings:
         return self.root / LKG_DIR
 
 
-def settings_for(manifest: Manifest) -> RegistrySettings:
+def settings_for(manifest: Manifest, secret: SecretLookup | None = None) -> RegistrySettings:
+    """`secret(NAME)` reads a declared secret that spec.state.url references (`${NAME}`); the layers above
+    pass `platform_cli.secrets.state_url_secrets(manifest)` (this package does not import secrets)."""
     return RegistrySettings(
         root=manifest.root,
-        state_url=resolve_state_url(manifest, secret=_declared_secrets(manifest)),
+        state_url=resolve_state_url(manifest, secret=secret),
         protected_labels=_protected_labels(manifest),
         providers=tuple(p.name for p in manifest.providers),
         segments=tuple(manifest.segments),
     )
-
-
-def _declared_secrets(manifest: Manifest) -> Callable[[str], str] | None:
-    """A reader for `${NAME}` references to declared secrets in spec.state.url (None when there are none).
-    The secrets package (and its HTTP client) is imported only when a reference names a declared secret."""
-    if not any(manifest.secret(name) for name in state_source(manifest).references):
-        return None
-    from platform_cli.secrets import state_url_secrets
-
-    return state_url_secrets(manifest)
 
 
 def _protected_labels(manifest: Manifest) -> tuple[str, ...]:
@@ -74,8 +67,12 @@ def _protected_labels(manifest: Manifest) -> tuple[str, ...]:
     raise InvalidFile(manifest.display, [problem], "AIFeature manifest")
 
 
-def load_settings(root: Path) -> RegistrySettings:
-    return settings_for(load_manifest(root / MANIFEST_NAME))
+def load_settings(
+    root: Path, secrets: Callable[[Manifest], SecretLookup | None] | None = None
+) -> RegistrySettings:
+    """The registry settings of the repo at `root`; `secrets(manifest)` gives settings_for's `secret`."""
+    manifest = load_manifest(root / MANIFEST_NAME)
+    return settings_for(manifest, secrets(manifest) if secrets is not None else None)
 
 
 def check_label(label: str) -> str:

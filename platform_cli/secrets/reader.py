@@ -114,9 +114,9 @@ def state_url_secrets(manifest: Manifest) -> Callable[[str], str] | None:
 
     Only code that hands the URL straight to a database driver may use it: the value must never be shown.
     """
-    from platform_cli.manifest import state_source
+    from platform_cli.manifest import state_secret_references
 
-    if not any(manifest.secret(name) for name in state_source(manifest).references):
+    if not state_secret_references(manifest):
         return None
     reader = SecretReader(manifest)
 

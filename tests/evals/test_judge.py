@@ -69,13 +69,17 @@ def _judge(request: Recorded) -> Reply:  # the grader: a verdict that depends on
 
 
 def _repo(tmp_path: Path, base_url: str) -> Path:
+    # one loopback server plays both; the scaffold refuses a fallback on the primary's host (the same
+    # vendor), so the grader is scaffolded as `localhost` and pointed back at 127.0.0.1 in the manifest
+    judge_url = base_url.replace("127.0.0.1", "localhost") + "/judge"
     root = generated(
         tmp_path / "repo", primary_provider="openai-compatible", primary_base_url=base_url,
-        fallback_provider="openai-compatible", fallback_base_url=base_url + "/judge",
+        fallback_provider="openai-compatible", fallback_base_url=judge_url,
     )  # fmt: skip
     (root / ".env").write_text("PRIMARY_API_KEY=sk-test-primary\nFALLBACK_API_KEY=sk-test-judge\n")
     (root / ".env").chmod(0o600)
     manifest = root / "ai-feature.yaml"  # the judge's provider: no retries of its own, a quick breaker
+    manifest.write_text(manifest.read_text().replace(judge_url, base_url + "/judge"))
     key = "      api_key_secret: FALLBACK_API_KEY\n"
     own = "      max_retries: 0\n      options: {circuit_breaker: {reset_after_s: 1}}\n"
     assert key in manifest.read_text()

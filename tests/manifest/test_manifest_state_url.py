@@ -82,6 +82,7 @@ def test_an_unset_reference_names_the_line_and_what_to_set_never_a_value(full_te
 def test_a_reference_to_a_declared_secret_is_read_from_its_backend(full_text: str, repo: Path) -> None:
     """`${NAME}` declared in spec.secrets is read like the provider keys, here from its env-file backend."""
     from platform_cli.prompts.config import settings_for
+    from platform_cli.secrets import state_url_secrets
 
     declared = (
         "    - {name: STATE_DB_PASSWORD, backend: env-file, path: .env, rotation_days: 90,"
@@ -91,7 +92,8 @@ def test_a_reference_to_a_declared_secret_is_read_from_its_backend(full_text: st
     manifest = load_manifest(_with_state(full_text, repo, url, declared))
     (repo / ".env").write_text("STATE_DB_PASSWORD=from-the-backend\n", encoding="utf-8")
     (repo / ".env").chmod(0o600)
-    assert settings_for(manifest).state_url == "postgresql://app:from-the-backend@db.internal:5432/features"
+    settings = settings_for(manifest, state_url_secrets(manifest))
+    assert settings.state_url == "postgresql://app:from-the-backend@db.internal:5432/features"
     # without the reader, only the environment is consulted
     with pytest.raises(Exception, match="STATE_DB_PASSWORD"):
         resolve_state_url(manifest, env={})

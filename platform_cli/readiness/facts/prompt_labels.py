@@ -30,13 +30,14 @@ class PromptLabelsCollector:
     def collect(self, ctx: RepoContext) -> Fact:
         from platform_cli.prompts.config import existing_store, settings_for
         from platform_cli.prompts.overview import status_of
+        from platform_cli.secrets import state_url_secrets
         from platform_cli.store import redact_url
 
         manifest, missing = manifest_or_missing(ctx, self.name)
         if missing is not None:
             return missing
         try:
-            settings = settings_for(manifest)
+            settings = settings_for(manifest, state_url_secrets(manifest))
             files = prompt_files(ctx.tracked_files)
             store = existing_store(settings.state_url)
         except (PlatformError, OSError) as exc:
