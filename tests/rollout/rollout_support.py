@@ -87,7 +87,16 @@ def write_repo(root: Path, state_url: str, **rollout: Any) -> Path:
         "metadata": {"name": FEATURE, "owner": "team-rollout", "eval_owner": "ann@example.com"},
         "spec": {
             "lifecycle": "experimental",
-            "providers": [{"name": "primary", "kind": "fake", "model": MODEL}],
+            # an OpenAI-compatible gateway serving an OpenAI snapshot (priced), never called: a planted
+            # provider serves (the model table refuses an OpenAI id on the fake kind)
+            "providers": [
+                {
+                    "name": "primary",
+                    "kind": "openai-compatible",
+                    "model": MODEL,
+                    "base_url": "http://127.0.0.1:9/v1",
+                }
+            ],
             "rollout": rollout_spec(**rollout),
             "rollback": {"history": "quarantine", "drill_max_age_days": 30},
             "segments": list(SEGMENTS),
