@@ -103,9 +103,15 @@ class LoadedYaml:
         """A Problem located at `json_path` in this file (the builder every YAML-reading module uses).
 
         `at_key`: point at the key of the last step (e.g. a declared name) rather than at its value.
+        A path that is not in the file (a missing key) is located at its nearest ancestor that is.
         """
-        where = (self.key_position(json_path) if at_key else None) or self.locate(json_path)
-        line, column = where or (None, None)
+        where = self.key_position(json_path) if at_key else None
+        if where is None:
+            for end in range(len(json_path), -1, -1):
+                where = self.locate(json_path[:end])
+                if where is not None:
+                    break
+        line, column = where or (1, None)
         return Problem(self.display, line, column, render_path(json_path), message, hint)
 
 

@@ -49,7 +49,12 @@ def rule_files(location: Path) -> list[Path]:
     if not location.is_dir():
         raise UserError(f"{location}: no such rule file or directory (check --policies / ${POLICIES_ENV})")
     base = location / "readiness" if (location / "readiness").is_dir() else location
-    found = [p for pattern in ("*.yaml", "*.yml") for p in base.rglob(pattern) if p.is_file()]
+    found = [
+        p
+        for pattern in ("*.yaml", "*.yml")
+        for p in base.rglob(pattern)
+        if p.is_file() and p.name != "platform.yaml"  # a pack's platform settings, not a rule
+    ]
     if not found:
         # A pack that contributes nothing is a mistake (wrong directory, typo), never "0 rules, all fine".
         raise UserError(

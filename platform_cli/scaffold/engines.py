@@ -52,7 +52,13 @@ class CopierEngine:
 
     def render(self, request: RenderRequest) -> dict[str, Any]:
         from copier import run_copy
-        from copier.errors import CopierAnswersInterrupt, TaskError, UnsafeTemplateError, UserMessageError
+        from copier.errors import (
+            CopierAnswersInterrupt,
+            CopierError,
+            TaskError,
+            UnsafeTemplateError,
+            UserMessageError,
+        )
         from jinja2 import TemplateError
 
         try:
@@ -81,6 +87,8 @@ class CopierEngine:
             raise UserError(f"{request.source}: {error} (answer with --data KEY=VALUE)") from error
         except TemplateError as error:
             raise UserError(_template_error(request.source, error)) from error
+        except CopierError as error:  # an answer of the wrong type, a broken template setting
+            raise UserError(f"{request.source}: {error} (check the answers and the template)") from error
         answers = dict(worker.answers.combined)
         return {k: v for k, v in answers.items() if not k.startswith("_") and _plain(v)}
 
@@ -112,7 +120,7 @@ class CookiecutterEngine:
             produced_at = Path(out)
         except CookiecutterException as error:
             raise UserError(f"{request.source}: {error}") from error
-        except TemplateError as error:
+        except (TemplateError, ValueError, TypeError, KeyError) as error:  # the template's own mistake
             raise UserError(_template_error(request.source, error)) from error
         finally:
             if produced_at is not None and not _inside(produced_at, request.dest):
