@@ -1,10 +1,11 @@
 """Find model calls that bypass the runtime: vendor SDK calls and HTTP requests to vendor API hosts.
 
 A feature must call models through `Feature.complete()/chat()`, which serves only the pinned models of
-ai-feature.yaml and prompts from the registry. A direct call (`requests.post("https://api.openai.com/...",
-json={"model": "gpt-4o", ...})`, `client.chat.completions.create(...)`, `anthropic.Anthropic().messages
-.create(...)`, a `fetch` to a vendor host) chooses its own model and builds its own prompt, so readiness
-fails it under `model-pinned` and `prompts-registered`. Python is read with `ast`, JS/TS with regexes.
+ai-feature.yaml and prompts from the registry. A direct call (a `requests.post` to
+https://api.openai.com/... with `json={"model": "gpt-4o", ...}`, `client.chat.completions.create`,
+`anthropic.Anthropic().messages.create`, a `fetch` to a vendor host) chooses its own model and builds its
+own prompt, so readiness fails it under `model-pinned` and `prompts-registered`. Python is read with `ast`,
+JS/TS with regexes.
 """
 
 from __future__ import annotations
