@@ -25,7 +25,7 @@ import math
 import os
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -223,17 +223,33 @@ def load_yaml(
 
 
 def load_json(
-    path: Path, *, display: str | None = None, text: str | None = None, what: str = "JSON"
+    path: Path,
+    *,
+    display: str | None = None,
+    text: str | None = None,
+    what: str = "JSON",
+    first_line: int = 1,
 ) -> LoadedYaml:
     """Parse one JSON document under the same policy (no NaN/Infinity, no duplicate keys, bounded).
 
     Returns a LoadedYaml, so schema problems are located the same way as in YAML files (JSON text is
     composed a second time by the YAML parser for positions; when that fails, problems point at line 1).
-    Every failure is an InvalidFile (exit 2) with the line it happened on.
+    Every failure is an InvalidFile (exit 2) with the line it happened on; `first_line` is the line `text`
+    starts on in its file (one row of a JSON Lines file).
     """
     shown = display if display is not None else display_name(path)
     if text is None:
         text = read_policy_text(path, shown, what)
+    try:
+        return _load_json(path, shown, text, what)
+    except InvalidFile as error:
+        if first_line == 1:
+            raise
+        moved = [replace(p, line=(p.line or 1) + first_line - 1) for p in error.problems]
+        raise InvalidFile(shown, moved, what) from None
+
+
+def _load_json(path: Path, shown: str, text: str, what: str) -> LoadedYaml:
     checker = _JsonChecks(text, shown)
     try:
         data = json.loads(

@@ -152,6 +152,24 @@ def _platform_settings(root: Path) -> None:
     max_days([root / "pack"])
 
 
+def _eval_suite(root: Path) -> None:
+    from platform_cli.evals.suites import load_suite
+
+    load_suite(root / "evals" / "suites" / "smoke.yaml", root)
+
+
+def _eval_dataset(root: Path) -> None:
+    from platform_cli.evals.datasets import Dataset
+
+    Dataset(root / "evals" / "datasets" / "smoke.jsonl", "evals/datasets/smoke.jsonl").check()
+
+
+def _price_table(root: Path) -> None:
+    from platform_cli.cost.prices import load_table_file
+
+    load_table_file(root / "prices.json")
+
+
 VALID_RULE = (Path(__file__).parents[2] / "policies" / "readiness" / "budget-declared.yaml").read_text()
 VALID_ENV_META = json.dumps(
     {
@@ -179,6 +197,21 @@ VALID_META = "name: fuzz\ndescription: a template\nversion: 1.0.0\n"
 VALID_CONFIG = "trusted_templates:\n  - /opt/templates/\npolicy_dirs: []\n"
 VALID_FIXTURES = "responses:\n  - contains: refund\n    text: Refunds take 5 days.\n"
 VALID_PLATFORM = "waivers:\n  max_days: 30\n"
+VALID_PRICES = json.dumps(
+    {
+        "as_of": "2026-11-01",
+        "source": "a test table",
+        "models": {
+            "gpt-4o-2024-08-06": {
+                "input_cost_per_token": 2.5e-06,
+                "output_cost_per_token": 1e-05,
+                "litellm_provider": "openai",
+                "mode": "chat",
+            }
+        },
+    },
+    indent=2,
+)
 
 # name -> (file it reads, relative to the scratch repo; the valid text, or None for the repo's own file;
 # whether the file is JSON; the loader)
@@ -196,6 +229,9 @@ CASES: dict[str, tuple[str, str | None, bool, Loader]] = {
     "user config": ("config.yaml", VALID_CONFIG, False, _user_config),
     "fake fixtures": ("fixtures.yaml", VALID_FIXTURES, False, _fixtures),
     "platform.yaml": ("pack/platform.yaml", VALID_PLATFORM, False, _platform_settings),
+    "eval suite": ("evals/suites/smoke.yaml", None, False, _eval_suite),
+    "eval dataset": ("evals/datasets/smoke.jsonl", None, True, _eval_dataset),
+    "prices.json": ("prices.json", VALID_PRICES, True, _price_table),
 }
 
 
