@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 from platform_cli import schemacache
 from platform_cli.errors import InvalidFile, Problem, UserError
-from platform_cli.yamlfile import LoadedYaml, load_json, load_yaml, render_path
+from platform_cli.jsonfile import load_json
+from platform_cli.yamlfile import LoadedYaml, load_yaml, render_path
 
 if TYPE_CHECKING:
     from jsonschema import Draft202012Validator

@@ -26,8 +26,8 @@ from pathlib import Path
 from typing import Any
 
 from platform_cli.errors import InvalidFile, Problem, UserError
+from platform_cli.jsonfile import load_json
 from platform_cli.resources import policies_dir
-from platform_cli.yamlfile import load_json
 
 BUNDLED_NAME = "model-prices.json"
 REPO_PRICES = "prices.json"

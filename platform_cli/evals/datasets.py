@@ -19,7 +19,8 @@ from typing import Any
 
 from platform_cli.errors import InvalidFile, Problem, UserError
 from platform_cli.evals.model import Case
-from platform_cli.yamlfile import load_json, render_path
+from platform_cli.jsonfile import load_json
+from platform_cli.yamlfile import render_path
 
 MAX_LINE_BYTES = 1_000_000
 MAX_ROWS = 1_000_000

@@ -211,7 +211,7 @@ def copier_config(template_dir: Path) -> dict[str, Any]:
 
 def cookiecutter_context(template_dir: Path) -> dict[str, Any]:
     """cookiecutter.json under the loading policy: a JSON object, else a located exit 2."""
-    from platform_cli.yamlfile import load_json
+    from platform_cli.jsonfile import load_json
 
     path = template_dir / COOKIECUTTER_FILE
     if not path.is_file():

@@ -17,11 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from platform_cli.errors import Refused, UserError
+from platform_cli.jsonfile import load_json
 from platform_cli.scaffold.engines import ENGINES, RenderRequest
 from platform_cli.scaffold.gitrepo import run_git
 from platform_cli.scaffold.provenance import CRUFT_FILE, Provenance, TemplateSource
 from platform_cli.scaffold.releases import extract_release, find_release, releases
-from platform_cli.yamlfile import load_json
 
 LABELS = ["-L", "before updating", "-L", "last update", "-L", "after updating"]
 

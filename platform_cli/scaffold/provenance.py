@@ -69,7 +69,8 @@ def find_generated_repo(start: Path) -> Path:
 
 
 def _load_mapping(path: Path) -> dict[str, Any]:
-    from platform_cli.yamlfile import load_json, load_yaml
+    from platform_cli.jsonfile import load_json
+    from platform_cli.yamlfile import load_yaml
 
     if path.suffix == ".json":
         loaded: Any = load_json(path, display=path.name, what="template record (restore it from git)").data

@@ -66,7 +66,8 @@ class TemplateCollector:
 
 
 def _load(ctx: RepoContext, record: str) -> Any:
-    from platform_cli.yamlfile import load_json, load_yaml
+    from platform_cli.jsonfile import load_json
+    from platform_cli.yamlfile import load_yaml
 
     if record == CRUFT_FILE:
         return load_json(ctx.root / record, display=record, what="cruft record").data
