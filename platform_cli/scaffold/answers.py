@@ -67,19 +67,12 @@ def check_data(template_dir: Path, data: Mapping[str, Any], answers_file: Path |
         if kind in _NUMBER_TYPES and isinstance(value, (str, int, float)) and not isinstance(value, bool):
             try:
                 number = _NUMBER_TYPES[kind](value)
-                sane = math.isfinite(number) and abs(number) < 2**63
+                why = "" if math.isfinite(number) and abs(number) < 2**63 else "a finite, sane "
             except (ValueError, OverflowError):
-                sane = False
-            if not sane:
-                problems.append(
-                    Problem(
-                        source,
-                        *where(key),
-                        key,
-                        f"must be a finite number ({kind}), got {_short(value)}",
-                        f"e.g. --data {key}=100",
-                    )
-                )
+                why = "a "
+            if why:
+                message = f"must be {why}number ({kind}), got {_short(value)}"
+                problems.append(Problem(source, *where(key), key, message, f"e.g. --data {key}=100"))
                 continue
             value = number
         problems.extend(_schema_problems(template_dir, key, value, source, where))
