@@ -10,6 +10,8 @@ from pathlib import Path
 
 from platform_cli.errors import InvalidFile, Problem
 from platform_cli.readiness.model import Finding, Location, Waiver, WaiverNote
+from platform_cli.readiness.policy_dirs import configured_policy_dirs
+from platform_cli.resources import policies_dir
 from platform_cli.yamlfile import LoadedYaml, load_yaml
 from platform_cli.yamlschema import load_schema, schema_problems
 
@@ -27,9 +29,6 @@ def max_days(extra_policy_dirs: Sequence[Path] = ()) -> int:
     with its own `platform.yaml` (`waivers: {max_days: N}`), never raise it. An environment variable the
     repo's own CI could set is deliberately not read.
     """
-    from platform_cli.readiness.rules import configured_policy_dirs
-    from platform_cli.resources import policies_dir
-
     limit = _pack_limit(policies_dir() / PLATFORM_FILE)
     shipped = DEFAULT_MAX_DAYS if limit is None else limit
     lowered = [_pack_limit(d / PLATFORM_FILE) for d in (*configured_policy_dirs(), *extra_policy_dirs)]
