@@ -97,6 +97,8 @@ def _schema_problems(
     prop = properties.get(key) if isinstance(properties, Mapping) else None
     if not isinstance(prop, Mapping):
         return []
+    from jsonschema import Draft202012Validator
+
     errors = list(Draft202012Validator(prop).iter_errors(value))
     if not errors:
         return []
