@@ -388,8 +388,7 @@ def _yaml_text(value: Any) -> str:
 def _short(value: Any) -> str:
     """A value as a reader would write it, shortened."""
     if isinstance(value, str):
-        text = repr(value) if len(value) <= 60 else repr(value[:57] + "...")
-        return text
+        return repr(value) if len(value) <= 60 else repr(value[:57] + "...")
     if value is None:
         return "null"
     if isinstance(value, bool):
