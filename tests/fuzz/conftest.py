@@ -1,9 +1,10 @@
 """Hypothesis profiles for the loader property tests, and the count of inputs each loader was given.
 
-`make test` uses the "ci" profile: a fixed, derandomized stream of examples per loader, small enough for
-CI. `make fuzz` sets PLATFORM_FUZZ_EXAMPLES (default there: 2000) for the long run. Either way the summary
-at the end says how many inputs each loader tried, how many it accepted and refused (exit 2, located),
-and how many ended in an internal error (exit 3) or a traceback: that must be zero.
+`make test` uses the "loaders" profile with its default budget (60 inputs per loader): a fixed,
+derandomized stream of examples per loader, small enough for CI. `make fuzz` sets PLATFORM_FUZZ_EXAMPLES
+(default there: 2000) for the long run. Either way the summary at the end says how many inputs each loader
+tried, how many it accepted and refused (exit 2, located), and how many ended in an internal error (exit 3)
+or a traceback: that must be zero.
 """
 
 from __future__ import annotations

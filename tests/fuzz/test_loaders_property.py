@@ -170,6 +170,12 @@ def _price_table(root: Path) -> None:
     load_table_file(root / "prices.json")
 
 
+def _change_note(root: Path) -> None:
+    from platform_cli.scaffold.changelog import load_change_notes
+
+    load_change_notes(root / "tpl")
+
+
 VALID_RULE = (Path(__file__).parents[2] / "policies" / "readiness" / "budget-declared.yaml").read_text()
 VALID_ENV_META = json.dumps(
     {
@@ -197,6 +203,7 @@ VALID_META = "name: fuzz\ndescription: a template\nversion: 1.0.0\n"
 VALID_CONFIG = "trusted_templates:\n  - /opt/templates/\npolicy_dirs: []\n"
 VALID_FIXTURES = "responses:\n  - contains: refund\n    text: Refunds take 5 days.\n"
 VALID_PLATFORM = "waivers:\n  max_days: 30\n"
+VALID_NOTE = "bump: minor\nsummary: RUNBOOK gains a rollback section\n"
 VALID_PRICES = json.dumps(
     {
         "as_of": "2026-11-01",
@@ -232,6 +239,7 @@ CASES: dict[str, tuple[str, str | None, bool, Loader]] = {
     "eval suite": ("evals/suites/smoke.yaml", None, False, _eval_suite),
     "eval dataset": ("evals/datasets/smoke.jsonl", None, True, _eval_dataset),
     "prices.json": ("prices.json", VALID_PRICES, True, _price_table),
+    "change note": ("tpl/changes/x.yaml", VALID_NOTE, False, _change_note),
 }
 
 
