@@ -55,6 +55,7 @@ class CopierEngine:
         from copier.errors import (
             CopierAnswersInterrupt,
             CopierError,
+            ForbiddenPathError,
             TaskError,
             UnsafeTemplateError,
             UserMessageError,
@@ -82,6 +83,11 @@ class CopierEngine:
         except TaskError as error:
             raise UserError(
                 f"{request.source}: a template task failed: {error}; nothing was written"
+            ) from error
+        except ForbiddenPathError as error:  # a template symlink, or a rendered path, leading out
+            raise Refused(
+                f"{request.source}: {error}: it leads outside the template or the destination; nothing was "
+                "written (fix the template, or the answer used in that path)"
             ) from error
         except (UserMessageError, ValueError) as error:
             raise UserError(f"{request.source}: {error} (answer with --data KEY=VALUE)") from error
