@@ -170,6 +170,20 @@ def _price_table(root: Path) -> None:
     load_table_file(root / "prices.json")
 
 
+def _catalog_entity(root: Path) -> None:
+    from platform_cli.backstage.entity import entity_problems, load_entity
+
+    problems = entity_problems(load_entity(root / "catalog-info.yaml", display="catalog-info.yaml"))
+    if problems:  # what `platform catalog validate` reports (exit 2)
+        raise InvalidFile("catalog-info.yaml", problems, "catalog entity")
+
+
+def _provenance(root: Path) -> None:
+    from platform_cli.scaffold.provenance import read_provenance
+
+    read_provenance(root)
+
+
 def _change_note(root: Path) -> None:
     from platform_cli.scaffold.changelog import load_change_notes
 
@@ -240,6 +254,8 @@ CASES: dict[str, tuple[str, str | None, bool, Loader]] = {
     "eval dataset": ("evals/datasets/smoke.jsonl", None, True, _eval_dataset),
     "prices.json": ("prices.json", VALID_PRICES, True, _price_table),
     "change note": ("tpl/changes/x.yaml", VALID_NOTE, False, _change_note),
+    "catalog-info.yaml": ("catalog-info.yaml", None, False, _catalog_entity),
+    ".copier-answers.yml": (".copier-answers.yml", None, False, _provenance),
 }
 
 
@@ -290,6 +306,8 @@ def test_a_loader_accepts_or_refuses_with_a_location_never_crashes(
         ("manifest", ["validate"]),
         ("prompt", ["prompts", "lint"]),
         ("waivers", ["readiness", "check", "--format", "json"]),
+        ("catalog-info.yaml", ["readiness", "check", "--format", "json"]),
+        (".copier-answers.yml", ["readiness", "check", "--format", "json"]),
         (".env.meta.json", ["secrets", "status", "--format", "json"]),
     ],
 )
