@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DEMO := demo-feature
 PYTEST_ARGS ?=
 
-.PHONY: demo test test-deps lint bench clean backstage-test-backend
+.PHONY: demo test test-deps lint bench fuzz clean backstage-test-backend
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,12 @@ test: $(STAMP) test-deps backstage-test-backend
 ## ~/.cache/platform-cli-tests/backstage/<hash of its pins> (once; skipped with a note without node/npm)
 backstage-test-backend: $(STAMP)
 	$(BIN)/python tests/backstage_backend/install.py
+
+## make fuzz: the loader property tests (tests/fuzz/) with a large budget, in one process so the summary
+## counts every input: inputs tried per loader, accepted, refused (exit 2, located), internal errors (0)
+FUZZ_EXAMPLES ?= 2000
+fuzz: $(STAMP)
+	PLATFORM_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -p no:xdist -q tests/fuzz
 
 ## make lint: ruff, ruff format and mypy (strict for platform_cli/); .ci/run runs it before make test
 lint: $(STAMP)

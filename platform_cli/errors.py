@@ -13,6 +13,7 @@ class ExitCode:
     INTERNAL = 3
     REFUSED = 4
     INTERRUPTED = 130
+    TERMINATED = 143  # 128 + SIGTERM, as a shell reports a process that SIGTERM ended
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,13 @@ class Refused(PlatformError):
     """Refused for safety: untrusted template code, dirty tree before an update."""
 
     exit_code = ExitCode.REFUSED
+
+
+class Terminated(BaseException):
+    """SIGTERM arrived: raised in the main thread so every `finally` (temporary folders, journals) runs.
+
+    A BaseException, like KeyboardInterrupt, so no `except Exception` can swallow it.
+    """
 
 
 class InternalError(PlatformError):

@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 from platform_cli import schemacache
 from platform_cli.errors import InvalidFile, Problem, UserError
-from platform_cli.yamlfile import LoadedYaml, load_json, load_yaml, render_path
+from platform_cli.jsonfile import load_json
+from platform_cli.yamlfile import LoadedYaml, load_yaml, render_path
 
 if TYPE_CHECKING:
     from jsonschema import Draft202012Validator
@@ -387,8 +388,7 @@ def _yaml_text(value: Any) -> str:
 def _short(value: Any) -> str:
     """A value as a reader would write it, shortened."""
     if isinstance(value, str):
-        text = repr(value) if len(value) <= 60 else repr(value[:57] + "...")
-        return text
+        return repr(value) if len(value) <= 60 else repr(value[:57] + "...")
     if value is None:
         return "null"
     if isinstance(value, bool):

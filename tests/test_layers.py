@@ -20,8 +20,8 @@ PACKAGE = Path(platform_cli.__file__).resolve().parent
 
 # Lowest first. A unit may import units of its own layer or below, never above (and see the cycle tests).
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("__init__", "errors", "fsutil", "resources", "repo", "config", "errorlog", "yamlfile", "yamlschema",
-     "schemacache", "entrypoints", "jsonfile", "httpclient", "secretvalue", "clock"),
+    ("__init__", "errors", "fsutil", "resources", "repo", "config", "errorlog", "yamlbuild", "yamlfile",
+     "yamlschema", "schemacache", "entrypoints", "jsonfile", "httpclient", "secretvalue", "clock"),
     ("manifest", "store", "scanners", "models"),
     ("providers", "prompts", "cost"),
     ("secrets",),
@@ -37,9 +37,7 @@ MAX_LINES = 420  # "about 400": a module past it is split by what its parts are 
 # Known exceptions, each being removed by a change in flight; an exception that no longer occurs fails the
 # tests below, so this list can only shrink.
 UPWARD_PENDING: set[tuple[str, str]] = set()
-OVERSIZED_PENDING = {
-    "platform_cli.yamlfile",  # being split into small loading modules
-}
+OVERSIZED_PENDING: set[str] = set()
 
 
 @dataclass(frozen=True)

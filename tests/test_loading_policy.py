@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 
 from platform_cli.errors import InvalidFile
-from platform_cli.yamlfile import MAX_DEPTH, MAX_FILE_BYTES, load_json, load_yaml
+from platform_cli.jsonfile import load_json
+from platform_cli.yamlfile import MAX_DEPTH, MAX_FILE_BYTES, load_yaml
 
 
 def yaml_problem(tmp_path: Path, text: str | bytes) -> tuple[int | None, str]:

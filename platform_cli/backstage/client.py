@@ -211,7 +211,8 @@ def _backstage_error(response: requests.Response) -> tuple[str | None, str]:
     if isinstance(error, dict) and isinstance(error.get("message"), str):
         name = error.get("name")
         return (name if isinstance(name, str) else None), error["message"]
-    snippet = " ".join(response.text.split())[:200]
+    # not cut here: the caller redacts the token first, then cuts (a cut token is no longer recognised)
+    snippet = " ".join(response.text[: 8 * MAX_MESSAGE].split())
     return None, snippet or response.reason or "no message"
 
 

@@ -244,7 +244,8 @@ def grafana_command(ctx: click.Context, output: Path | None, check: Path | None,
 def _check_generated(path: Path, expected: object, command: str, kind: str) -> int:
     """Exit 1 unless FILE holds the same data as `expected` (compared as data: formatting may differ)."""
     from platform_cli.errors import PlatformError
-    from platform_cli.yamlfile import load_json, load_yaml
+    from platform_cli.jsonfile import load_json
+    from platform_cli.yamlfile import load_yaml
 
     if not path.is_file():
         click.echo(f"{path} does not exist; write it with `{command} {path}`", err=True)

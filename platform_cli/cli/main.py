@@ -9,14 +9,16 @@ table below names each top-level command's module and the summary `platform --he
 from __future__ import annotations
 
 import os
+import signal
 import sys
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 import click
 
 from platform_cli import __version__
-from platform_cli.errors import ExitCode, PlatformError
+from platform_cli.errors import ExitCode, PlatformError, Terminated
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -166,12 +168,30 @@ def main(argv: list[str] | None = None) -> None:
     sys.exit(run(args))
 
 
+def _raise_terminated(signum: int, frame: object) -> None:
+    raise Terminated()
+
+
 def run(args: list[str]) -> int:
+    """One command inside the error boundary; SIGTERM becomes `Terminated` while it runs."""
+    in_main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _raise_terminated) if in_main else None
+    try:
+        return _run(args)
+    finally:
+        if in_main:
+            signal.signal(signal.SIGTERM, previous or signal.SIG_DFL)
+
+
+def _run(args: list[str]) -> int:
     try:
         result = cli.main(args=args, prog_name="platform", standalone_mode=False)
     except PlatformError as error:
         _report(error)
         return error.exit_code
+    except Terminated:
+        click.echo("terminated (SIGTERM): stopped, temporary files removed", err=True)
+        return ExitCode.TERMINATED
     except click.exceptions.Abort:
         click.echo("interrupted", err=True)
         return ExitCode.INTERRUPTED

@@ -86,7 +86,8 @@ def check(
     """Check the current feature repo; exit 0 when it reaches its required level, 1 when not.
 
     Bad rule files, waivers.yaml or ai-feature.yaml exit 2 with file:line. Waivers are read from the
-    repo's waivers.yaml (expiring at most $PLATFORM_WAIVER_MAX_DAYS, default 90, days ahead).
+    repo's waivers.yaml (expiring at most 90 days ahead: the platform's limit, which a policy pack's
+    platform.yaml may lower and nothing in the judged repo can raise).
 
     With CHANGED_FILEs (the pre-commit hook passes the files a commit changes), the check runs only when
     one of them is something the rules read (manifest, waivers, prompts, evals, data files, application

@@ -336,39 +336,59 @@ def scan_command(path: Path | None, history: bool, fmt: str) -> int:
       platform secrets scan
       platform secrets scan path/to/repo --history --format json
     """
+    import datetime as dt
+
+    from platform_cli.readiness.waivers import max_days
+    from platform_cli.scanners.secrets import Allowlist
     from platform_cli.secrets.history import scan_file, scan_history, scan_worktree
 
+    allowlist = Allowlist(today=dt.date.today(), max_days=max_days())
     root = (path or Path.cwd()).resolve()
     if root.is_file():
         if history:
             raise UserError(f"{root} is a file; --history scans a repository (pass its directory)")
-        scanned, findings = scan_file(root)
+        outcome = scan_file(root, allowlist)
     else:
-        scanned, findings = scan_history(root) if history else scan_worktree(root)
+        outcome = scan_history(root, allowlist) if history else scan_worktree(root, allowlist)
+    findings = outcome.findings
     what = "blobs in history" if history else "files"
     if fmt == "json":
         echo_json(
             {
                 "root": str(root),
                 "history": history,
-                "scanned": scanned,
+                "scanned": outcome.scanned,
                 "findings": [f.as_dict() for f in findings],
                 "count": len(findings),
+                "allowlisted": [f.as_dict() for f in outcome.allowlisted],
+                "skipped": [s.as_dict() for s in outcome.skipped],
             }
         )
-    else:
-        for f in findings:
-            hit = f.hit
-            where = f" (commit {f.commit})" if f.commit else ""
-            named = f" assigned to {hit.name}" if hit.name else ""
-            click.echo(f"{hit.file}:{hit.line}:{hit.column}: {hit.label} {hit.preview}{named}{where}")
-        click.echo(f"{len(findings)} finding{'s' if len(findings) != 1 else ''} in {scanned} {what}")
-        if findings:
-            click.echo(
-                "revoke and rotate each key (`platform secrets rotate NAME`); deleting the line does not "
-                "remove it from git history"
-            )
-    return ExitCode.CHECK_FAILED if findings else ExitCode.OK
+        return ExitCode.CHECK_FAILED if outcome.failed else ExitCode.OK
+    for f in findings:
+        hit = f.hit
+        where = f" (commit {f.commit})" if f.commit else ""
+        named = f" assigned to {hit.name}" if hit.name else ""
+        note = f"; {hit.note}" if hit.note else ""
+        click.echo(f"{hit.file}:{hit.line}:{hit.column}: {hit.label} {hit.preview}{named}{where}{note}")
+    for f in outcome.allowlisted:
+        hit = f.hit
+        click.echo(
+            f"{hit.file}:{hit.line}: allowlisted {hit.label} (approver {hit.approver}, expires {hit.expires})"
+        )
+    for skipped in outcome.skipped:
+        blocking = "not scanned" if skipped.blocking else "skipped"
+        click.echo(f"{skipped.file}: {blocking}: {skipped.reason}")
+    summary = f"{len(findings)} finding{'s' if len(findings) != 1 else ''} in {outcome.scanned} {what}"
+    if outcome.skipped:
+        summary += f" ({len(outcome.skipped)} not scanned, named above)"
+    click.echo(summary)
+    if findings:
+        click.echo(
+            "revoke and rotate each key (`platform secrets rotate NAME`); deleting the line does not "
+            "remove it from git history"
+        )
+    return ExitCode.CHECK_FAILED if outcome.failed else ExitCode.OK
 
 
 COMMANDS: list[click.Command] = [group]

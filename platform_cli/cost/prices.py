@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from platform_cli.errors import InvalidFile, Problem, UserError
+from platform_cli.jsonfile import load_json
 from platform_cli.resources import policies_dir
 
 BUNDLED_NAME = "model-prices.json"
@@ -202,7 +203,6 @@ def read_json(path: Path, what: str) -> tuple[Any, str]:
         raise UserError(f"{path}: cannot read the {what}: {error.strerror}") from None
     if size > MAX_FILE_BYTES:
         raise UserError(f"{path}: {size} bytes is too large for a {what} (at most {MAX_FILE_BYTES})")
-    from platform_cli.yamlfile import load_json
 
     text = path.read_text(encoding="utf-8", errors="replace")
     return load_json(path, text=text, what=what).data, text

@@ -11,14 +11,15 @@ the row's line number. Reading is bounded (line length, row count) and never hol
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from platform_cli.errors import InvalidFile, Problem, UserError
 from platform_cli.evals.model import Case
+from platform_cli.jsonfile import load_json
 from platform_cli.yamlfile import render_path
 
 MAX_LINE_BYTES = 1_000_000
@@ -75,36 +76,15 @@ def iter_rows(path: Path, shown: str) -> Iterator[tuple[int, bytes]]:
             yield number, raw
 
 
-class _Refused(ValueError):
-    pass
-
-
-def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    """The project's loading policy for a row's objects: a repeated key is an error, not 'last one wins'."""
-    mapping: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in mapping:
-            raise _Refused(f"duplicate key {key!r}")
-        mapping[key] = value
-    return mapping
-
-
-def _constant(name: str) -> Any:
-    raise _Refused(f"{name} is not a JSON number")
-
-
 def parse_row(raw: bytes, shown: str, line: int) -> tuple[Case | None, list[Problem]]:
-    try:
-        row = json.loads(raw, object_pairs_hook=_pairs, parse_constant=_constant)
-    except _Refused as error:
-        return None, [
-            Problem(shown, line, None, "", str(error), "write plain JSON: unique keys, finite numbers")
-        ]
-    except (ValueError, UnicodeDecodeError) as error:
-        detail = error.msg if isinstance(error, json.JSONDecodeError) else str(error)
-        column = error.colno if isinstance(error, json.JSONDecodeError) else None
-        return None, [Problem(shown, line, column, "", f"not valid JSON: {detail}",
-                              "write one JSON object per line (JSON Lines)")]  # fmt: skip
+    try:  # the one loading policy: no NaN, no duplicate keys, bounded depth and numbers
+        row = load_json(Path(shown), display=shown, text=raw.decode("utf-8"), what="eval dataset",
+                        first_line=line).data  # fmt: skip
+    except UnicodeDecodeError as error:
+        return None, [Problem(shown, line, error.start + 1, "", "not UTF-8 text", "save the file as UTF-8")]
+    except InvalidFile as error:
+        return None, [replace(p, hint=p.hint or "write one JSON object per line (JSON Lines)")
+                      for p in error.problems]  # fmt: skip
     if not _plainly_valid(row):
         problems = _row_problems(row, shown, line)
         if problems:

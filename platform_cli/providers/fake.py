@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from platform_cli.errors import UserError
 from platform_cli.providers.base import FINISH_REFUSAL, FINISH_STOP, Completion, ProviderError, Usage
 
 _WORD = re.compile(r"\S+")
@@ -53,31 +52,49 @@ class Fixture:
 
 
 def load_fixtures(path: Path) -> list[Fixture]:
-    """Read a fixtures file (YAML list); errors name the file and entry."""
+    """Read a fixtures file (YAML list); every problem is located at its entry (InvalidFile, exit 2)."""
+    from platform_cli.errors import InvalidFile
     from platform_cli.yamlfile import load_yaml
 
-    data = load_yaml(path, what="fake provider fixtures").data
+    what = "fake provider fixtures"
+    loaded = load_yaml(path, what=what)
+    data = loaded.data
+    where: tuple[str, ...] = ("responses",) if isinstance(data, dict) else ()
     entries = data.get("responses") if isinstance(data, dict) else data
     if not isinstance(entries, list):
-        raise UserError(f"{path}: expected a list of {{contains|input, text}} entries (or responses: [...])")
+        problem = loaded.problem(
+            where, "expected a list of {contains|input, text} entries (or responses: [...])"
+        )
+        raise InvalidFile(loaded.display, [problem], what)
     fixtures = []
+    problems = []
     for index, entry in enumerate(entries):
         ok = isinstance(entry, dict) and isinstance(entry.get("text"), str)
         if not ok or ("input" not in entry and "contains" not in entry):
-            raise UserError(
-                f"{path}: entry {index} needs `text` and one of `input` (exact last user message) or "
-                "`contains` (a substring of it)"
+            problems.append(
+                loaded.problem(
+                    (*where, index),
+                    f"entry {index} needs `text` and one of `input` (exact last user message) or "
+                    "`contains` (a substring of it)",
+                )
             )
+            continue
         fixtures.append(
             Fixture(
                 text=entry["text"],
-                input=entry.get("input"),
-                contains=entry.get("contains"),
+                input=_text_or_none(entry.get("input")),
+                contains=_text_or_none(entry.get("contains")),
                 finish_reason=str(entry.get("finish_reason", FINISH_STOP)),
                 refusal=bool(entry.get("refusal", False)),
             )
         )
+    if problems:
+        raise InvalidFile(loaded.display, problems, what)
     return fixtures
+
+
+def _text_or_none(value: Any) -> str | None:
+    return None if value is None else str(value)
 
 
 class FakeProvider:

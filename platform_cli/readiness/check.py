@@ -12,7 +12,7 @@ from platform_cli.readiness.facts.base import Fact, FactCollector, RepoContext
 from platform_cli.readiness.facts.registry import installed_collectors
 from platform_cli.readiness.model import Level, Report, Rule
 from platform_cli.readiness.rules import load_rules, unknown_fact_reason
-from platform_cli.readiness.waivers import apply_waivers, load_waivers
+from platform_cli.readiness.waivers import apply_waivers, load_waivers, max_days
 
 __all__ = ["check_repo", "collect_facts", "repo_display"]
 
@@ -35,10 +35,11 @@ def check_repo(
     `collectors` default to the installed packs and collectors (`scan` passes pre-loaded rules).
     """
     day = today or dt.date.today()
-    ctx = RepoContext(root=root, extra={"today": day})
+    limit = max_days(extra_policy_dirs)
+    ctx = RepoContext(root=root, extra={"today": day, "waiver_max_days": limit})
     manifest = ctx.manifest  # first: a bad manifest is bad input, reported with its file:line
     active = list(rules) if rules is not None else load_rules(extra_policy_dirs)
-    waivers = load_waivers(root, rule_ids={r.id for r in active}, today=day)
+    waivers = load_waivers(root, rule_ids={r.id for r in active}, today=day, limit_days=limit)
     facts = collect_facts(ctx, {r.fact for r in active}, collectors)
     findings, notes = apply_waivers([evaluate_rule(r, facts[r.fact]) for r in active], waivers, today=day)
     return Report(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -129,6 +130,10 @@ def evaluate(rule: Rule, fact: Fact) -> Evaluation:
     located = (fact_location,) if fact_location else ()
     if fact.unknown is not None:
         return Evaluation(Finding(rule, "unknown", (f"cannot check: {fact.unknown}",), located))
+    insane = insane_number(fact.value)
+    if insane is not None:  # a NaN passes every JSON Schema bound: no rule may compare one
+        reason = f"the '{fact.name}' fact holds {insane}, which no rule can compare"
+        return Evaluation(Finding(rule, "unknown", (f"cannot check: {reason}",), located))
     remembered = verdicts.recall(rule, fact.value)
     if remembered is not None:
         return Evaluation(_replayed(rule, fact, remembered, fact_location))
@@ -201,6 +206,29 @@ def _evaluated(
     ordered_messages, ordered_locations = _located_first(messages, locations)
     finding = Finding(rule, "fail", ordered_messages, ordered_locations)
     return Evaluation(finding, tuple(problems)), {"status": "fail", "groups": groups}
+
+
+INT_LIMIT = 2**63
+
+
+def insane_number(value: Any) -> str | None:
+    """A description of the first number in `value` no rule can compare sanely (NaN, an infinity, an
+    integer beyond 64 bits), or None. Facts from files are already bounded by the loading policy; this
+    also holds for facts that company plug-ins compute."""
+    stack = [(value, "$")]
+    while stack:
+        current, where = stack.pop()
+        if isinstance(current, bool):
+            continue
+        if isinstance(current, float) and not math.isfinite(current):
+            return f"{current} at {where}"
+        if isinstance(current, int) and not -INT_LIMIT <= current < INT_LIMIT:
+            return f"an integer of {len(str(abs(current)))} digits at {where}"
+        if isinstance(current, dict):
+            stack.extend((v, f"{where}.{k}") for k, v in current.items())
+        elif isinstance(current, (list, tuple)):
+            stack.extend((v, f"{where}[{i}]") for i, v in enumerate(current))
+    return None
 
 
 def _problems(problem: str | None) -> tuple[str, ...]:

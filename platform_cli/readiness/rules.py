@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import difflib
 import hashlib
-import os
 from collections.abc import Collection, Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -14,11 +13,11 @@ from platform_cli.errors import InvalidFile, Problem, UserError
 from platform_cli.readiness.condition_regexes import regex_problems
 from platform_cli.readiness.evaluate import template_problem
 from platform_cli.readiness.model import Location, Rule
+from platform_cli.readiness.policy_dirs import POLICIES_ENV, configured_policy_dirs
 from platform_cli.resources import policies_dir
 from platform_cli.yamlfile import LoadedYaml, load_yaml
 from platform_cli.yamlschema import load_schema, schema_problems
 
-POLICIES_ENV = "PLATFORM_POLICIES"
 WHAT = "readiness rules"
 
 JsonPath = tuple[str | int, ...]
@@ -27,16 +26,6 @@ JsonPath = tuple[str | int, ...]
 def shipped_pack() -> Path:
     """The rule pack shipped with this version of the package."""
     return policies_dir() / "readiness"
-
-
-def configured_policy_dirs() -> list[Path]:
-    """Extra packs from `$PLATFORM_POLICIES` (os.pathsep-separated), then the user config's `policy_dirs`
-    (relative entries there are relative to the config file)."""
-    from platform_cli.config import config_path, load_config
-
-    from_env = [Path(p) for p in os.environ.get(POLICIES_ENV, "").split(os.pathsep) if p]
-    base = config_path().parent
-    return from_env + [base / Path(p).expanduser() for p in load_config().policy_dirs]
 
 
 def rule_files(location: Path) -> list[Path]:
@@ -49,7 +38,12 @@ def rule_files(location: Path) -> list[Path]:
     if not location.is_dir():
         raise UserError(f"{location}: no such rule file or directory (check --policies / ${POLICIES_ENV})")
     base = location / "readiness" if (location / "readiness").is_dir() else location
-    found = [p for pattern in ("*.yaml", "*.yml") for p in base.rglob(pattern) if p.is_file()]
+    found = [
+        p
+        for pattern in ("*.yaml", "*.yml")
+        for p in base.rglob(pattern)
+        if p.is_file() and p.name != "platform.yaml"  # a pack's platform settings, not a rule
+    ]
     if not found:
         # A pack that contributes nothing is a mistake (wrong directory, typo), never "0 rules, all fine".
         raise UserError(

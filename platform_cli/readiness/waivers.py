@@ -4,33 +4,58 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-import os
 from collections.abc import Collection, Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from platform_cli.errors import InvalidFile, Problem, UserError
+from platform_cli.errors import InvalidFile, Problem
 from platform_cli.readiness.model import Finding, Location, Waiver, WaiverNote
+from platform_cli.readiness.policy_dirs import configured_policy_dirs
+from platform_cli.resources import policies_dir
 from platform_cli.yamlfile import LoadedYaml, load_yaml
 from platform_cli.yamlschema import load_schema, schema_problems
 
 WAIVERS_FILE = "waivers.yaml"
-MAX_DAYS_ENV = "PLATFORM_WAIVER_MAX_DAYS"
 DEFAULT_MAX_DAYS = 90
+MAX_DAYS_CEILING = 3650
+PLATFORM_FILE = "platform.yaml"
 WHAT = "waivers"
 
 
-def max_days() -> int:
-    """How far ahead a waiver may expire: `$PLATFORM_WAIVER_MAX_DAYS`, else 90."""
-    raw = os.environ.get(MAX_DAYS_ENV, "").strip()
-    if not raw:
-        return DEFAULT_MAX_DAYS
-    try:
-        days = int(raw)
-    except ValueError:
-        days = -1
-    if days < 0:
-        raise UserError(f"${MAX_DAYS_ENV}={raw!r} is not a number of days (use a whole number >= 0, e.g. 90)")
+def max_days(extra_policy_dirs: Sequence[Path] = ()) -> int:
+    """How far ahead a waiver may expire: the platform's setting, never the judged repo's.
+
+    The shipped `policies/platform.yaml` sets it (90 days); a configured or given policy pack may lower it
+    with its own `platform.yaml` (`waivers: {max_days: N}`), never raise it. An environment variable the
+    repo's own CI could set is deliberately not read.
+    """
+    limit = _pack_limit(policies_dir() / PLATFORM_FILE)
+    shipped = DEFAULT_MAX_DAYS if limit is None else limit
+    lowered = [_pack_limit(d / PLATFORM_FILE) for d in (*configured_policy_dirs(), *extra_policy_dirs)]
+    return min([shipped, *[days for days in lowered if days is not None]])
+
+
+def _pack_limit(path: Path) -> int | None:
+    if not path.is_file():
+        return None
+    loaded = load_yaml(path, what="platform settings")
+    data = loaded.data if isinstance(loaded.data, dict) else {}
+    waivers = data.get("waivers") if isinstance(data.get("waivers"), dict) else {}
+    days = waivers.get("max_days") if waivers else None
+    if days is None:
+        return None
+    if isinstance(days, bool) or not isinstance(days, int) or not 0 <= days <= MAX_DAYS_CEILING:
+        raise InvalidFile(
+            loaded.display,
+            [
+                loaded.problem(
+                    ("waivers", "max_days"),
+                    f"{days!r} is not a number of days from 0 to {MAX_DAYS_CEILING}",
+                    "write a whole number of days, e.g. 90",
+                )
+            ],
+            "platform settings",
+        )
     return days
 
 

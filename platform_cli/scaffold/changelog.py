@@ -17,6 +17,7 @@ import yaml
 
 from platform_cli.errors import InvalidFile, Problem
 from platform_cli.scaffold.releases import CHANGELOG, CHANGES_DIR
+from platform_cli.yamlfile import load_yaml
 
 BUMPS = ("patch", "minor", "major")
 _HEADING = re.compile(r"^##\s+\[?v?(?P<version>[0-9][^\s\]]*)\]?(?:\s+[-–—]\s+(?P<date>\S+))?\s*$")
@@ -90,24 +91,28 @@ def _problem(path: Path, message: str, hint: str) -> InvalidFile:
 
 
 def load_change_notes(template_dir: Path) -> list[ChangeNote]:
-    """Pending notes, oldest first (their names start with a timestamp)."""
+    """Pending notes, oldest first (their names start with a timestamp). Each is read under the loading
+    policy (bounded, duplicate keys and unsafe tags refused); a bad note is exit 2 at its file:line."""
     folder = template_dir / CHANGES_DIR
     notes: list[ChangeNote] = []
     if not folder.is_dir():
         return notes
     for path in sorted(folder.glob("*.yaml")):
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except yaml.YAMLError as error:
-            raise _problem(
-                path, f"not valid YAML ({error})", "expected `bump: minor` and `summary: ...`"
-            ) from error
-        if not isinstance(data, dict) or data.get("bump") not in BUMPS:
-            raise _problem(path, "bump must be one of major, minor, patch", "e.g. `bump: minor`")
-        summary = str(data.get("summary") or "").strip()
-        if not summary:
-            raise _problem(path, "summary is empty", "say what changes for product teams in one sentence")
-        notes.append(ChangeNote(path, str(data["bump"]), " ".join(summary.split())))
+        loaded = load_yaml(path, display=str(path), what="change note")
+        data = loaded.data if isinstance(loaded.data, dict) else {}
+        problem = None
+        if data.get("bump") not in BUMPS:
+            problem = loaded.problem(
+                ("bump",), "bump must be one of major, minor, patch", "e.g. `bump: minor`"
+            )
+        elif not isinstance(data.get("summary"), str) or not data["summary"].strip():
+            what = "is empty" if isinstance(data.get("summary"), (str, type(None))) else "must be text"
+            problem = loaded.problem(
+                ("summary",), f"summary {what}", "say what changes for product teams in one sentence"
+            )
+        if problem is not None:
+            raise InvalidFile(loaded.display, [problem], what="change note")
+        notes.append(ChangeNote(path, str(data["bump"]), " ".join(data["summary"].split())))
     return notes
 
 

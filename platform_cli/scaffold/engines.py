@@ -52,7 +52,14 @@ class CopierEngine:
 
     def render(self, request: RenderRequest) -> dict[str, Any]:
         from copier import run_copy
-        from copier.errors import CopierAnswersInterrupt, TaskError, UnsafeTemplateError, UserMessageError
+        from copier.errors import (
+            CopierAnswersInterrupt,
+            CopierError,
+            ForbiddenPathError,
+            TaskError,
+            UnsafeTemplateError,
+            UserMessageError,
+        )
         from jinja2 import TemplateError
 
         try:
@@ -77,10 +84,17 @@ class CopierEngine:
             raise UserError(
                 f"{request.source}: a template task failed: {error}; nothing was written"
             ) from error
+        except ForbiddenPathError as error:  # a template symlink, or a rendered path, leading out
+            raise Refused(
+                f"{request.source}: {error}: it leads outside the template or the destination; nothing was "
+                "written (fix the template, or the answer used in that path)"
+            ) from error
         except (UserMessageError, ValueError) as error:
             raise UserError(f"{request.source}: {error} (answer with --data KEY=VALUE)") from error
         except TemplateError as error:
             raise UserError(_template_error(request.source, error)) from error
+        except CopierError as error:  # an answer of the wrong type, a broken template setting
+            raise UserError(f"{request.source}: {error} (check the answers and the template)") from error
         answers = dict(worker.answers.combined)
         return {k: v for k, v in answers.items() if not k.startswith("_") and _plain(v)}
 
@@ -112,7 +126,7 @@ class CookiecutterEngine:
             produced_at = Path(out)
         except CookiecutterException as error:
             raise UserError(f"{request.source}: {error}") from error
-        except TemplateError as error:
+        except (TemplateError, ValueError, TypeError, KeyError) as error:  # the template's own mistake
             raise UserError(_template_error(request.source, error)) from error
         finally:
             if produced_at is not None and not _inside(produced_at, request.dest):
@@ -203,7 +217,7 @@ def copier_config(template_dir: Path) -> dict[str, Any]:
 
 def cookiecutter_context(template_dir: Path) -> dict[str, Any]:
     """cookiecutter.json under the loading policy: a JSON object, else a located exit 2."""
-    from platform_cli.yamlfile import load_json
+    from platform_cli.jsonfile import load_json
 
     path = template_dir / COOKIECUTTER_FILE
     if not path.is_file():

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from platform_cli.errors import Refused, UserError
+from platform_cli.jsonfile import load_json
 from platform_cli.scaffold.engines import ENGINES, RenderRequest
 from platform_cli.scaffold.gitrepo import run_git
 from platform_cli.scaffold.provenance import CRUFT_FILE, Provenance, TemplateSource
@@ -130,7 +131,8 @@ def cookiecutter_update(
                 target.write_bytes(theirs)
             elif ours != theirs:
                 _merge(project, rel, base or b"", theirs, tmp, conflict)
-        record = json.loads((project / CRUFT_FILE).read_text(encoding="utf-8"))
+        loaded = load_json(project / CRUFT_FILE, display=CRUFT_FILE, what="cruft record").data
+        record = loaded if isinstance(loaded, dict) else {}
         record["commit"] = new_ref
         record.setdefault("context", {}).setdefault("cookiecutter", {}).update(dict(data))
         (project / CRUFT_FILE).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")

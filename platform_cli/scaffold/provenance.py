@@ -69,14 +69,12 @@ def find_generated_repo(start: Path) -> Path:
 
 
 def _load_mapping(path: Path) -> dict[str, Any]:
-    if path.suffix == ".json":
-        try:
-            loaded: Any = json.loads(path.read_text(encoding="utf-8"))
-        except (json.JSONDecodeError, UnicodeDecodeError) as error:
-            raise UserError(f"{path.name}: not valid JSON ({error}); restore it from git") from error
-    else:
-        from platform_cli.yamlfile import load_yaml
+    from platform_cli.jsonfile import load_json
+    from platform_cli.yamlfile import load_yaml
 
+    if path.suffix == ".json":
+        loaded: Any = load_json(path, display=path.name, what="template record (restore it from git)").data
+    else:
         loaded = load_yaml(path, display=path.name, what="template answers").data
     if not isinstance(loaded, dict):
         raise UserError(f"{path.name}:1: expected a mapping; restore it from git")

@@ -19,6 +19,7 @@ import yaml
 from platform_cli import __version__
 from platform_cli.config import is_trusted_source, load_config
 from platform_cli.errors import Refused, UserError
+from platform_cli.scaffold import workdirs
 from platform_cli.scaffold.answers import check_data, validate_answers
 from platform_cli.scaffold.catalog import TemplateInfo, is_git_url, resolve_template
 from platform_cli.scaffold.confine import (
@@ -202,6 +203,8 @@ def scaffold(
     # A dry run renders into the system temp dir and creates nothing next to DEST; a real run renders
     # into a sibling of DEST (same filesystem, so the final move is one atomic rename).
     created_parents = [] if dry_run else _make_parents(dest.parent)
+    for stale in workdirs.sweep([dest.parent, Path(tempfile.gettempdir())]):
+        notes.append(f"removed {stale}, left behind by an interrupted scaffold run")
     work = _make_workdir(dest, dry_run)
     done = False
     try:
@@ -302,9 +305,7 @@ def _make_parents(parent: Path) -> list[Path]:
 
 def _make_workdir(dest: Path, dry_run: bool) -> Path:
     try:
-        if dry_run:
-            return Path(tempfile.mkdtemp(prefix="platform-scaffold-"))
-        return Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
+        return workdirs.make_workdir(dest, dry_run)
     except OSError as error:
         raise UserError(
             f"{dest.parent}: cannot write here ({error.strerror}); choose another destination"

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from platform_cli.scanners.textfiles import read_text
+from platform_cli.scanners.textfiles import read_for_scan
+from platform_cli.scanners.vendor_calls import VendorCall, python_vendor_calls, script_vendor_calls
 
 __all__ = [
     "InlinePrompt",
@@ -108,6 +109,8 @@ class PromptScan:
     refs: list[PromptRef] = field(default_factory=list)
     files_scanned: list[str] = field(default_factory=list)
     unparsable: list[dict[str, Any]] = field(default_factory=list)  # {file, line, reason}
+    vendor_calls: list[VendorCall] = field(default_factory=list)  # model calls that bypass the runtime
+    unscanned: list[dict[str, Any]] = field(default_factory=list)  # source files that could not be read
 
 
 def _preview(text: str) -> str:
@@ -269,7 +272,10 @@ class _PythonScan(ast.NodeVisitor):
 
 def scan_python(text: str, path: str) -> tuple[list[InlinePrompt], list[PromptRef]]:
     """Inline prompts and prompt-name references in one Python source. Raises SyntaxError if unparsable."""
-    tree = ast.parse(text, filename=path)
+    return _scan_tree(ast.parse(text, filename=path), path)
+
+
+def _scan_tree(tree: ast.Module, path: str) -> tuple[list[InlinePrompt], list[PromptRef]]:
     scan = _PythonScan(path, _docstring_nodes(tree))
     # dict(role=..., content=...) calls are messages too; visit_Call handles the rest of the call
     for node in ast.walk(tree):
@@ -350,21 +356,30 @@ def scan_source(root: Path, files: Iterable[str], texts: dict[str, str] | None =
     for rel in files:
         if not is_scanned_source(rel):
             continue
-        text = texts.get(rel) if texts is not None else read_text(root / rel)
+        text, skipped = (texts.get(rel), None) if texts is not None else read_for_scan(root / rel, rel)
         if text is None:
+            if texts is not None:
+                skipped = read_for_scan(root / rel, rel)[1]
+            if skipped is not None and skipped.blocking:
+                result.unscanned.append(skipped.as_dict())  # not shown clean: the rules say so
             continue
         result.files_scanned.append(rel)
         try:
             if rel.endswith(".py"):
-                inline, refs = scan_python(text, rel)
+                tree = ast.parse(text, filename=rel)
+                inline, refs = _scan_tree(tree, rel)
+                calls = python_vendor_calls(tree, rel)
             else:
                 inline, refs = scan_script(text, rel)
+                calls = script_vendor_calls(text, rel)
         except (SyntaxError, ValueError, RecursionError) as exc:
             # still scanned, with the regex heuristics: a syntax error must not hide an inline prompt
             line = getattr(exc, "lineno", None)
             reason = f"not valid Python: {exc.msg}" if isinstance(exc, SyntaxError) else str(exc)
             result.unparsable.append({"file": rel, "line": line, "reason": reason})
             inline, refs = scan_script(text, rel)
+            calls = script_vendor_calls(text, rel)
         result.inline.extend(inline)
         result.refs.extend(refs)
+        result.vendor_calls.extend(calls)
     return result

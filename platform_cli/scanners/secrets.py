@@ -3,22 +3,36 @@
 A `Hit` says where a secret is and what kind it looks like; it never holds the value. Its `preview` keeps
 only the vendor prefix and the last four characters (`sk-proj-…a1b2`), enough to find the key in a vault.
 Placeholders (`changeme`, `${VAR}`, `<your-key>`, `os.environ[...]`, env-var names) are not secrets.
-A line containing `pragma: allowlist secret` is skipped (the detect-secrets convention).
+A `pragma: allowlist secret` comment (the detect-secrets convention) is honoured only like a waiver: it must
+name who approved it and until when, `# pragma: allowlist secret approver=jane.doe@example.com
+expires=2026-01-31`, expiring no later than the platform's waiver limit. A bare, blank, expired or too
+distant pragma allowlists nothing: the hit stands, and says what the pragma lacks.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import re
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from platform_cli.scanners.textfiles import read_text
+from platform_cli.scanners.textfiles import Skipped, read_for_scan
 
-__all__ = ["KIND_LABELS", "Hit", "is_placeholder", "scan_text", "scan_tree", "shannon_entropy"]
+__all__ = [
+    "KIND_LABELS",
+    "Allowlist",
+    "Hit",
+    "ScanReport",
+    "is_placeholder",
+    "scan_files",
+    "scan_text",
+    "scan_tree",
+    "shannon_entropy",
+]
 
 ALLOW_PRAGMA = "pragma: allowlist secret"
 GENERIC_MIN_LENGTH = 16
@@ -48,13 +62,20 @@ class Hit:
     kind: str
     preview: str
     name: str | None = None  # the variable or key the value is assigned to, when there is one
+    note: str | None = None  # why an allowlist pragma on its line did not apply
+    approver: str | None = None  # set when a valid allowlist pragma covers it (then it is no finding)
+    expires: str | None = None
 
     @property
     def label(self) -> str:
         return KIND_LABELS.get(self.kind, self.kind)
 
+    @property
+    def allowlisted(self) -> bool:
+        return self.approver is not None
+
     def as_dict(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "file": self.file,
             "line": self.line,
             "column": self.column,
@@ -63,6 +84,62 @@ class Hit:
             "preview": self.preview,
             "name": self.name,
         }
+        if self.note:
+            data["note"] = self.note
+        if self.approver is not None:
+            data.update({"approver": self.approver, "expires": self.expires})
+        return data
+
+
+@dataclass(frozen=True)
+class Allowlist:
+    """When an inline pragma may allowlist a hit: the day it is judged and the platform's waiver limit."""
+
+    today: dt.date
+    max_days: int
+
+    def judge(self, line: str) -> tuple[str | None, str | None, str | None]:
+        """(approver, expires, None) for a valid pragma on `line`, else (None, None, why it is not)."""
+        after = line[line.index(ALLOW_PRAGMA) + len(ALLOW_PRAGMA) :]
+        approver = _PRAGMA_APPROVER.search(after)
+        expires = _PRAGMA_EXPIRES.search(after)
+        if approver is None or expires is None:
+            return (
+                None,
+                None,
+                ("its allowlist pragma needs approver=<person> and expires=YYYY-MM-DD, like a waiver"),
+            )
+        try:
+            until = dt.date.fromisoformat(expires.group(1))
+        except ValueError:
+            return None, None, f"its allowlist pragma expires on {expires.group(1)!r}, not a real date"
+        if until < self.today:
+            return None, None, f"its allowlist pragma expired on {until.isoformat()}"
+        latest = self.today + dt.timedelta(days=self.max_days)
+        if until > latest:
+            return (
+                None,
+                None,
+                (
+                    f"its allowlist pragma expires {until.isoformat()}, more than {self.max_days} days ahead "
+                    f"(latest allowed: {latest.isoformat()})"
+                ),
+            )
+        return approver.group(1), until.isoformat(), None
+
+
+_PRAGMA_APPROVER = re.compile(r"\bapprover\s*[=:]\s*(?!expires\b)[\"']?([^\s\"',;)=]*[^\s\"',;)=.])")
+_PRAGMA_EXPIRES = re.compile(r"\bexpires\s*[=:]\s*[\"']?(\d{4}-\d{2}-\d{2})")
+
+
+@dataclass
+class ScanReport:
+    """Hits (findings), allowlisted hits, and every file that was not scanned, with its reason."""
+
+    hits: list[Hit]
+    allowlisted: list[Hit]
+    scanned: int
+    skipped: list[Skipped]
 
 
 # Vendor formats: (kind, pattern with groups `prefix` and `body`). Anthropic first: `sk-ant-` is also `sk-`.
@@ -273,8 +350,12 @@ def _assignment_hits(
         yield Hit(path, lineno, start + 1, "high-entropy-secret", _preview("", value), name=name)
 
 
-def scan_text(text: str, path: str) -> list[Hit]:
-    """Every secret-like string in `text` (the contents of repo-relative `path`), in line order."""
+def scan_text(text: str, path: str, allowlist: Allowlist | None = None) -> list[Hit]:
+    """Every secret-like string in `text` (the contents of repo-relative `path`), in line order.
+
+    Hits on a line with a valid allowlist pragma come back with `approver`/`expires` set (callers list them
+    apart from findings); with a pragma that is not valid, or without `allowlist`, they carry a `note`.
+    """
     mode = _generic_mode(path)
     vendor = any(hint in text for hint in _VENDOR_HINTS)
     generic = mode is not None and any(hint in text.lower() for hint in _NAME_HINTS)
@@ -282,24 +363,40 @@ def scan_text(text: str, path: str) -> list[Hit]:
         return []  # most files: one substring search instead of a regex pass per line
     hits: list[Hit] = []
     for lineno, line in enumerate(text.splitlines(), start=1):
-        if ALLOW_PRAGMA in line:
-            continue
         taken: list[tuple[int, int]] = []
+        found: list[Hit] = []
         if vendor and any(hint in line for hint in _VENDOR_HINTS):
-            hits.extend(_vendor_hits(path, lineno, line, taken))
+            found.extend(_vendor_hits(path, lineno, line, taken))
         if generic and mode is not None:
             lowered = line.lower()
             if any(hint in lowered for hint in _NAME_HINTS):
-                hits.extend(_assignment_hits(path, lineno, line, mode, taken))
+                found.extend(_assignment_hits(path, lineno, line, mode, taken))
+        if found and ALLOW_PRAGMA in line:
+            approver: str | None = None
+            expires: str | None = None
+            why: str | None = "its allowlist pragma was not judged (no date to judge it against)"
+            if allowlist is not None:
+                approver, expires, why = allowlist.judge(line)
+            found = [replace(hit, approver=approver, expires=expires, note=why) for hit in found]
+        hits.extend(found)
     return hits
+
+
+def scan_files(root: Path, files: Iterable[str], allowlist: Allowlist | None = None) -> ScanReport:
+    """Scan repo-relative `files` below `root`: findings, allowlisted hits and every file not scanned."""
+    report = ScanReport([], [], 0, [])
+    for rel in files:
+        text, skipped = read_for_scan(Path(root) / rel, rel)
+        if skipped is not None:
+            report.skipped.append(skipped)
+            continue
+        assert text is not None
+        report.scanned += 1
+        for hit in scan_text(text, rel, allowlist):
+            (report.allowlisted if hit.allowlisted else report.hits).append(hit)
+    return report
 
 
 def scan_tree(root: Path, files: Iterable[str]) -> list[Hit]:
-    """Scan repo-relative `files` below `root`; binaries, unreadable files and files over 1 MB are skipped."""
-    base = Path(root)
-    hits: list[Hit] = []
-    for rel in files:
-        text = read_text(base / rel)
-        if text is not None:
-            hits.extend(scan_text(text, rel))
-    return hits
+    """The findings of `scan_files` (no allowlist: every pragma-marked hit counts)."""
+    return scan_files(root, files).hits

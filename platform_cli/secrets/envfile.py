@@ -116,7 +116,7 @@ class EnvFileBackend:
 
     def _all_records(self) -> dict[str, Any]:
         """The sidecar under the loading policy and its schema: a bad one is a located exit 2."""
-        from platform_cli.yamlfile import load_json
+        from platform_cli.jsonfile import load_json
         from platform_cli.yamlschema import load_schema, schema_problems
 
         if not self.meta_path.exists():

@@ -7,14 +7,16 @@ uses); this module only finds the texts and, for history, the commit that introd
 from __future__ import annotations
 
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from platform_cli.errors import UserError
 from platform_cli.scanners.repofiles import list_repo_files
-from platform_cli.scanners.secrets import Hit, scan_text, scan_tree
-from platform_cli.scanners.textfiles import MAX_TEXT_BYTES, read_text
+from platform_cli.scanners.secrets import Allowlist, Hit, scan_files, scan_text
+from platform_cli.scanners.textfiles import MAX_SCAN_BYTES, Skipped, read_for_scan
+
+BATCH_BLOB_BYTES = 2 * 1024 * 1024  # history blobs up to this size are read in one `git cat-file --batch`
 
 
 @dataclass(frozen=True)
@@ -32,17 +34,41 @@ class Finding:
         return data
 
 
-def scan_worktree(root: Path) -> tuple[int, list[Finding]]:
-    """(files scanned, findings) over the files git lists (tracked plus untracked, not ignored)."""
-    files = list_repo_files(root)
-    return len(files), [Finding(hit) for hit in scan_tree(root, files)]
+@dataclass
+class ScanOutcome:
+    """What a scan found, what inline pragmas allowlisted, and every file or blob it could not scan."""
+
+    scanned: int
+    findings: list[Finding] = field(default_factory=list)
+    allowlisted: list[Finding] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+
+    @property
+    def failed(self) -> bool:
+        """A finding, or a file that could not be scanned (it cannot be shown clean)."""
+        return bool(self.findings) or any(s.blocking for s in self.skipped)
 
 
-def scan_file(path: Path) -> tuple[int, list[Finding]]:
-    """(1, findings) for one file, each hit naming `path` as given; a binary or oversized file has none."""
-    text = read_text(path)
-    hits = scan_text(text, str(path)) if text is not None else []
-    return 1, [Finding(hit) for hit in hits]
+def scan_worktree(root: Path, allowlist: Allowlist | None = None) -> ScanOutcome:
+    """The files git lists (tracked plus untracked, not ignored)."""
+    report = scan_files(root, list_repo_files(root), allowlist)
+    return ScanOutcome(
+        report.scanned,
+        [Finding(hit) for hit in report.hits],
+        [Finding(hit) for hit in report.allowlisted],
+        report.skipped,
+    )
+
+
+def scan_file(path: Path, allowlist: Allowlist | None = None) -> ScanOutcome:
+    """One file, each hit naming `path` as given."""
+    text, skipped = read_for_scan(path)
+    if skipped is not None:
+        return ScanOutcome(0, skipped=[skipped])
+    hits = scan_text(text or "", str(path), allowlist)
+    return ScanOutcome(
+        1, [Finding(h) for h in hits if not h.allowlisted], [Finding(h) for h in hits if h.allowlisted]
+    )
 
 
 def _git(root: Path, *args: str, stdin: bytes | None = None) -> bytes:
@@ -56,8 +82,9 @@ def _git(root: Path, *args: str, stdin: bytes | None = None) -> bytes:
     return proc.stdout
 
 
-def scan_history(root: Path) -> tuple[int, list[Finding]]:
-    """(blobs scanned, findings) over every blob reachable from any ref, each with its first commit."""
+def scan_history(root: Path, allowlist: Allowlist | None = None) -> ScanOutcome:
+    """Every blob reachable from any ref, each finding with the commit that first added it. Blobs up to
+    BATCH_BLOB_BYTES are read in one batch, larger ones one by one, over MAX_SCAN_BYTES named as skipped."""
     if not (root / ".git").exists():
         raise UserError(f"{root} is not a git repository; --history needs one (scan the tree without it)")
     listed = _git(root, "rev-list", "--all", "--objects").decode("utf-8", "surrogateescape")
@@ -67,35 +94,62 @@ def scan_history(root: Path) -> tuple[int, list[Finding]]:
         if path:
             paths.setdefault(sha, path)
     if not paths:
-        return 0, []
+        return ScanOutcome(0)
     checked = _git(
         root,
         "cat-file",
         "--batch-check=%(objectname) %(objecttype) %(objectsize)",
         stdin="\n".join(paths).encode() + b"\n",
     ).decode()
-    blobs = [
-        sha
+    sizes = {
+        sha: int(size)
         for sha, kind, size in (line.split() for line in checked.splitlines() if line.count(" ") == 2)
-        if kind == "blob" and int(size) <= MAX_TEXT_BYTES
-    ]
+        if kind == "blob"
+    }
+    outcome = ScanOutcome(0)
+    small = [sha for sha, size in sizes.items() if size <= BATCH_BLOB_BYTES]
+    for sha, data in _batch_contents(root, small):
+        _scan_blob(root, sha, paths[sha], data, allowlist, outcome)
+    for sha, size in sizes.items():
+        if size <= BATCH_BLOB_BYTES:
+            continue
+        if size > MAX_SCAN_BYTES:
+            outcome.skipped.append(
+                Skipped(f"{paths[sha]} (blob {sha[:10]})", f"larger than 50 MB ({size} bytes)")
+            )
+            continue
+        _scan_blob(root, sha, paths[sha], _git(root, "cat-file", "blob", sha), allowlist, outcome)
+    outcome.findings.sort(key=lambda f: (f.hit.file, f.hit.line, f.commit or ""))
+    return outcome
+
+
+def _batch_contents(root: Path, blobs: list[str]) -> list[tuple[str, bytes]]:
+    if not blobs:
+        return []
     contents = _git(root, "cat-file", "--batch", stdin="\n".join(blobs).encode() + b"\n")
-    findings: list[Finding] = []
+    out = []
     offset = 0
     for _ in blobs:
         header_end = contents.index(b"\n", offset)
         sha, _kind, size = contents[offset:header_end].decode().split()
         start = header_end + 1
-        data = contents[start : start + int(size)]
+        out.append((sha, contents[start : start + int(size)]))
         offset = start + int(size) + 1
-        if b"\0" in data[:8192]:
-            continue
-        hits = scan_text(data.decode("utf-8", "replace"), paths[sha])
-        if hits:
-            commit = _first_commit(root, sha)
-            findings.extend(Finding(hit, commit=commit, blob=sha) for hit in hits)
-    findings.sort(key=lambda f: (f.hit.file, f.hit.line, f.commit or ""))
-    return len(blobs), findings
+    return out
+
+
+def _scan_blob(
+    root: Path, sha: str, path: str, data: bytes, allowlist: Allowlist | None, outcome: ScanOutcome
+) -> None:
+    outcome.scanned += 1
+    hits = scan_text(data.decode("utf-8", "replace"), path, allowlist)  # binary blobs too: keys are ASCII
+    if not hits:
+        return
+    commit = _first_commit(root, sha)
+    for hit in hits:
+        (outcome.allowlisted if hit.allowlisted else outcome.findings).append(
+            Finding(hit, commit=commit, blob=sha)
+        )
 
 
 def _first_commit(root: Path, blob: str) -> str | None:

@@ -176,7 +176,14 @@ def rotate(
                     f"--generate, --stdin or --command CMD, or abort it with "
                     f"`platform secrets rotate {name} --abort`"
                 )
-            new_value = source()
+            try:
+                new_value = source()
+            except BaseException:
+                # nothing was stored: drop the journal too, so status/verify/rollback are not blocked by a
+                # rotation that never had a value (the command failed, stdin was empty, Ctrl-C, SIGTERM)
+                backend.discard(tok)
+                run.step("create", "failed", "no new value was produced; rotation discarded, nothing changed")
+                raise
             if state.exists:
                 _refuse_unchanged(run, tok, new_value)
             backend.put_pending(tok, new_value)

@@ -90,3 +90,18 @@ def test_a_token_echoed_by_the_server_is_redacted_before_the_message_is_cut() ->
     text = str(raised.value)
     assert "HTTP 500 Error" in text and TOKEN[:12] not in text and TOKEN[-12:] not in text
     assert len(text) <= 600
+
+
+def test_a_token_in_a_body_that_is_not_an_error_object_is_redacted_before_any_cut() -> None:
+    token = "Zq9xWv7Ku3Lm5Np1Rt8Ys2Hd"
+    # not Backstage's {"error": ...} shape: the client quotes the start of the body; 7 characters of the
+    # token fall before the 200th character of that start, too few to be recognised as part of it once cut
+    body = "y" * 192 + token + " rejected"
+    for url, _ in _serve((502, {}, body)):
+        client = CatalogClient(CatalogSettings(url, Secret("BACKSTAGE_TOKEN", token), "$BACKSTAGE_URL"))
+        with pytest.raises(CatalogError) as raised:
+            client.entity("component", "default", "x")
+        client.close()
+    text = str(raised.value)
+    assert "HTTP 502" in text and "yyyy" in text
+    assert token[:7] not in text and token[:4] not in text

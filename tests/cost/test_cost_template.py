@@ -14,10 +14,11 @@ import pytest
 from platform_cli.cost.alerts import alert_rules
 from platform_cli.cost.grafana import dashboard
 from platform_cli.cost.prices import effective_table
+from platform_cli.jsonfile import load_json
 from platform_cli.manifest import load_manifest
 from platform_cli.resources import templates_dir
 from platform_cli.scaffold import new_feature
-from platform_cli.yamlfile import load_json, load_yaml
+from platform_cli.yamlfile import load_yaml
 
 ANSWER_SETS = sorted((templates_dir() / "ai-feature" / "tests" / "answers").glob("*.yml"))
 

@@ -45,8 +45,9 @@ def test_bad_rows_are_reported_by_their_line_number(tmp_path: Path) -> None:
     assert problems[3].startswith(
         "evals/datasets/x.jsonl:6: $.id: duplicate case id 'a' (first on evals/datasets/x.jsonl:1)"
     )
-    assert problems[4].startswith("evals/datasets/x.jsonl:7: NaN is not a JSON number")
-    assert problems[5].startswith("evals/datasets/x.jsonl:8: duplicate key 'id'")
+    # the platform's JSON loading policy (platform_cli.jsonfile), located at line and column
+    assert problems[4].startswith("evals/datasets/x.jsonl:7:38: NaN is not a finite number")
+    assert problems[5].startswith('evals/datasets/x.jsonl:8:13: duplicate key "id"')
 
 
 def test_the_fast_row_check_never_accepts_what_the_schema_refuses() -> None:

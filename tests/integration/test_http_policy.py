@@ -116,18 +116,24 @@ def test_an_oversized_answer_is_refused_before_it_is_held(servers: tuple[LLMServ
     assert isinstance(ResponseTooLarge("x"), requests.RequestException)
 
 
+# a vendor-shaped key, and a key with no vendor shape (an OpenAI-compatible gateway's): only the value
+# itself says what to redact, so a cut before redaction would leave its first characters in the message
+CUSTOM_KEY = "Zq8wLmN3pR7tY2vB5kX9cD4fG6hJ"
+
+
+@pytest.mark.parametrize("key", [KEY, CUSTOM_KEY])
 @pytest.mark.parametrize("offset", range(150, 215, 5))
 def test_a_key_straddling_the_excerpt_cut_never_leaks(
-    servers: tuple[LLMServer, LLMServer], offset: int
+    servers: tuple[LLMServer, LLMServer], offset: int, key: str
 ) -> None:
     origin, _ = servers
-    message = "x" * offset + f" key {KEY} was rejected"
+    message = "x" * offset + f" key {key} was rejected"
     origin.script(ANTHROPIC_PATH, Reply(401, {"error": {"type": "authentication_error", "message": message}}))
     with pytest.raises(ProviderError) as caught:
-        _provider(origin.base_url, "anthropic").complete([{"role": "user", "content": "hi"}], {})  # type: ignore[attr-defined]
+        _provider(origin.base_url, "anthropic", key).complete([{"role": "user", "content": "hi"}], {})  # type: ignore[attr-defined]
     text = str(caught.value)
-    for start in range(len(KEY) - 8):
-        assert KEY[start : start + 8] not in text, f"8 characters of the key leaked at offset {offset}"
+    for start in range(len(key) - 8):
+        assert key[start : start + 8] not in text, f"8 characters of the key leaked at offset {offset}"
 
 
 def test_redact_removes_echoed_parts_and_key_shapes() -> None:

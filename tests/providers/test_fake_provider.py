@@ -44,7 +44,7 @@ def test_fixtures_script_answers_by_exact_input_or_substring(tmp_path: Path) -> 
 
 def test_a_broken_fixtures_file_names_the_file_and_entry(tmp_path: Path) -> None:
     (tmp_path / "bad.yaml").write_text("- {text: no matcher}\n", encoding="utf-8")
-    with pytest.raises(UserError, match=r"bad\.yaml: entry 0 needs `text` and one of `input`"):
+    with pytest.raises(UserError, match=r"bad\.yaml:1:3: \$\[0\]: entry 0 needs `text` and one of `input`"):
         FakeProvider.from_options("p", "m-2025-01-01", {"fixtures": "bad.yaml"}, root=tmp_path)
 
 

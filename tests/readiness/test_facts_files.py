@@ -33,14 +33,15 @@ def test_plain_directory_is_walked_without_tool_and_cache_dirs(tmp_path: Path) -
     assert list_repo_files(root) == ["ai-feature.yaml", "src/app.py"]
 
 
-def test_repo_texts_reads_each_text_file_once_and_skips_binaries_and_big_files(tmp_path: Path) -> None:
+def test_repo_texts_reads_each_file_once_binaries_and_big_files_included(tmp_path: Path) -> None:
     root = make_repo(tmp_path / "repo", BASE_MANIFEST, {"a.txt": "hello\n"})
     (root / "img.png").write_bytes(b"\x89PNG\0\0binary")
     (root / "big.json").write_text("[" + "1," * 600_000 + "1]")
     git(root, "add", "-A")
     ctx = RepoContext(root)
     texts = repo_texts(ctx)
-    assert sorted(texts) == ["a.txt", "ai-feature.yaml"]
+    # a key hidden behind a NUL byte or in a file over 1 MB is still a committed key: nothing is skipped
+    assert sorted(texts) == ["a.txt", "ai-feature.yaml", "big.json", "img.png"]
     assert repo_texts(ctx) is texts  # shared by every scanning collector of one check
 
 

@@ -103,5 +103,12 @@ def test_prompts_fact_and_one_shared_scan(tmp_path: Path) -> None:
 def test_scans_on_a_repo_without_files(tmp_path: Path) -> None:
     root = make_repo(tmp_path / "repo", None, {"README.md": "# nothing here\n"})
     assert collect(SecretScanCollector(), root).value == {
-        "files_scanned": 1, "files_tracked": 1, "hits": [], "count": 0}  # fmt: skip
+        "files_scanned": 1,
+        "files_tracked": 1,
+        "hits": [],
+        "count": 0,
+        "allowlisted": [],
+        "skipped": [],
+        "unscanned": [],
+    }
     assert collect(SourceScanCollector(), root).value["inline_prompts"] == []

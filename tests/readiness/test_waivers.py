@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from platform_cli.errors import InvalidFile, UserError
+from platform_cli.errors import InvalidFile
 from platform_cli.readiness.model import Finding, Location, Report, Rule, Waiver
 from platform_cli.readiness.output.common import summary_line
 from platform_cli.readiness.output.junit import render_junit
@@ -97,17 +97,42 @@ def test_expiry_more_than_90_days_ahead_is_an_error(tmp_path: Path) -> None:
     assert "waivers.yaml:5:" in str(excinfo.value)
 
 
-def test_limit_is_configurable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    write(tmp_path, "waivers:\n" + entry(expires="2025-09-01"))
-    monkeypatch.setenv("PLATFORM_WAIVER_MAX_DAYS", "200")
-    assert max_days() == 200
-    assert len(load_waivers(tmp_path, rule_ids=RULES, today=TODAY)) == 1
-    monkeypatch.setenv("PLATFORM_WAIVER_MAX_DAYS", "30")
-    with pytest.raises(InvalidFile, match="more than 30 days ahead"):
-        load_waivers(tmp_path, rule_ids=RULES, today=TODAY)
-    monkeypatch.setenv("PLATFORM_WAIVER_MAX_DAYS", "ninety")
-    with pytest.raises(UserError, match="PLATFORM_WAIVER_MAX_DAYS"):
+def test_the_limit_belongs_to_the_platform_not_to_the_judged_repo(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    write(repo, "waivers:\n" + entry(expires="2025-09-01"))  # about 200 days after TODAY
+    # the repo's own CI can set environment variables: they do not move the limit
+    monkeypatch.setenv("PLATFORM_WAIVER_MAX_DAYS", "99999999999")
+    assert max_days() == 90
+    with pytest.raises(InvalidFile, match="more than 90 days ahead"):
+        load_waivers(repo, rule_ids=RULES, today=TODAY)
+    # a policy pack may make it stricter, never looser
+    strict, loose = tmp_path / "strict", tmp_path / "loose"
+    for pack, days in ((strict, 30), (loose, 400)):
+        (pack / "readiness").mkdir(parents=True)
+        (pack / "platform.yaml").write_text(f"waivers:\n  max_days: {days}\n")
+    assert max_days([loose]) == 90
+    assert max_days([strict, loose]) == 30
+    monkeypatch.setenv("PLATFORM_POLICIES", str(strict))
+    assert max_days() == 30
+    (strict / "platform.yaml").write_text("waivers:\n  max_days: .nan\n")
+    with pytest.raises(InvalidFile, match="not a finite number"):
         max_days()
+    (strict / "platform.yaml").write_text("waivers:\n  max_days: 99999999999\n")
+    with pytest.raises(InvalidFile, match="not a number of days"):
+        max_days()
+
+
+@pytest.mark.parametrize("field", ["reason", "approver", "rule"])
+@pytest.mark.parametrize("blank", ['" "', '"\\t"', "''", "'   '"])
+def test_blank_fields_are_not_a_waiver(tmp_path: Path, field: str, blank: str) -> None:
+    text = "waivers:\n" + entry().replace(f"{field}: ", f"{field}: {blank} #", 1)
+    write(tmp_path, text)
+    with pytest.raises(InvalidFile) as excinfo:
+        load_waivers(tmp_path, rule_ids=RULES, today=TODAY)
+    assert any(p.path.endswith(field) for p in excinfo.value.problems)
 
 
 def test_unknown_rule_id_is_a_located_error_with_a_suggestion(tmp_path: Path) -> None:

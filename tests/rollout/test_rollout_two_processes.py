@@ -79,6 +79,21 @@ def stamp(moment: dt.datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+class Cli:
+    """`platform --repo ROOT ARGS --format json` in this process, `at` days after START."""
+
+    def __init__(
+        self, root: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        self.root, self.monkeypatch, self.capsys = root, monkeypatch, capsys
+
+    def __call__(self, *args: str, at: float) -> tuple[int, dict[str, Any]]:
+        self.monkeypatch.setenv(clock.ENV, stamp(START + dt.timedelta(days=at)))
+        self.capsys.readouterr()
+        code = run(["--repo", str(self.root), *args, "--format", "json"])
+        return code, json.loads(self.capsys.readouterr().out)
+
+
 def test_users_stay_in_their_cohort_across_steps_in_two_processes(
     workers: tuple[Path, str, list[Worker]],
     monkeypatch: pytest.MonkeyPatch,
@@ -87,12 +102,7 @@ def test_users_stay_in_their_cohort_across_steps_in_two_processes(
     root, url, pair = workers
     rng = random.Random(5)
 
-    def cli(*args: str, at: float) -> tuple[int, dict[str, Any]]:
-        monkeypatch.setenv(clock.ENV, stamp(START + dt.timedelta(days=at)))
-        capsys.readouterr()
-        code = run(["--repo", str(root), *args, "--format", "json"])
-        return code, json.loads(capsys.readouterr().out)
-
+    cli = Cli(root, monkeypatch, capsys)
     assert cli("rollout", "start", "summarize", "2", "--reason", "two processes", at=0)[0] == 0
     history: dict[str, list[int]] = {}
     outcomes = []
@@ -145,12 +155,7 @@ def test_a_refusal_regression_served_by_two_processes_is_rolled_back_for_both(
     root, url, pair = workers
     rng = random.Random(9)
 
-    def cli(*args: str, at: float) -> tuple[int, dict[str, Any]]:
-        monkeypatch.setenv(clock.ENV, stamp(START + dt.timedelta(days=at)))
-        capsys.readouterr()
-        code = run(["--repo", str(root), *args, "--format", "json"])
-        return code, json.loads(capsys.readouterr().out)
-
+    cli = Cli(root, monkeypatch, capsys)
     assert cli("rollout", "start", "summarize", "2", "--reason", "two processes", at=0)[0] == 0
     outcome: dict[str, Any] = {}
     day = 0

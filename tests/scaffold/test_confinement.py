@@ -163,3 +163,15 @@ def test_a_template_symlink_leading_out_is_refused(tmp_path: Path) -> None:
     os.symlink("../../../outside", template / "up")
     assert _scaffold(template, tmp_path / "out") == 4
     assert not (tmp_path / "out").exists()
+
+
+def test_a_template_symlink_copier_would_follow_out_is_refused_for_safety(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("not for the repo")
+    template = _copier(tmp_path / "tpl", {"README.md": "hi"}, "sub: pkg\n")  # symlinks not preserved
+    os.symlink(secret, template / "leak.txt")
+    assert _scaffold(template, tmp_path / "out") == 4
+    assert "leads outside the template" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()

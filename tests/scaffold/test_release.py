@@ -133,6 +133,37 @@ def test_a_bad_change_note_is_located_exit_2(golden_copy: Path, capsys: pytest.C
     assert "x.yaml:1" in capsys.readouterr().err
 
 
+# 6 levels of 10 aliases: a million values once expanded (bounded by the loading policy, not by memory)
+_ALIASES = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+    f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]\n" for i in range(1, 7)
+)
+
+
+@pytest.mark.parametrize(
+    ("content", "line"),
+    [
+        (b"bump: minor\nsummary: caf\xe9\n", "x.yaml:2"),  # not UTF-8
+        (b"bump: minor\nbump: major\nsummary: twice\n", "x.yaml:2"),  # a duplicate key
+        (b"bump: minor\nsummary: !!python/name:os.system x\n", "x.yaml:2"),
+        (b"bump: minor\nsummary: [a, list]\n", "x.yaml:2"),
+        (b"bump: minor\nsummary: '  '\n", "x.yaml:2"),
+        (b"bump: [minor]\nsummary: x\n", "x.yaml:1"),
+        (b"bump: minor\nsummary: x\n" + _ALIASES.encode(), "x.yaml:"),
+    ],
+)
+def test_change_notes_are_read_under_the_loading_policy(
+    golden_copy: Path, capsys: pytest.CaptureFixture[str], content: bytes, line: str
+) -> None:
+    _edit(golden_copy, "template/README.md.jinja", "\n", "\nMore.\n")
+    (golden_copy / "changes").mkdir()
+    (golden_copy / "changes" / "x.yaml").write_bytes(content)
+    before = _tree(golden_copy)
+    assert run(["templates", "release", str(golden_copy)]) == 2
+    err = capsys.readouterr().err
+    assert line in err and "Traceback" not in err
+    assert _tree(golden_copy) == before
+
+
 def test_history_repo_has_one_tag_per_release(golden_copy: Path) -> None:
     _edit(golden_copy, "template/README.md.jinja", "\n", "\nMore.\n")
     assert run(["templates", "release", str(golden_copy), "--minor", "-m", "More"]) == 0

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import os
 import random
 import string
 import subprocess
@@ -9,7 +11,15 @@ from pathlib import Path
 
 import pytest
 
-from platform_cli.scanners.secrets import Hit, is_placeholder, scan_text, scan_tree, shannon_entropy
+from platform_cli.scanners.secrets import (
+    Allowlist,
+    Hit,
+    is_placeholder,
+    scan_files,
+    scan_text,
+    scan_tree,
+    shannon_entropy,
+)
 
 # Keys are built at run time from a seeded RNG: no literal key sits in this file for scanners to trip on.
 _RNG = random.Random(20261127)
@@ -126,9 +136,35 @@ def test_placeholders_references_and_harmless_strings_are_not_secrets(line: str)
         assert scan_text(line + "\n", path) == [], (path, line)
 
 
-def test_allowlist_pragma_skips_a_line() -> None:
-    text = f'FIXTURE_KEY = "{GENERIC}"  # pragma: allowlist secret\nOTHER_KEY = "{HEX_SECRET}"\n'
-    assert [h.line for h in scan_text(text, "tests/fixtures.py")] == [2]
+ALLOW = Allowlist(today=dt.date(2026, 1, 10), max_days=90)
+
+
+def test_an_allowlist_pragma_needs_an_approver_and_an_expiry_like_a_waiver() -> None:
+    pragma = "pragma: allowlist secret approver=jane.doe@example.com expires=2026-02-01"
+    text = f'FIXTURE_KEY = "{GENERIC}"  # {pragma}\nOTHER_KEY = "{HEX_SECRET}"\n'
+    hits = scan_text(text, "tests/fixtures.py", ALLOW)
+    assert [(h.line, h.allowlisted) for h in hits] == [(1, True), (2, False)]
+    assert (hits[0].approver, hits[0].expires) == ("jane.doe@example.com", "2026-02-01")
+
+
+@pytest.mark.parametrize(
+    ("comment", "why"),
+    [
+        ("pragma: allowlist secret", "needs approver=<person> and expires=YYYY-MM-DD"),
+        ("pragma: allowlist secret approver=jane", "needs approver=<person> and expires=YYYY-MM-DD"),
+        ("pragma: allowlist secret expires=2026-02-01", "needs approver=<person>"),
+        ("pragma: allowlist secret approver=  expires=2026-02-01", "needs approver=<person>"),
+        ("pragma: allowlist secret approver=jane expires=2026-02-30", "not a real date"),
+        ("pragma: allowlist secret approver=jane expires=2025-12-31", "expired on 2025-12-31"),
+        ("pragma: allowlist secret approver=jane expires=9966-01-01", "more than 90 days ahead"),
+    ],
+)
+def test_a_pragma_that_is_not_a_waiver_allowlists_nothing(comment: str, why: str) -> None:
+    for line in (f'FIXTURE_KEY = "{GENERIC}"  # {comment}', f"{OPENAI_PROJECT}  # {comment}"):
+        (hit,) = scan_text(line + "\n", "src/fixtures.py", ALLOW)
+        assert not hit.allowlisted and hit.note is not None and why in hit.note
+        (unjudged,) = scan_text(line + "\n", "src/fixtures.py")
+        assert not unjudged.allowlisted
 
 
 def test_markdown_only_reports_vendor_formats() -> None:
@@ -149,13 +185,29 @@ def _git(root: Path, *args: str) -> None:
     subprocess.run(["git", *args], cwd=root, check=True, capture_output=True)
 
 
-def test_scan_tree_reads_text_files_and_skips_binaries_and_big_files(tmp_path: Path) -> None:
+def test_binaries_and_big_files_are_scanned_and_every_skipped_file_is_named(tmp_path: Path) -> None:
     (tmp_path / "src").mkdir()
     (tmp_path / "src" / "settings.py").write_text(f'\n\nOPENAI_KEY = "{OPENAI_PROJECT}"\n')
     (tmp_path / "blob.bin").write_bytes(b"\0\1\2" + OPENAI_PROJECT.encode())
     (tmp_path / "dump.txt").write_text(OPENAI_LEGACY + "\n" + "x" * 1_100_000)
-    hits = scan_tree(tmp_path, ["src/settings.py", "blob.bin", "dump.txt", "missing.py"])
-    assert [(h.file, h.line, h.kind) for h in hits] == [("src/settings.py", 3, "openai-api-key")]
+    (tmp_path / "link.txt").symlink_to("/etc/hostname")
+    (tmp_path / "locked.txt").write_text(OPENAI_LEGACY)
+    (tmp_path / "locked.txt").chmod(0)
+    files = ["src/settings.py", "blob.bin", "dump.txt", "missing.py", "link.txt", "locked.txt"]
+    report = scan_files(tmp_path, files)
+    readable_anyway = os.geteuid() == 0  # root reads a mode-0 file
+    assert sorted((h.file, h.line) for h in report.hits) == [
+        ("blob.bin", 1),
+        ("dump.txt", 1),
+        *([("locked.txt", 1)] if readable_anyway else []),
+        ("src/settings.py", 3),
+    ]
+    skipped = {s.file: (s.blocking, s.reason.split(" ")[0]) for s in report.skipped}
+    assert skipped["link.txt"] == (False, "a") and skipped["missing.py"] == (False, "listed")
+    if not readable_anyway:
+        assert skipped["locked.txt"] == (True, "unreadable:")
+    assert report.scanned + len(report.skipped) == len(files)
+    assert [h.file for h in scan_tree(tmp_path, ["blob.bin"])] == ["blob.bin"]
 
 
 # New vendor formats; each prefix is split so that no literal key shape sits in this file.

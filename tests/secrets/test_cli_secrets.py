@@ -79,9 +79,28 @@ def test_empty_stdin_changes_nothing(
     monkeypatch.setattr("sys.stdin", io.StringIO("\n"))
     assert _run(repo, "rotate", "API_KEY", "--stdin") == 2
     assert "stdin gave an empty value" in capsys.readouterr().err
-    assert _run(repo, "rotate", "API_KEY", "--generate", "--format", "json") == 0  # resumes, new value
+    assert _run(repo, "rotate", "API_KEY", "--generate", "--format", "json") == 0  # a fresh rotation
     report = json.loads(capsys.readouterr().out)
-    assert (report["outcome"], report["resumed"]) == ("rotated", True)
+    assert (report["outcome"], report["resumed"]) == ("rotated", False)
+
+
+@pytest.mark.parametrize("command", ["false", "exit 3", "printf ''", "printf '  \\n \\n'", "kill -TERM $$"])
+def test_a_failed_value_command_leaves_no_journal_behind(
+    repo: Path, capsys: pytest.CaptureFixture[str], command: str
+) -> None:
+    assert _run(repo, "rotate", "API_KEY", "--generate") == 0
+    assert _run(repo, "rotate", "API_KEY", "--generate") == 0  # a previous key to roll back to
+    capsys.readouterr()
+    before = (repo / ".env").read_text(encoding="utf-8")
+    assert _run(repo, "rotate", "API_KEY", "--command", command) == 2
+    assert "nothing was changed" in capsys.readouterr().err
+    assert (repo / ".env").read_text(encoding="utf-8") == before
+    meta = json.loads((repo / ".env.meta.json").read_text(encoding="utf-8"))
+    assert "rotation" not in meta["secrets"]["API_KEY"]  # no journal: nothing blocks what comes next
+    assert _run(repo, "status", "--format", "json") == 0
+    assert _run(repo, "verify") == 0
+    assert _run(repo, "rollback", "API_KEY") == 0
+    assert _run(repo, "rotate", "API_KEY", "--abort") == 2  # nothing in progress to abort
 
 
 def test_status_without_declared_secrets(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -37,10 +37,11 @@ def repo(tmp_path: Path) -> tuple[Path, str]:
 
 def test_history_finds_what_the_tree_no_longer_has(repo: tuple[Path, str]) -> None:
     root, key = repo
-    assert scan_worktree(root) == (1, [])
-    scanned, findings = scan_history(root)
-    assert scanned == 2
-    (finding,) = findings
+    tree = scan_worktree(root)
+    assert (tree.scanned, tree.findings, tree.skipped) == (1, [], [])
+    history = scan_history(root)
+    assert history.scanned == 2
+    (finding,) = history.findings
     first_commit = _git(root, "rev-list", "--max-parents=0", "--abbrev-commit", "HEAD").strip()
     assert (finding.hit.file, finding.hit.line, finding.hit.kind) == ("settings.py", 1, "openai-api-key")
     assert finding.commit == first_commit

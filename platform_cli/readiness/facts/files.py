@@ -6,7 +6,7 @@ from typing import Any
 
 from platform_cli.readiness.facts.base import Fact, RepoContext
 from platform_cli.scanners.repofiles import list_repo_files as list_repo_files
-from platform_cli.scanners.textfiles import read_text
+from platform_cli.scanners.textfiles import Skipped, read_for_scan
 
 # (path, what it is for) of every file or directory a golden-path feature repo is expected to hold.
 EXPECTED: tuple[tuple[str, str], ...] = (
@@ -25,17 +25,31 @@ CI_FILES = (".github/workflows/", ".gitlab-ci.yml")
 
 
 def repo_texts(ctx: RepoContext) -> dict[str, str]:
-    """Every readable text file of the repo, read once per check and shared by all scanning collectors."""
+    """Every file of the repo a scan can read, read once per check and shared by all scanning collectors.
+
+    The files it could not read are in `repo_skipped(ctx)`, each with its reason: scans name them.
+    """
     cached = ctx.extra.get("_texts")
     if isinstance(cached, dict):
         return cached
     texts: dict[str, str] = {}
+    skipped: list[Skipped] = []
     for rel in ctx.tracked_files:
-        text = read_text(ctx.root / rel)
+        text, why = read_for_scan(ctx.root / rel, rel)
         if text is not None:
             texts[rel] = text
+        elif why is not None:
+            skipped.append(why)
     ctx.extra["_texts"] = texts
+    ctx.extra["_skipped"] = skipped
     return texts
+
+
+def repo_skipped(ctx: RepoContext) -> list[Skipped]:
+    """The files `repo_texts` could not read (after it ran), with why."""
+    repo_texts(ctx)
+    skipped = ctx.extra.get("_skipped")
+    return list(skipped) if isinstance(skipped, list) else []
 
 
 def _present(path: str, files: list[str]) -> bool:

@@ -96,6 +96,7 @@ class ProvidersCollector:
             },
             "feature_lifecycle": manifest.lifecycle,
             "unknown_models": unknown,
+            "direct_calls": _direct_calls(ctx),
         }
         return Fact(self.name, value, file=MANIFEST_FILE, line=line_of(manifest, "spec", "providers"))
 
@@ -121,3 +122,15 @@ def model_table(ctx: RepoContext) -> ModelTable:
     """The model table a check reads: the shipped one plus the configured extras (tests may inject one)."""
     override = ctx.extra.get("model_lifecycle")
     return load_model_table(Path(override) if override else None)
+
+
+def _direct_calls(ctx: RepoContext) -> list[dict[str, Any]]:
+    """Model calls in the source that bypass the runtime, hence the pinned models (the shared source scan)."""
+    from platform_cli.readiness.facts.files import repo_texts
+    from platform_cli.readiness.facts.scans import shared_prompt_scan
+
+    try:
+        texts = repo_texts(ctx)
+    except OSError as error:  # cannot be shown free of direct calls: an item, so the rule fails
+        return [{"kind": "unscanned", "file": ".", "reason": f"cannot read the repository's files: {error}"}]
+    return [call.as_dict() for call in shared_prompt_scan(ctx, texts).vendor_calls]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from platform_cli.errors import PlatformError
@@ -67,14 +66,11 @@ class TemplateCollector:
 
 
 def _load(ctx: RepoContext, record: str) -> Any:
-    if record == CRUFT_FILE:
-        from platform_cli.errors import UserError
-
-        try:
-            return json.loads((ctx.root / record).read_text(encoding="utf-8"))
-        except (json.JSONDecodeError, UnicodeDecodeError) as error:
-            raise UserError(f"not valid JSON ({error})") from error
+    from platform_cli.jsonfile import load_json
     from platform_cli.yamlfile import load_yaml
+
+    if record == CRUFT_FILE:
+        return load_json(ctx.root / record, display=record, what="cruft record").data
 
     return load_yaml(ctx.root / record, display=record, what="copier answers").data
 
