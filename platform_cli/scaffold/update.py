@@ -309,6 +309,17 @@ def _conflicts(work: Path, changes: list[tuple[str, str]], top: Path) -> list[Co
 def _apply(work: Path, top: Path, changes: list[tuple[str, str]]) -> None:
     """Copy the clone's result into the repo: checked first, then written (each file atomically)."""
     targets = [(status, path, confined_target(top, path)) for status, path in changes]
+    real_work = work.resolve()
+    for status, path, _ in targets:
+        source = work / path
+        if status != "D" and source.is_symlink():
+            # copied as a link, never followed: a link out of the repo would copy what it points at
+            pointed = (source.parent / os.readlink(source)).resolve()
+            if pointed != real_work and real_work not in pointed.parents:
+                raise Refused(
+                    f"the template's update adds a symlink {path} -> {os.readlink(source)} that leads "
+                    "outside the repository; nothing was written (fix the template)"
+                )
     for status, path, target in targets:
         if status == "D":
             target.unlink(missing_ok=True)
@@ -316,7 +327,7 @@ def _apply(work: Path, top: Path, changes: list[tuple[str, str]]) -> None:
         source = work / path
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_name(f".{target.name}.platform-update")
-        shutil.copy2(source, tmp)
+        shutil.copy2(source, tmp, follow_symlinks=False)
         os.replace(tmp, target)
 
 

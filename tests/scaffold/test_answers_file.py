@@ -3,7 +3,6 @@ an internal error, or silently accepted data. Each case here did one of those be
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -46,15 +45,13 @@ def test_bad_answers_files_are_located_bad_input(
         answers.write_bytes(content)
     else:
         answers.write_text(content, encoding="utf-8")
-    started = time.perf_counter()
     code = run(
         ["scaffold", "new-ai-feature", str(tmp_path / "out"), "--defaults", "--answers-file", str(answers)]
     )
-    elapsed = time.perf_counter() - started
     err = capsys.readouterr().err
     assert code == 2, err
     assert f"answers.yml:{line}" in err and needle in err, err
-    assert len(err) < 5000 and elapsed < 30
+    assert len(err) < 5000  # an alias bomb is refused by its alias count, not expanded into the message
     assert not (tmp_path / "out").exists()
 
 

@@ -175,3 +175,35 @@ def test_a_template_symlink_copier_would_follow_out_is_refused_for_safety(
     assert _scaffold(template, tmp_path / "out") == 4
     assert "leads outside the template" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
+
+
+def _commit_tag(repo: Path, tag: str) -> None:
+    _git(repo, "add", "-A")
+    _git(repo, "-c", "user.email=t@example.com", "-c", "user.name=t", "commit", "-qm", tag)
+    _git(repo, "tag", tag)
+
+
+def test_template_update_never_copies_what_a_template_symlink_points_at(tmp_path: Path) -> None:
+    """Scaffold refuses a template symlink leading out; `template update` must too, not copy its target."""
+    secret = tmp_path / "secret.txt"
+    secret.write_text("PRIVATE-KEY-MATERIAL\n")
+    template = _copier(
+        tmp_path / "gt",
+        {"template/README.md.jinja": "hi {{ name }}\n",
+         "template/{{_copier_conf.answers_file}}.jinja": "{{ _copier_answers|to_nice_yaml }}"},
+        "_subdirectory: template\n_preserve_symlinks: true\nname:\n  type: str\n  default: x\n",
+    )  # fmt: skip
+    _git(template, "init", "-q")
+    _commit_tag(template, "v1.0.0")
+    gen = tmp_path / "gen"
+    assert (
+        run(["scaffold", "from", f"file://{template}", str(gen), "--defaults", "-q", "--vcs-ref", "v1.0.0"])
+        == 0
+    )
+    (template / "template" / "leak.txt").symlink_to(secret)
+    (template / "template" / "README.md.jinja").write_text("hi {{ name }}, v2\n")
+    _commit_tag(template, "v2.0.0")
+    before = (gen / "README.md").read_text()
+    assert run(["--repo", str(gen), "template", "update"]) == 4
+    assert not os.path.lexists(gen / "leak.txt")
+    assert (gen / "README.md").read_text() == before
