@@ -1,4 +1,4 @@
-"""Readiness `rollback-ready` (silver), read from the SHARED store.
+"""Readiness `rollback-ready` (silver) and `runtime-overrides` (warning), read from the SHARED store.
 
 Each planted defect fails the rule with a message that says what to run; a drill that only happened in a
 laptop's own store does not count for a repo whose manifest names a shared one.
@@ -18,7 +18,7 @@ from platform_cli.readiness.check import check_repo
 from platform_cli.readiness.model import Finding
 from platform_cli.rollback import begin, make_plan
 from platform_cli.store import open_store
-from platform_cli.store.rollback import DrillRecord
+from platform_cli.store.rollback import DrillRecord, OverrideRecord
 
 TODAY = dt.date(2026, 12, 1)
 
@@ -94,3 +94,22 @@ def test_an_unfinished_rollback_fails_until_resumed(shared: Path, store_url: str
         record, _ = begin(store, plan, reason="bad", actor=ACTOR)
     result = finding(shared, "rollback-ready")
     assert result.failed and f"platform rollback resume {record.rollback_id}" in result.messages[0]
+
+
+def test_active_overrides_are_shown_as_a_warning(shared: Path, store_url: str) -> None:
+    assert not finding(shared, "runtime-overrides").failed
+    with open_store(store_url) as store:
+        store.add_runtime_override(
+            OverrideRecord(0, FEATURE, "primary", "disable", None, "fake-chat-2025-01-01",
+                           "2026-11-30T09:00:00.000000Z", ACTOR, "vendor outage")
+        )  # fmt: skip
+    result = finding(shared, "runtime-overrides")
+    assert result.failed and result.rule.severity == "warning"
+    assert "provider primary is disabled since 2026-11-30" in result.messages[0]
+    assert "vendor outage" in result.messages[0] and "NOT applied" not in result.messages[0]
+    # the manifest moved on (a deploy): the override no longer applies, and readiness says to clear it
+    path = shared / "ai-feature.yaml"
+    data = yaml.safe_load(path.read_text())
+    data["spec"]["providers"][0]["model"] = "fake-chat-2024-06-01"
+    path.write_text(yaml.safe_dump(data))
+    assert "NOT applied any more" in finding(shared, "runtime-overrides").messages[0]
