@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from llm_server import ANTHROPIC_PATH, OPENAI_PATH, LLMServer, running_llm_server
-from rollback_support import ACTOR, FEATURE, Replica, write_repo
+from rollback_support import ACTOR, FEATURE, Replica, publish_repo_prompts, write_repo
 from runtime_support import anthropic_entry, openai_entry
 
 from platform_cli.cli.main import run
@@ -34,7 +34,9 @@ def repo(tmp_path: Path, store_url: str, server: LLMServer) -> Path:
         openai_entry(server.base_url, model="gpt-5.1-2025-11-13"),
         anthropic_entry(server.base_url, model="claude-haiku-4-5-20251001"),
     ]
-    return write_repo(tmp_path / "repo", store_url, providers=providers)
+    root = write_repo(tmp_path / "repo", store_url, providers=providers)
+    publish_repo_prompts(root, store_url)
+    return root
 
 
 def platform(repo: Path, *args: str) -> int:
