@@ -23,6 +23,7 @@ from collections.abc import Mapping
 from typing import Any, Protocol
 
 from platform_cli.cost.prices import ModelPrice, PriceTable
+from platform_cli.models import is_offline
 
 
 class TokenCounts(Protocol):
@@ -42,9 +43,6 @@ class TokenCounts(Protocol):
 
     @property
     def reasoning_tokens(self) -> int: ...
-
-
-OFFLINE_KIND = "fake"  # the provider kind that answers offline (usage_events.provider_kind)
 
 
 def cost_of(usage: TokenCounts, price: ModelPrice) -> float:
@@ -82,7 +80,7 @@ def price_event(
     ids (not in the table) bills nothing, so it costs 0.0, not unpriced; standing in for a declared model
     it is priced as that model (offline traffic, never billed). The runtime and `reprice` both use this."""
     cost = price_usage(usage, model, table)
-    if cost is None and provider_kind == OFFLINE_KIND and table.lookup(model) is None:
+    if cost is None and is_offline(provider_kind or "") and table.lookup(model) is None:
         return 0.0
     return cost
 

@@ -23,6 +23,7 @@ from platform_cli.cost.budget_guard import Guard, SpendCounter, counter_path
 from platform_cli.cost.prices import PriceTable, effective_table
 from platform_cli.cost.pricing import TokenCounts, price_event
 from platform_cli.manifest import Manifest
+from platform_cli.models import is_offline
 
 log = logging.getLogger("platform_cli.cost")
 _METRICS_LOCK = threading.Lock()
@@ -44,7 +45,7 @@ class CallCosting:
 
     def spent(self, cost_usd: float | None, provider_kind: str | None) -> None:
         """Count a served call's cost against the budget (billed traffic only)."""
-        if self.guard is not None and provider_kind != "fake":
+        if self.guard is not None and not is_offline(provider_kind or ""):
             self.guard.record(cost_usd)
 
     # --- budget ---------------------------------------------------------------------------------------

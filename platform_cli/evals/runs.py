@@ -28,6 +28,7 @@ from platform_cli.evals.scorers.base import ScorerContext
 from platform_cli.evals.suites import Suite
 from platform_cli.evals.summary import Summary, summarize_results
 from platform_cli.manifest import Manifest, load_manifest, resolve_state_url
+from platform_cli.models import is_offline
 from platform_cli.prompts.registry import ResolvedPrompt
 from platform_cli.repo import MANIFEST_NAME
 from platform_cli.store import Store, open_store
@@ -195,7 +196,7 @@ def run_suite(
                     dataset_hash, sum(i.rows for i in infos) * repeats, repeats, "running", utc_timestamp(),
                     None, None, None, None, relative_display(run_file, request.root),
                     author,
-                    bool(request.offline) or first.kind == "fake" or _offline_env(),
+                    bool(request.offline) or is_offline(first.kind) or _offline_env(),
                 )  # fmt: skip
                 store.add_eval_run(run)
                 done_before, finished = 0, set()

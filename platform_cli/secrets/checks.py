@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from platform_cli.manifest.model import Manifest, ProviderSpec
+from platform_cli.models import is_offline
 
 
 @dataclass(frozen=True)
@@ -129,7 +130,7 @@ def default_check(manifest: Manifest, name: str, test_command: str | None = None
     if test_command:
         return CommandCheck(test_command, name)
     users = [p for p in manifest.providers if p.api_key_secret == name]
-    real = [p for p in users if p.kind != "fake"]
+    real = [p for p in users if not is_offline(p.kind)]
     if real:
         return models_url(real[0])
     if users:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 
 import pytest
 import yaml
 
+import platform_cli
 from platform_cli.errors import InvalidFile
 from platform_cli.models import (
     api_key_name,
@@ -129,3 +131,32 @@ def test_a_bad_config_entry_is_a_clear_error(tmp_path: Path, monkeypatch: pytest
     monkeypatch.setenv("PLATFORM_CONFIG", str(config))
     with pytest.raises(UserError, match="model_tables must be a list of file paths"):
         load_model_table()
+
+
+def _kind_comparisons(text: str) -> list[int]:
+    """Lines comparing with a provider kind's name written out (`kind == "fake"`, `in ("fake",)`)."""
+    names = set(kind_names())
+    found = []
+    for node in ast.walk(ast.parse(text)):
+        if isinstance(node, ast.Compare):
+            for side in (node.left, *node.comparators):
+                values = side.elts if isinstance(side, (ast.Tuple, ast.List, ast.Set)) else [side]
+                if any(isinstance(v, ast.Constant) and v.value in names for v in values):
+                    found.append(node.lineno)
+    return found
+
+
+def test_only_platform_cli_models_compares_with_a_kind_name() -> None:
+    """What a kind means (offline, needs a key...) is asked of models/kinds.py (`is_offline(kind)`), so a
+    new kind or a changed fact is one edit. The adapters in providers/ are the kinds' own code (registered by
+    name, speaking their wire format), so they may name them."""
+    package = Path(platform_cli.__file__).resolve().parent
+    found = [
+        f"{path.relative_to(package.parent)}:{line}"
+        for path in sorted(package.rglob("*.py"))
+        if path.relative_to(package).parts[0] not in ("models", "providers")
+        for line in _kind_comparisons(path.read_text(encoding="utf-8"))
+    ]
+    assert found == []
+    sample = 'if p.kind != "fake": pass\nx = k in ("openai", "y")\ny = {"fake": 1}\n'
+    assert _kind_comparisons(sample) == [1, 2]

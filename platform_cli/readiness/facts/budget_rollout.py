@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from platform_cli.models import is_offline
 from platform_cli.readiness.facts.base import Fact, RepoContext
 from platform_cli.readiness.facts.support import MANIFEST_FILE, first_line, manifest_or_missing
 
@@ -27,7 +28,7 @@ class BudgetCollector:
         from platform_cli.errors import PlatformError
 
         # the offline fake bills nothing, whatever model id it answers as
-        models = list(dict.fromkeys(p.model for p in manifest.providers if p.kind != "fake"))
+        models = list(dict.fromkeys(p.model for p in manifest.providers if not is_offline(p.kind)))
         try:
             table = effective_table(manifest.root)
         except PlatformError as error:
