@@ -9,8 +9,10 @@ a baseline (the store's billed month-to-date spend when last refreshed) and the 
 - `add(cost)` adds micro-dollars under an exclusive `flock` (a few microseconds), so concurrent processes
   never lose an increment.
 - `refresh(store_total, snapshot)` takes the store's month-to-date figure, which holds what every replica
-  on every host wrote, as the baseline; the count never goes down (what this host counted may not be
-  written yet), and what was added while the store was being read stays counted. `Guard` calls it from a
+  on every host wrote, as the baseline, unless this host has counted more (what it counted may not be
+  written yet): the count never goes down, and a call counted while the store was being read is counted
+  once whether or not the store read already saw it (at worst it is missing from other hosts' share until
+  the next refresh; counting it twice would refuse calls for the rest of the month). `Guard` calls it from a
   background thread at most every `refresh_s`, and only one process per host does (the file records when
   it was refreshed). Between refreshes other hosts' spend is not seen: enforcement is exact per host and
   across hosts as fresh as `refresh_s` (30 s by default).
@@ -120,10 +122,12 @@ class SpendCounter:
     ) -> bool:
         """Take the store's month-to-date figure (read after `before` was taken) as the new baseline.
 
-        The counter never goes down: what this host counted before the snapshot may not be in the store
-        yet (the writer batches), so the baseline is the larger of the store's figure and the count at the
-        snapshot, and what was added since the snapshot stays local. Skipped (False) when another process
-        refreshed in between or less than `every_s` ago.
+        The counter never goes down: what this host counted may not be in the store yet (the writer
+        batches), so the new count is the larger of the store's figure and this host's count. A call
+        counted after the snapshot may or may not be in the store's figure (its event may have been
+        written while the store was read), so it is not added on top of it: adding it would count it twice
+        for the rest of the month. Skipped (False) when another process refreshed in between (the snapshot
+        no longer matches) or less than `every_s` ago.
         """
         with self._locked():
             month, baseline, local, refreshed = self._read()
@@ -134,11 +138,8 @@ class SpendCounter:
             if (snap_month, snap_baseline) != (month, baseline) or local < snap_local:
                 return False  # someone refreshed (or the month turned) since the snapshot: theirs stands
             store_micro = max(0, round(store_total_usd * MICRO))
-            if month != now_month:
-                new_baseline, new_local = store_micro, 0
-            else:
-                new_baseline, new_local = max(store_micro, baseline + snap_local), local - snap_local
-            _LAYOUT.pack_into(self._map, 0, MAGIC, 1, now_month, 0, new_baseline, new_local, time.time())
+            new_baseline = store_micro if month != now_month else max(store_micro, baseline + local)
+            _LAYOUT.pack_into(self._map, 0, MAGIC, 1, now_month, 0, new_baseline, 0, time.time())
             return True
 
     def close(self) -> None:

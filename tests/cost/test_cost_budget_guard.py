@@ -50,9 +50,21 @@ def test_refresh_never_loses_what_the_store_has_not_seen_yet(tmp_path: Path) -> 
     before = counter.snapshot()  # the store is read now: it does not hold the $1 yet (writer batching)
     counter.add(0.25)  # a call finishing while the store is read
     assert counter.refresh(0.0, before) is True
-    assert counter.spent() == 1.25  # max(store $0, counted $1) + $0.25 added since the snapshot
+    assert counter.spent() == 1.25  # max(store $0, counted $1.25)
     before = counter.snapshot()
     assert counter.refresh(7.0, before) is True and counter.spent() == 7.0  # other hosts' spend arrives
+
+
+def test_a_call_counted_during_the_store_read_is_counted_once(tmp_path: Path) -> None:
+    counter = SpendCounter(tmp_path / "c")
+    counter.add(0.035)
+    before = counter.snapshot()
+    counter.add(0.035)  # counted after the snapshot, and its event was written before the store was read
+    assert counter.refresh(0.07, before) is True
+    assert counter.spent() == pytest.approx(0.07)  # not $0.105: the store figure already holds it
+    counter.add(0.01)
+    assert counter.refresh(0.07, counter.snapshot()) is True  # the $0.01 is not written yet
+    assert counter.spent() == pytest.approx(0.08)
 
 
 def test_a_refresh_that_lost_the_race_to_another_process_changes_nothing(tmp_path: Path) -> None:
