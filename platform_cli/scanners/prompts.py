@@ -16,7 +16,12 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from platform_cli.scanners.textfiles import read_for_scan
-from platform_cli.scanners.vendor_calls import VendorCall, python_vendor_calls, script_vendor_calls
+from platform_cli.scanners.vendor_calls import (
+    VendorCall,
+    literal_text,
+    python_vendor_calls,
+    script_vendor_calls,
+)
 
 __all__ = [
     "InlinePrompt",
@@ -118,21 +123,6 @@ def _preview(text: str) -> str:
     return flat if len(flat) <= PREVIEW_LENGTH else flat[: PREVIEW_LENGTH - 1] + "…"
 
 
-def _literal_text(node: ast.AST) -> str | None:
-    """The literal text of a str constant or an f-string's literal parts; None for anything else."""
-    if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        return node.value
-    if isinstance(node, ast.JoinedStr):
-        return "".join(
-            v.value for v in node.values if isinstance(v, ast.Constant) and isinstance(v.value, str)
-        )
-    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
-        left, right = _literal_text(node.left), _literal_text(node.right)
-        if left is not None or right is not None:
-            return (left or "") + (right or "")
-    return None
-
-
 def _is_text(text: str) -> bool:
     """Prose rather than a name: at least two words."""
     return len(text.split()) >= 2
@@ -221,7 +211,7 @@ class _PythonScan(ast.NodeVisitor):
         else:
             first = None
         if name in RUNTIME_CALLS and isinstance(node.func, ast.Attribute):
-            text = _literal_text(first) if first is not None else None
+            text = literal_text(first) if first is not None else None
             if first is not None and text is not None:
                 if isinstance(first, ast.Constant) and _PROMPT_NAME.match(text):
                     self.refs.append(
@@ -238,7 +228,7 @@ class _PythonScan(ast.NodeVisitor):
         if name in RUNTIME_CALLS or name in SDK_CALLS:
             for kw in node.keywords:
                 if kw.arg in PROMPT_KEYWORDS or (kw.arg == "input" and _is_responses_create(node)):
-                    text = _literal_text(kw.value)
+                    text = literal_text(kw.value)
                     if text is not None and _is_text(text):
                         self._flag(kw.value, text, f"prompt text passed as {kw.arg}= to .{name}()")
         self.generic_visit(node)
@@ -247,7 +237,7 @@ class _PythonScan(ast.NodeVisitor):
         items = _dict_items(node)
         if items and "role" in items and "content" in items:
             content = items["content"]
-            text = _literal_text(content)
+            text = literal_text(content)
             if text is not None and text.strip():
                 self._flag(content, text, "chat message with literal content")
 
@@ -256,7 +246,7 @@ class _PythonScan(ast.NodeVisitor):
         self.generic_visit(node)
 
     def visit_JoinedStr(self, node: ast.JoinedStr) -> None:
-        text = _literal_text(node) or ""
+        text = literal_text(node) or ""
         if len(text) >= MIN_LOOKS_LIKE_LENGTH and _LOOKS_LIKE_PROMPT.search(text):
             self._flag(node, text, "f-string that reads like a prompt")
         # the literal parts are Constants that must not be reported a second time

@@ -118,7 +118,8 @@ def _chain(func: ast.AST) -> list[str]:
     return list(reversed(names))
 
 
-def _text(node: ast.AST) -> str | None:
+def literal_text(node: ast.AST) -> str | None:
+    """The literal text of a str constant or an f-string's literal parts; None for anything else."""
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return node.value
     if isinstance(node, ast.JoinedStr):
@@ -126,7 +127,9 @@ def _text(node: ast.AST) -> str | None:
             v.value for v in node.values if isinstance(v, ast.Constant) and isinstance(v.value, str)
         )
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
-        return (_text(node.left) or "") + (_text(node.right) or "")
+        left, right = literal_text(node.left), literal_text(node.right)
+        if left is not None or right is not None:
+            return (left or "") + (right or "")
     return None
 
 
@@ -134,13 +137,13 @@ def _model_of(call: ast.Call) -> str | None:
     """A literal model id passed to `call`: model=..., or "model" in a json=/data=/body= dict literal."""
     for keyword in call.keywords:
         if keyword.arg in ("model", "model_id", "modelId", "model_name"):
-            text = _text(keyword.value)
+            text = literal_text(keyword.value)
             if text:
                 return text
         if keyword.arg in ("json", "data", "body") and isinstance(keyword.value, ast.Dict):
             for key, value in zip(keyword.value.keys, keyword.value.values, strict=True):
                 if isinstance(key, ast.Constant) and key.value == "model":
-                    return _text(value)
+                    return literal_text(value)
     return None
 
 
@@ -172,7 +175,7 @@ def python_vendor_calls(tree: ast.AST, path: str) -> list[VendorCall]:
             (
                 h
                 for arg in (*node.args, *(k.value for k in node.keywords))
-                if (h := vendor_host(_text(arg) or ""))
+                if (h := vendor_host(literal_text(arg) or ""))
             ),
             None,
         )
@@ -192,7 +195,7 @@ def python_vendor_calls(tree: ast.AST, path: str) -> list[VendorCall]:
             continue
         if isinstance(node, ast.JoinedStr):
             seen.update(id(n) for n in ast.walk(node))
-        text = _text(node) or ""
+        text = literal_text(node) or ""
         host = vendor_host(text)
         # a URL or a bare host, not prose that mentions one (prose has spaces)
         if host and not any(c.isspace() for c in text):
