@@ -9,11 +9,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from platform_cli.errors import InvalidFile, Problem
 from platform_cli.yamlbuild import MAX_DEPTH, MAX_NUMBER_CHARS, parse_number
-from platform_cli.yamlfile import LoadedYaml, Loader, display_name, read_policy_text
+from platform_cli.yamlfile import LoadedYaml, display_name, read_policy_text
 
 __all__ = ["load_json"]
 
@@ -67,18 +65,7 @@ def _load_json(path: Path, shown: str, text: str, what: str) -> LoadedYaml:
     depth_problem = checker.depth_problem(data)
     if depth_problem is not None:
         raise InvalidFile(shown, [depth_problem], what)
-    return LoadedYaml(path=path, display=shown, data=data, root=_positions_of(text))
-
-
-def _positions_of(text: str) -> yaml.Node | None:
-    loader = Loader(text)
-    try:
-        root: yaml.Node | None = loader.get_single_node()
-    except (yaml.YAMLError, UnicodeError):
-        root = None
-    finally:
-        loader.dispose()
-    return root
+    return LoadedYaml(path=path, display=shown, data=data, json_text=text)  # positions composed when asked
 
 
 class _JsonRefused(Exception):

@@ -88,10 +88,29 @@ def marker(schema: Mapping[str, Any], data: Any) -> Path | None:
     return cache_dir() / "validated" / digest[:2] / digest[2:]
 
 
+# Markers this process found or wrote (by full path, so another cache directory is another key): a scan
+# validates the same template files in every repo, and asking the file system each time costs a stat.
+_seen: set[Path] = set()
+_SEEN_MAX = 4096
+
+
+def _saw(path: Path) -> None:
+    if len(_seen) >= _SEEN_MAX:
+        _seen.clear()
+    _seen.add(path)
+
+
 def known_valid(schema: Mapping[str, Any], data: Any) -> bool:
     """True when exactly this data validated clean against exactly this schema before."""
     path = marker(schema, data)
-    return path is not None and path.is_file()
+    if path is None:
+        return False
+    if path in _seen:
+        return True
+    if path.is_file():
+        _saw(path)
+        return True
+    return False
 
 
 def remember_valid(schema: Mapping[str, Any], data: Any) -> None:
@@ -103,4 +122,5 @@ def remember_valid(schema: Mapping[str, Any], data: Any) -> None:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         path.touch()  # an empty marker: concurrent writers cannot leave it half-written
     except OSError:
-        pass
+        return
+    _saw(path)

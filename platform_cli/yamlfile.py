@@ -48,10 +48,24 @@ class LoadedYaml:
     display: str
     data: Any
     root: yaml.Node | None = field(default=None, repr=False, compare=False)
+    # JSON text whose node tree (for positions) is composed on first use: most loads never ask for one.
+    json_text: str | None = field(default=None, repr=False, compare=False)
+
+    def _tree(self) -> yaml.Node | None:
+        if self.root is None and self.json_text is not None:
+            loader = Loader(self.json_text)
+            try:
+                self.root = loader.get_single_node()
+            except (yaml.YAMLError, UnicodeError):
+                self.root = None
+            finally:
+                loader.dispose()
+            self.json_text = None
+        return self.root
 
     def position(self, json_path: JsonPath) -> tuple[int, int] | None:
         """1-based (line, column) where the VALUE at `json_path` starts, or None if there is no such value."""
-        found = _find(self.root, json_path)
+        found = _find(self._tree(), json_path)
         if found is None:
             return (1, 1) if not json_path else None
         return mark(found[1])
@@ -60,7 +74,7 @@ class LoadedYaml:
         """1-based (line, column) of the KEY of the last element of `json_path` (mapping keys only)."""
         if not json_path or isinstance(json_path[-1], int):
             return None
-        found = _find(self.root, json_path)
+        found = _find(self._tree(), json_path)
         if found is None or found[0] is None:
             return None
         return mark(found[0])
@@ -76,7 +90,7 @@ class LoadedYaml:
         The value itself when it starts on its key's line; the key when the value is a block collection
         (which starts on a later line) or empty (which "starts" just past the colon).
         """
-        found = _find(self.root, json_path)
+        found = _find(self._tree(), json_path)
         if found is None:
             return (1, 1) if not json_path else None
         key, value = found

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 from platform_cli.config import config_path, load_config
 from platform_cli.errors import UserError
-from platform_cli.secrets.model import Secret
+from platform_cli.secretvalue import Secret
 
 URL_ENV = "BACKSTAGE_URL"
 TOKEN_ENV = "BACKSTAGE_TOKEN"

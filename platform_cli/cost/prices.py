@@ -137,9 +137,10 @@ def parse_entries(
     prices: dict[str, ModelPrice] = {}
     problems: list[Problem] = []
     for model, entry in data.items():
-        where = _line_of(text, model) if text else None
         if model == "sample_spec":
             continue
+        # the entry's line, worked out only for a problem (a full table has hundreds of clean entries)
+        where = _line_of(text, model) if text and not _clean(entry) else None
         if not isinstance(entry, Mapping):
             problems.append(Problem(display, where, None, f"$.{model}", "an entry must be a mapping"))
             continue
@@ -185,6 +186,17 @@ def parse_entries(
             source=_text(entry.get("source")),
         )
     return prices, problems
+
+
+def _clean(entry: Any) -> bool:
+    """True when `parse_entries` finds no problem in `entry` whatever `strict` is (a priced mapping)."""
+    if not isinstance(entry, Mapping):
+        return False
+    if any(entry.get(name) is not None and _number(entry.get(name)) is None for name in PRICE_FIELDS):
+        return False
+    return _number(entry.get("input_cost_per_token")) is not None and (
+        _number(entry.get("output_cost_per_token")) is not None
+    )
 
 
 def _text(value: Any) -> str | None:

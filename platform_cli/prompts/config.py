@@ -6,13 +6,16 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from platform_cli.errors import InvalidFile, UserError
 from platform_cli.manifest import Manifest, load_manifest, resolve_state_url
 from platform_cli.manifest.state import SecretLookup
 from platform_cli.repo import MANIFEST_NAME
-from platform_cli.store import Store, open_store
 from platform_cli.store.urls import parse_url
+
+if TYPE_CHECKING:
+    from platform_cli.store import Store
 
 DEFAULT_PROTECTED_LABELS = ("production",)
 PROMPTS_DIR = "prompts"
@@ -94,6 +97,8 @@ def existing_store(url: str) -> Store | None:
     parsed = parse_url(url)
     if parsed.dialect == "sqlite" and parsed.target != ":memory:" and not Path(parsed.target).is_file():
         return None
+    from platform_cli.store import open_store  # only when there is a store to read
+
     store = open_store(url, migrate=False)
     if store.schema_version() < REGISTRY_SCHEMA_VERSION:
         store.close()

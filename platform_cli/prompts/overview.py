@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from platform_cli.errors import InvalidFile, UserError
 from platform_cli.prompts.defaults import DEFAULT_LABEL
 from platform_cli.prompts.files import load_prompt, prompt_names, prompt_path
-from platform_cli.store import Store
+
+if TYPE_CHECKING:
+    from platform_cli.store import Store
 
 FileState = Literal["published", "unpublished", "invalid", "no-file"]
 # Where `production` stands against the file: the file's own version, an explicitly older published

@@ -78,16 +78,34 @@ def _key_path(rule: Rule, value: Any) -> Path | None:
     return cache_dir() / "verdicts" / digest[:2] / digest[2:]
 
 
+# Outcomes this process read or wrote, by entry path (another cache directory is another key): a scan
+# meets the same verdicts in repo after repo. Never changed once stored (readers only read them).
+_known: dict[Path, dict[str, Any]] = {}
+_KNOWN_MAX = 4096
+
+
+def _keep(path: Path, outcome: dict[str, Any]) -> None:
+    if len(_known) >= _KNOWN_MAX:
+        _known.clear()
+    _known[path] = outcome
+
+
 def recall(rule: Rule, value: Any) -> dict[str, Any] | None:
     """The remembered outcome of `rule` on `value`, or None (never seen, or the entry is unusable)."""
     path = _key_path(rule, value)
     if path is None:
         return None
+    known = _known.get(path)
+    if known is not None:
+        return known
     try:
         outcome = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    return outcome if _well_formed(outcome) else None
+    if not _well_formed(outcome):
+        return None
+    _keep(path, outcome)
+    return outcome  # type: ignore[no-any-return]
 
 
 def remember(rule: Rule, value: Any, outcome: dict[str, Any]) -> None:
@@ -101,7 +119,8 @@ def remember(rule: Rule, value: Any, outcome: dict[str, Any]) -> None:
         temporary.write_text(json.dumps(outcome, ensure_ascii=False), encoding="utf-8")
         temporary.replace(path)
     except OSError:
-        pass
+        return
+    _keep(path, outcome)
 
 
 def _well_formed(outcome: Any) -> bool:

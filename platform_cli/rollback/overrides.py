@@ -14,14 +14,16 @@ import datetime as dt
 import itertools
 import json
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from platform_cli.errors import Refused, UserError
 from platform_cli.manifest import Manifest
 from platform_cli.manifest.model import ProviderSpec
-from platform_cli.store import Store
 from platform_cli.store.engine import utc_timestamp
 from platform_cli.store.rollback import AuditEntry, OverrideRecord
+
+if TYPE_CHECKING:
+    from platform_cli.store import Store
 
 
 @dataclass(frozen=True)

@@ -3,8 +3,12 @@ import the journal runner and planner to learn it."""
 
 from __future__ import annotations
 
-from platform_cli.store import Store
+from typing import TYPE_CHECKING
+
 from platform_cli.store.sql.rollback import ROLLBACK_MIGRATION_NAME
+
+if TYPE_CHECKING:
+    from platform_cli.store import Store
 
 
 def has_rollback_schema(store: Store) -> bool:

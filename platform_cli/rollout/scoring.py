@@ -24,7 +24,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from platform_cli.errors import InvalidFile, Problem, UserError
 from platform_cli.evals.model import Answer, CallError, Case, combine
@@ -32,10 +32,12 @@ from platform_cli.evals.scorers.base import Configured, JudgeCall, ScorerConfigE
 from platform_cli.evals.suites import ScorerEntry, build_entry, scorer_entry
 from platform_cli.manifest import Manifest
 from platform_cli.manifest.model import OnlineScoring
-from platform_cli.store import Store
 from platform_cli.store.engine import utc_timestamp
 from platform_cli.store.rollout import OnlineSample, SampleScore
 from platform_cli.yamlfile import render_path
+
+if TYPE_CHECKING:
+    from platform_cli.store import Store
 
 BATCH = 500
 MANIFEST_SCORERS = "ai-feature.yaml"  # what a score records as its suite when the manifest lists scorers

@@ -6,7 +6,6 @@ versions behind the repo is, and which changelog entries lie between.
 
 from __future__ import annotations
 
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -71,6 +70,8 @@ def _changelog(source: TemplateSource, latest: Release) -> list[Section]:
     location = Path(source.location)
     if location.is_dir():
         return parse_changelog(_git(location, "show", f"{latest.ref}:CHANGELOG.md"))
+    import tempfile  # only when the changelog between versions is asked for
+
     with tempfile.TemporaryDirectory(prefix="platform-check-") as tmp:
         _git(Path(tmp), "clone", "-q", "--depth", "1", "--branch", latest.ref, source.location, "t")
         changelog = Path(tmp) / "t" / "CHANGELOG.md"

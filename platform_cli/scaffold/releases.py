@@ -14,15 +14,10 @@ tagged commit per release, built once per set of archives and cached under the u
 
 from __future__ import annotations
 
-import gzip
 import hashlib
-import io
 import os
 import re
-import shutil
 import subprocess
-import tarfile
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -155,6 +150,10 @@ def content_files(template_dir: Path) -> dict[str, bytes]:
 
 def write_archive(files: dict[str, bytes], target: Path) -> None:
     """A deterministic .tar.gz of `files` (sorted, no owners, fixed times), written atomically."""
+    import gzip
+    import io
+    import tarfile
+
     raw = io.BytesIO()
     with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as tar:
         for name in sorted(files):
@@ -177,6 +176,8 @@ def write_archive(files: dict[str, bytes], target: Path) -> None:
 
 def read_archive(archive: Path) -> dict[str, bytes]:
     """Files of a release archive. Only plain files with relative, non-escaping names are accepted."""
+    import tarfile  # archives are read when a template is rendered or updated, not when versions are listed
+
     files: dict[str, bytes] = {}
     total = 0
     try:
@@ -218,6 +219,9 @@ def _digest(archives: list[Release]) -> str:
 
 def _cached(kind: str, name: str, digest: str, build: Callable[[Path], None]) -> Path:
     """A directory built once per content digest; concurrent builders race harmlessly (first rename wins)."""
+    import shutil
+    import tempfile
+
     root = cache_dir() / kind
     final = root / f"{name}-{digest}"
     if final.is_dir():
@@ -257,6 +261,8 @@ def history_repo(template_dir: Path) -> Path:
         )
 
     def build(work: Path) -> None:
+        import shutil
+
         _git(["init", "-q", "-b", "main"], work)
         _git(["config", "commit.gpgsign", "false"], work)
         for release in archives:

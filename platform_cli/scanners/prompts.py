@@ -340,6 +340,45 @@ def is_scanned_source(path: str) -> bool:
     )
 
 
+_FileScan = tuple[
+    tuple[InlinePrompt, ...], tuple[PromptRef, ...], tuple[VendorCall, ...], dict[str, Any] | None
+]
+# What one file's scan found, by (path, text): an org-wide scan meets the same template files in every repo,
+# and a scan is a pure function of the two (the findings are frozen; `unparsable` is copied on use).
+_file_scans: dict[tuple[str, str], _FileScan] = {}
+_MEMO_ENTRIES = 512
+_MEMO_MAX_CHARS = 256 * 1024
+
+
+def _scan_file(text: str, rel: str) -> _FileScan:
+    key = (rel, text)
+    found = _file_scans.get(key)
+    if found is not None:
+        return found
+    unparsable: dict[str, Any] | None = None
+    try:
+        if rel.endswith(".py"):
+            tree = ast.parse(text, filename=rel)
+            inline, refs = _scan_tree(tree, rel)
+            calls = python_vendor_calls(tree, rel)
+        else:
+            inline, refs = scan_script(text, rel)
+            calls = script_vendor_calls(text, rel)
+    except (SyntaxError, ValueError, RecursionError) as exc:
+        # still scanned, with the regex heuristics: a syntax error must not hide an inline prompt
+        line = getattr(exc, "lineno", None)
+        reason = f"not valid Python: {exc.msg}" if isinstance(exc, SyntaxError) else str(exc)
+        unparsable = {"file": rel, "line": line, "reason": reason}
+        inline, refs = scan_script(text, rel)
+        calls = script_vendor_calls(text, rel)
+    found = (tuple(inline), tuple(refs), tuple(calls), unparsable)
+    if len(text) <= _MEMO_MAX_CHARS:
+        if len(_file_scans) >= _MEMO_ENTRIES:
+            _file_scans.clear()
+        _file_scans[key] = found
+    return found
+
+
 def scan_source(root: Path, files: Iterable[str], texts: dict[str, str] | None = None) -> PromptScan:
     """Scan every application source file among `files` (repo-relative) below `root`."""
     result = PromptScan()
@@ -354,21 +393,9 @@ def scan_source(root: Path, files: Iterable[str], texts: dict[str, str] | None =
                 result.unscanned.append(skipped.as_dict())  # not shown clean: the rules say so
             continue
         result.files_scanned.append(rel)
-        try:
-            if rel.endswith(".py"):
-                tree = ast.parse(text, filename=rel)
-                inline, refs = _scan_tree(tree, rel)
-                calls = python_vendor_calls(tree, rel)
-            else:
-                inline, refs = scan_script(text, rel)
-                calls = script_vendor_calls(text, rel)
-        except (SyntaxError, ValueError, RecursionError) as exc:
-            # still scanned, with the regex heuristics: a syntax error must not hide an inline prompt
-            line = getattr(exc, "lineno", None)
-            reason = f"not valid Python: {exc.msg}" if isinstance(exc, SyntaxError) else str(exc)
-            result.unparsable.append({"file": rel, "line": line, "reason": reason})
-            inline, refs = scan_script(text, rel)
-            calls = script_vendor_calls(text, rel)
+        inline, refs, calls, unparsable = _scan_file(text, rel)
+        if unparsable is not None:
+            result.unparsable.append(dict(unparsable))
         result.inline.extend(inline)
         result.refs.extend(refs)
         result.vendor_calls.extend(calls)

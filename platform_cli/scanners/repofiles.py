@@ -32,11 +32,13 @@ def _is_git_repo(root: Path) -> bool:
     return (root / ".git").exists()
 
 
-def _git_files(root: Path, *, untracked: bool = True) -> list[str] | None:
-    options = ["-co", "--exclude-standard"] if untracked else ["-c"]
+def _git_listing(root: Path) -> tuple[list[str], set[str]] | None:
+    """One `git ls-files -t -co --exclude-standard`: (every listed file, the tracked ones), both limited
+    to files that exist (ls-files still lists tracked files deleted from the work tree); None when git
+    cannot list them. `-t` tags untracked files `?`, tracked ones with their state (H, S, M, C, R, K)."""
     try:
         proc = subprocess.run(
-            ["git", "ls-files", "-z", *options],
+            ["git", "ls-files", "-z", "-t", "-co", "--exclude-standard"],
             cwd=root,
             capture_output=True,
             check=False,
@@ -46,9 +48,17 @@ def _git_files(root: Path, *, untracked: bool = True) -> list[str] | None:
         return None
     if proc.returncode != 0:
         return None
-    names = proc.stdout.decode("utf-8", "surrogateescape").split("\0")
-    # ls-files still lists tracked files deleted from the work tree; only existing files can be read.
-    return sorted({n for n in names if n and (root / n).is_file()})
+    listed: set[str] = set()
+    tracked: set[str] = set()
+    for entry in proc.stdout.decode("utf-8", "surrogateescape").split("\0"):
+        tag, _, name = entry.partition(" ")
+        if not name or len(tag) != 1:
+            continue
+        listed.add(name)
+        if tag != "?":
+            tracked.add(name)
+    existing = {n for n in listed if (root / n).is_file()}
+    return sorted(existing), tracked & existing
 
 
 def _walk_files(root: Path) -> list[str]:
@@ -61,18 +71,24 @@ def _walk_files(root: Path) -> list[str]:
     return sorted(found)
 
 
-def list_repo_files(root: Path) -> list[str]:
-    """Repo-relative POSIX paths: `git ls-files -co --exclude-standard` in a git repo, else a walk."""
+def repo_listing(root: Path) -> tuple[list[str], set[str] | None]:
+    """`list_repo_files(root)` and `committed_files(root)` from one git call (scans read both)."""
     if _is_git_repo(root):
-        listed = _git_files(root)
+        listed = _git_listing(root)
         if listed is not None:
             return listed
-    return _walk_files(root)
+        return _walk_files(root), None
+    return _walk_files(root), None
+
+
+def list_repo_files(root: Path) -> list[str]:
+    """Repo-relative POSIX paths: `git ls-files -co --exclude-standard` in a git repo, else a walk."""
+    return repo_listing(root)[0]
 
 
 def committed_files(root: Path) -> set[str] | None:
     """The files git tracks (committed or staged), or None outside a git repository."""
     if not _is_git_repo(root):
         return None
-    listed = _git_files(root, untracked=False)
-    return set(listed) if listed is not None else None
+    listed = _git_listing(root)
+    return listed[1] if listed is not None else None

@@ -13,17 +13,38 @@ finish, journaled in the backend's own metadata, resumable after a crash at any 
 
 from __future__ import annotations
 
-from platform_cli.secrets.backend import BACKENDS, SecretBackend, open_backend
-from platform_cli.secrets.model import (
-    Journal,
-    RotationMeta,
-    Secret,
-    SecretNotFound,
-    SecretState,
-    SecretUnavailable,
-    VersionInfo,
-)
-from platform_cli.secrets.reader import SecretReader, state_url_secrets
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from platform_cli.secrets.backend import BACKENDS, SecretBackend, open_backend
+    from platform_cli.secrets.model import (
+        Journal,
+        RotationMeta,
+        Secret,
+        SecretNotFound,
+        SecretState,
+        SecretUnavailable,
+        VersionInfo,
+    )
+    from platform_cli.secrets.reader import SecretReader, state_url_secrets
+
+# Imported on first use: the readiness check and the read-only commands need one or two of these names
+# (state_url_secrets, Secret), not every backend and the rotation machinery.
+_WHERE = {
+    "BACKENDS": "backend",
+    "Journal": "model",
+    "RotationMeta": "model",
+    "Secret": "model",
+    "SecretBackend": "backend",
+    "SecretNotFound": "model",
+    "SecretReader": "reader",
+    "SecretState": "model",
+    "SecretUnavailable": "model",
+    "VersionInfo": "model",
+    "open_backend": "backend",
+    "state_url_secrets": "reader",
+}
 
 __all__ = [
     "BACKENDS",
@@ -39,3 +60,12 @@ __all__ = [
     "open_backend",
     "state_url_secrets",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'platform_cli.secrets' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"platform_cli.secrets.{module}"), name)
+    globals()[name] = value
+    return value

@@ -6,13 +6,17 @@ import os
 import threading
 import time
 from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
 
 from platform_cli.errors import PlatformError
-from platform_cli.manifest.model import Manifest, SecretSpec
-from platform_cli.secrets.backend import SecretBackend, open_backend
-from platform_cli.secrets.envfile import EnvFileBackend
-from platform_cli.secrets.model import Secret, SecretNotFound
-from platform_cli.secrets.status import rotate_command
+from platform_cli.secretvalue import Secret
+
+if TYPE_CHECKING:
+    from platform_cli.manifest.model import Manifest, SecretSpec
+    from platform_cli.secrets.backend import SecretBackend
+
+# The backends, the env-file reader and the status texts are imported when a secret is first read: the
+# readiness check asks `state_url_secrets` of every repo, and most state URLs name no secret.
 
 RETRY_AFTER_FAILURE_S = 5.0  # while a backend is down, serve the last value and retry this often
 
@@ -71,17 +75,25 @@ class SecretReader:
     def _backend(self, spec: SecretSpec) -> SecretBackend:
         backend = self._backends.get(spec.name)
         if backend is None:
+            from platform_cli.secrets.backend import open_backend
+
             backend = open_backend(spec, self._manifest.root, self._env)
             self._backends[spec.name] = backend
         return backend
 
     def _from_env(self, name: str, why: str) -> Secret:
+        from platform_cli.secrets.model import SecretNotFound
+
         value = self._env.get(name)
         if not value:
             raise SecretNotFound(why)
         return Secret(name, value, backend="env")
 
     def _load(self, name: str) -> Secret:
+        from platform_cli.secrets.envfile import EnvFileBackend
+        from platform_cli.secrets.model import SecretNotFound
+        from platform_cli.secrets.status import rotate_command
+
         spec = self._manifest.secret(name)
         if spec is None:
             return self._from_env(

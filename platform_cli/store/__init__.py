@@ -44,11 +44,26 @@ How to add a table (e.g. prompt labels):
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from platform_cli.store.errors import StoreConflict, StoreError
-from platform_cli.store.migrations import AppliedMigration
-from platform_cli.store.statements import ByDialect, Migration
-from platform_cli.store.store import Store, open_store
 from platform_cli.store.urls import redact_url
+
+if TYPE_CHECKING:
+    from platform_cli.store.migrations import AppliedMigration
+    from platform_cli.store.statements import ByDialect, Migration
+    from platform_cli.store.store import Store, open_store
+
+# Imported on first use: code that only redacts a URL or catches StoreError (readiness facts on a repo with
+# no state yet, the read-only commands' error paths) must not pay for every table's query methods.
+_WHERE = {
+    "AppliedMigration": "migrations",
+    "ByDialect": "statements",
+    "Migration": "statements",
+    "Store": "store",
+    "open_store": "store",
+}
 
 __all__ = [
     "AppliedMigration",
@@ -60,3 +75,12 @@ __all__ = [
     "open_store",
     "redact_url",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'platform_cli.store' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"platform_cli.store.{module}"), name)
+    globals()[name] = value
+    return value

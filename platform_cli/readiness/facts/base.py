@@ -7,7 +7,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
-from platform_cli.scanners.repofiles import list_repo_files
+from platform_cli.scanners.repofiles import repo_listing
 
 
 @dataclass(frozen=True)
@@ -44,9 +44,19 @@ class RepoContext:
         return load_manifest(self.root / "ai-feature.yaml")
 
     @cached_property
+    def _listing(self) -> tuple[list[str], set[str] | None]:
+        return repo_listing(self.root)  # one git call answers both properties below
+
+    @cached_property
     def tracked_files(self) -> list[str]:
-        """Repo-relative paths of files git tracks (all non-ignored files when not a git repo)."""
-        return list_repo_files(self.root)
+        """Repo-relative paths of files git tracks, plus untracked ones git does not ignore (all files but
+        the usual build and tool directories when not a git repo)."""
+        return self._listing[0]
+
+    @cached_property
+    def committed_files(self) -> set[str] | None:
+        """The files git tracks (committed or staged) among `tracked_files`; None outside a git repo."""
+        return self._listing[1]
 
 
 @runtime_checkable

@@ -11,7 +11,6 @@ from platform_cli.readiness.facts.base import Fact, RepoContext
 from platform_cli.readiness.facts.files import repo_skipped, repo_texts
 from platform_cli.scanners import prompts as prompt_scanner
 from platform_cli.scanners import secrets as secret_scanner
-from platform_cli.scanners.repofiles import committed_files
 
 PROMPTS_DIR = "prompts"
 PROMPT_SUFFIXES = (".yaml", ".yml")
@@ -57,6 +56,25 @@ def allowlist_for(ctx: RepoContext) -> secret_scanner.Allowlist:
     )
 
 
+# Hits by (file, text, allowlist): an org-wide scan meets the same template files in every repo, and a
+# file's hits are a pure function of the three (Hit is frozen).
+_hits_seen: dict[tuple[str, str, secret_scanner.Allowlist], tuple[secret_scanner.Hit, ...]] = {}
+_MEMO_ENTRIES = 2048
+_MEMO_MAX_CHARS = 256 * 1024
+
+
+def _secret_hits(text: str, rel: str, allowlist: secret_scanner.Allowlist) -> tuple[secret_scanner.Hit, ...]:
+    key = (rel, text, allowlist)
+    hits = _hits_seen.get(key)
+    if hits is None:
+        hits = tuple(secret_scanner.scan_text(text, rel, allowlist))
+        if len(text) <= _MEMO_MAX_CHARS:
+            if len(_hits_seen) >= _MEMO_ENTRIES:
+                _hits_seen.clear()
+            _hits_seen[key] = hits
+    return hits
+
+
 class SecretScanCollector:
     """`secret_scan`: {files_scanned, files_tracked, hits, count, allowlisted, skipped, unscanned}.
 
@@ -74,13 +92,13 @@ class SecretScanCollector:
         texts, missing = _texts(ctx, self.name)
         if missing is not None or texts is None:
             return missing or Fact.missing(self.name, "no files")
-        tracked = committed_files(ctx.root)
+        tracked = ctx.committed_files
         allowlist = allowlist_for(ctx)
         hits: list[dict[str, Any]] = []
         allowed: list[dict[str, Any]] = []
         for rel, text in texts.items():
             committed = None if tracked is None else rel in tracked
-            for hit in secret_scanner.scan_text(text, rel, allowlist):
+            for hit in _secret_hits(text, rel, allowlist):
                 (allowed if hit.allowlisted else hits).append({**hit.as_dict(), "committed": committed})
         skipped = [s.as_dict() for s in repo_skipped(ctx)]
         value = {
