@@ -21,7 +21,8 @@ PACKAGE = Path(platform_cli.__file__).resolve().parent
 # Lowest first. A unit may import units of its own layer or below, never above (and see the cycle tests).
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("__init__", "errors", "fsutil", "resources", "repo", "config", "errorlog", "yamlbuild", "yamlfile",
-     "yamlschema", "schemacache", "entrypoints", "jsonfile", "httpclient", "secretvalue", "clock"),
+     "yamlschema", "schemacache", "entrypoints", "jsonfile", "httpclient", "httptransport", "secretvalue",
+     "clock"),
     ("manifest", "store", "scanners", "models"),
     ("providers", "prompts", "cost"),
     ("secrets",),

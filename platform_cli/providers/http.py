@@ -1,4 +1,4 @@
-"""What the HTTP adapters share: a requests Session, timeouts, per-request keys, errors without secrets."""
+"""What the HTTP adapters share: one policy transport, timeouts, per-request keys, errors without secrets."""
 
 from __future__ import annotations
 
@@ -7,10 +7,14 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-import requests
-
 from platform_cli.errors import PlatformError
-from platform_cli.httpclient import RedirectRefused, ResponseTooLarge, excerpt, new_session, redact
+from platform_cli.httpclient import RedirectRefused, ResponseTooLarge, excerpt, redact
+from platform_cli.httptransport import (
+    PolicyTransport,
+    Reply,
+    TransportError,
+    TransportTimeout,
+)
 from platform_cli.providers.base import FailureKind, ProviderError
 from platform_cli.providers.resilience import parse_retry_after
 from platform_cli.secretvalue import Secret
@@ -30,7 +34,7 @@ def api_url(base_url: str, path: str) -> str:
 
 
 class HTTPProvider:
-    """Base of the HTTP adapters: one `requests.Session` per provider, POST JSON, map failures to kinds.
+    """Base of the HTTP adapters: one `PolicyTransport` per provider, POST JSON, map failures to kinds.
 
     The API key is read from `key` (the secrets layer) at every request, so a rotation applies without a
     restart; on a 401 the previous key (during its grace period) is tried once.
@@ -49,7 +53,7 @@ class HTTPProvider:
         base_url: str,
         key: KeySource | None,
         timeout_s: float | None = None,
-        session: requests.Session | None = None,
+        transport: PolicyTransport | None = None,
     ) -> None:
         self.name = name
         self.model = model
@@ -57,13 +61,13 @@ class HTTPProvider:
         self.url = api_url(base_url, self.path)
         self.timeout_s = timeout_s or DEFAULT_TIMEOUT_S
         self._key = key
-        self.session = session or new_session()
+        self.transport = transport or PolicyTransport()
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(name={self.name!r}, model={self.model!r}, url={self.url!r})"
 
     def close(self) -> None:
-        self.session.close()
+        self.transport.close()
 
     # --- for subclasses ----------------------------------------------------------------------------------
     @staticmethod
@@ -89,16 +93,16 @@ class HTTPProvider:
         secret = self._secret()
         started = time.perf_counter()
         response = self._send(body, secret)
-        if response.status_code == 401 and secret is not None and secret.previous is not None:
+        if response.status == 401 and secret is not None and secret.previous is not None:
             response = self._send(body, secret.previous)  # rotated key not live yet at the vendor
         latency = time.perf_counter() - started
-        if response.status_code >= 400:
+        if response.status >= 400:
             raise self._http_error(response, secret)
         try:
             data = response.json()
         except ValueError:
             raise self._failure(
-                "malformed", f"HTTP {response.status_code} with a body that is not JSON", response
+                "malformed", f"HTTP {response.status} with a body that is not JSON", response
             ) from None
         if not isinstance(data, dict):
             raise self._failure("malformed", "the JSON answer is not an object", response)
@@ -112,32 +116,32 @@ class HTTPProvider:
         except PlatformError as error:
             raise ProviderError(self.name, f"API key unavailable: {error}", kind="auth") from None
 
-    def _send(self, body: Mapping[str, Any], secret: Secret | None) -> requests.Response:
+    def _send(self, body: Mapping[str, Any], secret: Secret | None) -> Reply:
         headers = {"Content-Type": "application/json"}
         if secret is not None:
             headers.update(self.auth_headers(secret.reveal()))
         try:
-            return self.session.post(
+            return self.transport.post(
                 self.url,
-                data=json.dumps(body),
-                headers=headers,
-                timeout=(min(CONNECT_TIMEOUT_S, self.timeout_s), self.timeout_s),
+                json.dumps(body).encode(),
+                headers,
+                (min(CONNECT_TIMEOUT_S, self.timeout_s), self.timeout_s),
             )
-        except requests.Timeout:
+        except TransportTimeout:
             failure = ProviderError(self.name, f"no answer within {self.timeout_s:g}s", kind="timeout")
         except (RedirectRefused, ResponseTooLarge) as error:
             # the server's own words stay out; the policy's message names origins, never headers
             kind: FailureKind = "client" if isinstance(error, RedirectRefused) else "malformed"
             failure = ProviderError(self.name, redact(str(error)), kind=kind)
-        except requests.RequestException as error:
+        except TransportError as error:
             # Only the error's type: its text may name the URL (and a key in a query string).
             failure = ProviderError(
                 self.name, f"connection failed: {type(error).__name__}", kind="connection"
             )
         raise failure
 
-    def _http_error(self, response: requests.Response, secret: Secret | None) -> ProviderError:
-        status = response.status_code
+    def _http_error(self, response: Reply, secret: Secret | None) -> ProviderError:
+        status = response.status
         kind: FailureKind
         if status == 429:
             kind = "rate_limit"
@@ -162,8 +166,8 @@ class HTTPProvider:
             retry_after_s=parse_retry_after(response.headers),
         )
 
-    def _failure(self, kind: FailureKind, message: str, response: requests.Response) -> ProviderError:
-        return ProviderError(self.name, message, kind=kind, status=response.status_code)
+    def _failure(self, kind: FailureKind, message: str, response: Reply) -> ProviderError:
+        return ProviderError(self.name, message, kind=kind, status=response.status)
 
 
 def malformed(provider: str, what: str) -> ProviderError:

@@ -1,0 +1,113 @@
+"""The providers' transport (platform_cli.httptransport) keeps the HTTP policy of `new_session()`: proxies
+from the environment per origin (read once), bounded answers even without a Content-Length, and the CA
+bundle variables requests honours. Real servers on 127.0.0.1; the "proxy" is the loopback LLM server,
+which answers an absolute-form request line as a forwarding proxy receives it."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from llm_server import OPENAI_PATH, running_llm_server
+
+from platform_cli.httpclient import ResponseTooLarge
+from platform_cli.httptransport import PolicyTransport, TransportError
+from platform_cli.manifest import ProviderSpec
+from platform_cli.providers import BuildContext, ProviderError, build_provider
+from platform_cli.secrets import Secret
+
+BODY = b'{"model": "m", "messages": []}'
+TIMEOUT = (2.0, 5.0)
+
+
+@pytest.fixture(autouse=True)
+def _no_proxy_variables(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+
+
+def test_a_proxy_variable_routes_the_providers_calls_per_origin_read_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with running_llm_server() as proxy:
+        monkeypatch.setenv("HTTP_PROXY", f"http://team:s3cret@127.0.0.1:{proxy.base_url.rsplit(':', 1)[1]}")
+        monkeypatch.setenv("NO_PROXY", "direct.invalid")
+        spec = ProviderSpec("primary", "openai-compatible", "m-2024-01-01", base_url="http://models.invalid",
+                            api_key_secret="K", max_retries=0)  # fmt: skip
+        provider = build_provider(spec, BuildContext(Path("."), keys=lambda name: Secret(name, "sk-k" * 8)))
+        assert provider.complete([{"role": "user", "content": "hi"}], {}).text  # type: ignore[attr-defined]
+        seen = proxy.requests[-1]
+        # a forwarding proxy gets the whole URL, and the proxy's credentials as Proxy-Authorization
+        assert seen.path == "http://models.invalid" + OPENAI_PATH
+        assert seen.headers.get("Proxy-Authorization") == "Basic dGVhbTpzM2NyZXQ="
+
+        monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")  # read once per transport: still the first
+        provider.complete([{"role": "user", "content": "again"}], {})  # type: ignore[attr-defined]
+        assert len(proxy.requests) == 2
+
+        transport = PolicyTransport()  # NO_PROXY: a direct connection, which .invalid cannot have
+        with pytest.raises(TransportError):
+            transport.post("http://direct.invalid/v1/chat/completions", BODY, {}, TIMEOUT)
+        assert len(proxy.requests) == 2
+        transport.close()
+
+
+@pytest.fixture
+def endless_server() -> Iterator[str]:
+    """Answers every request with a body of 64 KiB and no Content-Length (ends by closing)."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            with conn:
+                conn.recv(65536)
+                head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n"
+                with contextlib.suppress(OSError):  # the client may hang up at its bound
+                    conn.sendall(head + b"[" + b"1," * 32768)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    finally:
+        stop.set()
+        listener.close()
+        thread.join(5)
+
+
+def test_an_answer_without_a_length_is_cut_off_at_the_bound(endless_server: str) -> None:
+    transport = PolicyTransport(max_response_bytes=1000)
+    with pytest.raises(ResponseTooLarge, match="answered more than 1000 bytes"):
+        transport.post(endless_server + "/v1/chat/completions", BODY, {}, TIMEOUT)
+    spec = ProviderSpec("primary", "openai-compatible", "m-2024-01-01", base_url=endless_server,
+                        api_key_secret="K", max_retries=0)  # fmt: skip
+    provider = build_provider(spec, BuildContext(Path("."), keys=lambda name: Secret(name, "sk-k" * 8)))
+    with pytest.raises(ProviderError, match="not JSON"):  # under the usual bound: read whole, then refused
+        provider.complete([{"role": "user", "content": "hi"}], {})  # type: ignore[attr-defined]
+    transport.close()
+
+
+def test_the_ca_bundle_variables_choose_the_certificates(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    bundle = tmp_path / "corporate-ca.pem"
+    bundle.write_text("")
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(bundle))
+    transport = PolicyTransport()
+    opener, _ = transport._opener("https://api.example.test/v1/chat/completions")
+    assert opener.ca_certs == str(bundle)  # type: ignore[union-attr]
+    monkeypatch.delenv("REQUESTS_CA_BUNDLE")
+    monkeypatch.setenv("CURL_CA_BUNDLE", str(tmp_path))
+    opener, _ = PolicyTransport()._opener("https://api.example.test/v1/chat/completions")
+    assert opener.ca_cert_dir == str(tmp_path)  # type: ignore[union-attr]
+    transport.close()
