@@ -160,7 +160,15 @@ class PromptFile:
     @cached_property
     def _compiled(self) -> tuple[tuple[str, Template], ...]:
         env = jinja_env()
-        return tuple((role, env.from_string(text)) for role, text in self.messages)
+        compiled = []
+        for role, text in self.messages:
+            template = env.from_string(text)
+            # A plain dict of the globals instead of jinja's ChainMap over them (the environment's do not
+            # change once it is built): every render copies them into its context, and copying the ChainMap
+            # cost most of a render (two per call, on the runtime's hot path).
+            template.globals = dict(template.globals)
+            compiled.append((role, template))
+        return tuple(compiled)
 
     def render(self, variables: Mapping[str, Any]) -> list[dict[str, str]]:
         """The chat messages for `variables`; RenderError names the prompt, version and variable."""
