@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import contextlib
 import socket
+import subprocess
+import sys
 import threading
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -111,3 +114,56 @@ def test_the_ca_bundle_variables_choose_the_certificates(
     opener, _ = PolicyTransport()._opener("https://api.example.test/v1/chat/completions")
     assert opener.ca_cert_dir == str(tmp_path)  # type: ignore[union-attr]
     transport.close()
+
+
+@pytest.fixture
+def gzip_bomb_server() -> Iterator[str]:
+    """Answers once with 200 MiB of zeros, gzip-compressed to ~200 KB, with an honest Content-Length."""
+    compressor = zlib.compressobj(9, zlib.DEFLATED, 31)  # wbits 31: the gzip container
+    megabyte = b"0" * (1024 * 1024)
+    payload = b"".join(compressor.compress(megabyte) for _ in range(200)) + compressor.flush()
+    listener = socket.create_server(("127.0.0.1", 0))
+    done = threading.Event()
+
+    def serve() -> None:
+        with contextlib.suppress(OSError):
+            conn, _ = listener.accept()
+            with conn:
+                conn.recv(65536)
+                head = f"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: {len(payload)}\r\n\r\n"
+                conn.sendall(head.encode() + payload)
+                done.wait(30)  # until the client is finished with it (closing early would reset it)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    finally:
+        done.set()
+        listener.close()
+        thread.join(5)
+
+
+def test_a_compressed_answer_is_bounded_after_decompression(gzip_bomb_server: str) -> None:
+    # in a fresh interpreter, so its peak memory is this request's and not the test session's
+    script = (
+        "import resource, sys\n"
+        "from platform_cli.httptransport import PolicyTransport\n"
+        "from platform_cli.httpclient import ResponseTooLarge\n"
+        "before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "try:\n"
+        "    PolicyTransport().post(sys.argv[1] + '/v1/chat/completions', b'{}', {}, (5.0, 10.0))\n"
+        "except ResponseTooLarge as error:\n"
+        "    print('refused', error)\n"
+        "print('grew_kib', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, gzip_bomb_server],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert "refused" in done.stdout and "answered more than 8388608 bytes" in done.stdout, done.stdout
+    grew_kib = int(done.stdout.split("grew_kib ")[1])
+    assert grew_kib < 64 * 1024, f"decompressing the refused answer took {grew_kib} KiB"  # not 200 MiB
