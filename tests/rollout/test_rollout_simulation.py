@@ -125,7 +125,7 @@ def test_too_little_traffic_waits_then_asks_for_a_person(
     assert (code, out["outcome"]) == (0, "waiting")  # the default exit code: nothing for a person yet
     sim.days(7, 14)
     code, out = sim.cli(capsys, "rollout", "watch", at=14.5)
-    assert (code, out["outcome"]) == (1, "stalled")
+    assert (code, out["outcome"]) == (1, "stalled"), json.dumps(out["decisions"], indent=1)[:6000]
     code, status = sim.cli(capsys, "rollout", "status", at=14.6)
     assert status["rollouts"][0]["guard_state"] == "evidence short"
     assert status["rollouts"][0]["rollout"]["percent"] == 5
