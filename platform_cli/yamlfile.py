@@ -198,6 +198,9 @@ def load_yaml(
         text = read_policy_text(path, shown, what)
     elif len(text) > MAX_FILE_BYTES:
         raise InvalidFile(shown, [Problem(shown, 1, None, "", "too large", "split it")], what)
+    parsed = _parsed.get(text)
+    if parsed is not None:  # the same text parsed before in this process: the same tree, a fresh copy of data
+        return LoadedYaml(path=path, display=shown, data=_copy(parsed[1]), root=parsed[0])
     loader = Loader(text)
     try:
         root = loader.get_single_node()
@@ -215,7 +218,28 @@ def load_yaml(
         data = builder.build(root)
         if builder.problems:
             raise InvalidFile(shown, builder.problems, what)
+    if len(text) <= _PARSED_MAX_CHARS:
+        if len(_parsed) >= _PARSED_ENTRIES:
+            _parsed.clear()
+        _parsed[text] = (root, _copy(data))
     return LoadedYaml(path=path, display=shown, data=data, root=root)
+
+
+# Texts that parsed clean in this process, with their node tree and data: an org-wide scan reads the same
+# template files (suites, prompts, rules) in every repo. Callers get their own copy of the data (they may
+# change it); the node tree is only read. A text with a problem is parsed again each time.
+_parsed: dict[str, tuple[yaml.Node | None, Any]] = {}
+_PARSED_ENTRIES = 256
+_PARSED_MAX_CHARS = 256 * 1024
+
+
+def _copy(data: Any) -> Any:
+    """A copy of built YAML data (dicts, lists and immutable scalars), the containers new."""
+    if isinstance(data, dict):
+        return {key: _copy(value) for key, value in data.items()}
+    if isinstance(data, list):
+        return [_copy(item) for item in data]
+    return data
 
 
 _SYNTAX_HINTS = (

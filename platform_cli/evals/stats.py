@@ -6,6 +6,10 @@ changes how often each distinct value is drawn, so when the values take few dist
 scores on a grid, paired deltas in {-1, 0, 1}) the resampled means are drawn from a multinomial over those
 levels: exactly the same distribution as resampling indices, in O(resamples x levels) instead of
 O(resamples x n). Otherwise indices are resampled in chunks, so memory stays bounded for 100k cases.
+
+numpy is imported only when there is something to resample: an empty, one-value or constant sample (every
+case passed, a comparison where no case changed) has its interval without it, and a command that only
+reports such samples does not pay numpy's import.
 """
 
 from __future__ import annotations
@@ -13,9 +17,10 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 DEFAULT_RESAMPLES = 2000
 DEFAULT_CONFIDENCE = 0.95
@@ -51,6 +56,8 @@ def _round(value: float) -> float | None:
 
 
 def _resampled_means(values: np.ndarray, resamples: int, rng: np.random.Generator) -> np.ndarray:
+    import numpy as np
+
     n = values.size
     levels, counts = np.unique(values, return_counts=True)
     if levels.size <= _LEVELS_LIMIT:
@@ -65,6 +72,16 @@ def _resampled_means(values: np.ndarray, resamples: int, rng: np.random.Generato
     return means
 
 
+def _constant(values: Sequence[float] | np.ndarray) -> float | None:
+    """The one value every item of `values` holds (as a float), else None (also for an empty sample)."""
+    if len(values) == 0:
+        return None
+    first = float(values[0])
+    if first != first:  # NaN: never constant (numpy's min/max propagate it)
+        return None
+    return first if all(float(v) == first for v in values) else None
+
+
 def bootstrap_mean(
     values: Sequence[float] | np.ndarray,
     *,
@@ -73,9 +90,14 @@ def bootstrap_mean(
     seed: int = 0,
 ) -> Interval:
     """The mean of `values` with a seeded percentile-bootstrap interval (NaNs when there are none)."""
-    data = np.asarray(values, dtype=float)
-    if data.size == 0:
+    if len(values) == 0:
         return Interval(float("nan"), float("nan"), float("nan"), 0, confidence)
+    constant = _constant(values)
+    if constant is not None:  # nothing to resample: the mean and both bounds are the value itself
+        return Interval(constant, constant, constant, len(values), confidence)
+    import numpy as np
+
+    data = np.asarray(values, dtype=float)
     mean = float(data.mean())
     if data.size == 1 or float(data.min()) == float(data.max()):
         return Interval(mean, mean, mean, int(data.size), confidence)
@@ -128,6 +150,14 @@ def paired_delta(
 ) -> PairedDelta:
     """Resample CASES (keeping each case's pair together): far tighter than comparing two separate means,
     because a hard case is hard for both versions."""
+    if len(old) != len(new):
+        raise ValueError("paired samples must have the same length")
+    if _constant(old) is not None and _constant(new) is not None:  # no case changed: no numpy needed
+        deltas = [float(y) - float(x) for x, y in zip(old, new, strict=True)]
+        interval = bootstrap_mean(deltas, confidence=confidence, resamples=resamples, seed=seed)
+        return PairedDelta(interval, float(old[0]), float(new[0]))
+    import numpy as np
+
     a, b = np.asarray(old, dtype=float), np.asarray(new, dtype=float)
     if a.shape != b.shape:
         raise ValueError("paired samples must have the same length")

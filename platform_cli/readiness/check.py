@@ -12,6 +12,7 @@ from platform_cli.readiness.facts.base import Fact, FactCollector, RepoContext
 from platform_cli.readiness.facts.registry import installed_collectors
 from platform_cli.readiness.model import Level, Report, Rule
 from platform_cli.readiness.rules import load_rules, unknown_fact_reason
+from platform_cli.readiness.verdicts import fixed_values
 from platform_cli.readiness.waivers import apply_waivers, load_waivers, max_days
 
 __all__ = ["check_repo", "collect_facts", "repo_display"]
@@ -41,7 +42,9 @@ def check_repo(
     active = list(rules) if rules is not None else load_rules(extra_policy_dirs)
     waivers = load_waivers(root, rule_ids={r.id for r in active}, today=day, limit_days=limit)
     facts = collect_facts(ctx, {r.fact for r in active}, collectors)
-    findings, notes = apply_waivers([evaluate_rule(r, facts[r.fact]) for r in active], waivers, today=day)
+    with fixed_values():
+        evaluated = [evaluate_rule(r, facts[r.fact]) for r in active]
+    findings, notes = apply_waivers(evaluated, waivers, today=day)
     return Report(
         repo=repo_display(root),
         feature=manifest.name,

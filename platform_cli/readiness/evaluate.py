@@ -215,6 +215,8 @@ def insane_number(value: Any) -> str | None:
     """A description of the first number in `value` no rule can compare sanely (NaN, an infinity, an
     integer beyond 64 bits), or None. Facts from files are already bounded by the loading policy; this
     also holds for facts that company plug-ins compute."""
+    if _all_sane(value):  # the usual case, found without building a path for every item
+        return None
     stack = [(value, "$")]
     while stack:
         current, where = stack.pop()
@@ -229,6 +231,25 @@ def insane_number(value: Any) -> str | None:
         elif isinstance(current, (list, tuple)):
             stack.extend((v, f"{where}[{i}]") for i, v in enumerate(current))
     return None
+
+
+def _all_sane(value: Any) -> bool:
+    stack = [value]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, (str, bool)) or current is None:
+            continue
+        if isinstance(current, float):
+            if not math.isfinite(current):
+                return False
+        elif isinstance(current, int):
+            if not -INT_LIMIT <= current < INT_LIMIT:
+                return False
+        elif isinstance(current, dict):
+            stack.extend(current.values())
+        elif isinstance(current, (list, tuple)):
+            stack.extend(current)
+    return True
 
 
 def _problems(problem: str | None) -> tuple[str, ...]:

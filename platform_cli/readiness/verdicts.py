@@ -19,6 +19,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -62,15 +64,48 @@ def _rule_key(rule: Rule) -> str:
     return _rule_keys[id(rule)][1]
 
 
+# While a check evaluates its rules (`fixed_values`), each fact value's canonical text, by value object.
+_value_texts: dict[int, tuple[Any, str | None]] | None = None
+
+
+@contextmanager
+def fixed_values() -> Iterator[None]:
+    """Inside, a value's canonical text is worked out once per value object, not once per rule reading it:
+    for the rules of one check, whose facts nothing changes while they are evaluated."""
+    global _value_texts
+    outer = _value_texts
+    _value_texts = {}
+    try:
+        yield
+    finally:
+        _value_texts = outer
+
+
+def _value_text(value: Any) -> str | None:
+    from platform_cli import schemacache
+
+    known = _value_texts.get(id(value)) if _value_texts is not None else None
+    if known is not None and known[0] is value:
+        return known[1]
+    text: str | None = None
+    if schemacache.plain_json(value):  # else not plain JSON: evaluate every time
+        try:
+            text = json.dumps(
+                value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+            )
+        except (TypeError, ValueError):
+            text = None
+    if _value_texts is not None:
+        _value_texts[id(value)] = (value, text)  # holding the value keeps its id from being reused
+    return text
+
+
 def _key_path(rule: Rule, value: Any) -> Path | None:
     from platform_cli import __version__, schemacache
     from platform_cli.config import cache_dir
 
-    if not schemacache.plain_json(value):
-        return None  # not plain JSON: evaluate every time
-    try:
-        text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
-    except (TypeError, ValueError):
+    text = _value_text(value)
+    if text is None:
         return None  # not plain JSON: evaluate every time
     libraries = schemacache.library_key(*_EVALUATION_MODULES)
     key = f"{__version__}\0{REVISION}\0{libraries}\0{_rule_key(rule)}\0{text}"
