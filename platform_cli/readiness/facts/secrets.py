@@ -91,11 +91,11 @@ class SecretRotationCollector:
     name = "secret_rotation"
 
     def collect(self, ctx: RepoContext) -> Fact:
-        from platform_cli.secrets.status import describe_secret
-
         manifest, missing = manifest_or_missing(ctx, self.name)
         if missing is not None:
             return missing
+        if manifest.secrets:  # the backends are imported only when there is a secret to ask them about
+            from platform_cli.secrets.status import describe_secret
         now = dt.datetime.now(dt.timezone.utc)
         if "today" in ctx.extra:  # tests pin the date; keep the time of day
             now = dt.datetime.combine(today(ctx), now.timetz())
