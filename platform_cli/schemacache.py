@@ -77,24 +77,29 @@ def plain_json(value: Any, depth: int = 0) -> bool:
 
 def marker(schema: Mapping[str, Any], data: Any) -> Path | None:
     """The marker file for (schema, data), or None when the data cannot be keyed (not plain JSON)."""
+    text = _marker_text(schema, data)
+    return None if text is None else Path(text)
+
+
+def _marker_text(schema: Mapping[str, Any], data: Any) -> str | None:
     from platform_cli import __version__
-    from platform_cli.config import cache_dir
+    from platform_cli.config import cache_dir_text
 
     if not plain_json(data):
         return None
     text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     key = f"{__version__}\0{REVISION}\0{library_key(*_VALIDATION_MODULES)}\0{_schema_key(schema)}\0{text}"
     digest = hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
-    return cache_dir() / "validated" / digest[:2] / digest[2:]
+    return os.path.join(cache_dir_text(), "validated", digest[:2], digest[2:])
 
 
 # Markers this process found or wrote (by full path, so another cache directory is another key): a scan
 # validates the same template files in every repo, and asking the file system each time costs a stat.
-_seen: set[Path] = set()
+_seen: set[str] = set()
 _SEEN_MAX = 4096
 
 
-def _saw(path: Path) -> None:
+def _saw(path: str) -> None:
     if len(_seen) >= _SEEN_MAX:
         _seen.clear()
     _seen.add(path)
@@ -102,12 +107,12 @@ def _saw(path: Path) -> None:
 
 def known_valid(schema: Mapping[str, Any], data: Any) -> bool:
     """True when exactly this data validated clean against exactly this schema before."""
-    path = marker(schema, data)
+    path = _marker_text(schema, data)
     if path is None:
         return False
     if path in _seen:
         return True
-    if path.is_file():
+    if os.path.isfile(path):
         _saw(path)
         return True
     return False
@@ -115,12 +120,13 @@ def known_valid(schema: Mapping[str, Any], data: Any) -> bool:
 
 def remember_valid(schema: Mapping[str, Any], data: Any) -> None:
     """Record a clean validation (best effort: a read-only cache only costs speed)."""
-    path = marker(schema, data)
-    if path is None:
+    text = _marker_text(schema, data)
+    if text is None:
         return
+    path = Path(text)
     try:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         path.touch()  # an empty marker: concurrent writers cannot leave it half-written
     except OSError:
         return
-    _saw(path)
+    _saw(text)

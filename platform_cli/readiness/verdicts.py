@@ -100,9 +100,10 @@ def _value_text(value: Any) -> str | None:
     return text
 
 
-def _key_path(rule: Rule, value: Any) -> Path | None:
+def _entry(rule: Rule, value: Any) -> str | None:
+    """Where the outcome of `rule` on `value` is remembered (a path, as text), or None."""
     from platform_cli import __version__, schemacache
-    from platform_cli.config import cache_dir
+    from platform_cli.config import cache_dir_text
 
     text = _value_text(value)
     if text is None:
@@ -110,44 +111,51 @@ def _key_path(rule: Rule, value: Any) -> Path | None:
     libraries = schemacache.library_key(*_EVALUATION_MODULES)
     key = f"{__version__}\0{REVISION}\0{libraries}\0{_rule_key(rule)}\0{text}"
     digest = hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
-    return cache_dir() / "verdicts" / digest[:2] / digest[2:]
+    return os.path.join(cache_dir_text(), "verdicts", digest[:2], digest[2:])
+
+
+def _key_path(rule: Rule, value: Any) -> Path | None:
+    entry = _entry(rule, value)
+    return None if entry is None else Path(entry)
 
 
 # Outcomes this process read or wrote, by entry path (another cache directory is another key): a scan
 # meets the same verdicts in repo after repo. Never changed once stored (readers only read them).
-_known: dict[Path, dict[str, Any]] = {}
+_known: dict[str, dict[str, Any]] = {}
 _KNOWN_MAX = 4096
 
 
-def _keep(path: Path, outcome: dict[str, Any]) -> None:
+def _keep(entry: str, outcome: dict[str, Any]) -> None:
     if len(_known) >= _KNOWN_MAX:
         _known.clear()
-    _known[path] = outcome
+    _known[entry] = outcome
 
 
 def recall(rule: Rule, value: Any) -> dict[str, Any] | None:
     """The remembered outcome of `rule` on `value`, or None (never seen, or the entry is unusable)."""
-    path = _key_path(rule, value)
-    if path is None:
+    entry = _entry(rule, value)
+    if entry is None:
         return None
-    known = _known.get(path)
+    known = _known.get(entry)
     if known is not None:
         return known
     try:
-        outcome = json.loads(path.read_text(encoding="utf-8"))
+        with open(entry, encoding="utf-8") as handle:
+            outcome = json.loads(handle.read())
     except (OSError, ValueError):
         return None
     if not _well_formed(outcome):
         return None
-    _keep(path, outcome)
+    _keep(entry, outcome)
     return outcome  # type: ignore[no-any-return]
 
 
 def remember(rule: Rule, value: Any, outcome: dict[str, Any]) -> None:
     """Store an outcome (best effort: a read-only cache only costs speed)."""
-    path = _key_path(rule, value)
-    if path is None or not _well_formed(outcome):
+    entry = _entry(rule, value)
+    if entry is None or not _well_formed(outcome):
         return
+    path = Path(entry)
     try:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")  # concurrent checks (scan workers)
@@ -155,7 +163,7 @@ def remember(rule: Rule, value: Any, outcome: dict[str, Any]) -> None:
         temporary.replace(path)
     except OSError:
         return
-    _keep(path, outcome)
+    _keep(entry, outcome)
 
 
 def _well_formed(outcome: Any) -> bool:
