@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 from collections.abc import Collection, Iterable, Sequence
 from functools import lru_cache
@@ -90,6 +89,8 @@ def installed_fact_names() -> set[str]:
 
 def unknown_fact_reason(name: str, known: Collection[str]) -> str:
     """Why a rule's fact cannot be collected: no collector of that name; the closest names first."""
+    import difflib
+
     close = difflib.get_close_matches(name, sorted(known), n=3, cutoff=0.6)
     hint = f"did you mean {' or '.join(repr(c) for c in close)}? " if close else ""
     installed = ", ".join(sorted(known)) or "none"
@@ -321,6 +322,7 @@ def find_rule(rules: Sequence[Rule], rule_id: str) -> Rule:
     for rule in rules:
         if rule.id == rule_id:
             return rule
+    import difflib
 
     close = difflib.get_close_matches(rule_id, [r.id for r in rules], n=3, cutoff=0.5)
     hint = f"did you mean {', '.join(close)}? " if close else ""

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from packaging.version import Version
 
-from platform_cli.scaffold.changelog import Section, parse_changelog, read_changelog
 from platform_cli.scaffold.gitrepo import run_git
 from platform_cli.scaffold.provenance import (
     Provenance,
@@ -25,6 +24,9 @@ from platform_cli.scaffold.provenance import (
     source_releases,
 )
 from platform_cli.scaffold.releases import Release
+
+if TYPE_CHECKING:
+    from platform_cli.scaffold.changelog import Section
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,8 @@ def _git(cwd: Path, *args: str) -> str:
 
 
 def _changelog(source: TemplateSource, latest: Release) -> list[Section]:
+    from platform_cli.scaffold.changelog import parse_changelog, read_changelog  # only when asked for
+
     if source.kind == "archive":
         return read_changelog(source.directory)
     location = Path(source.location)

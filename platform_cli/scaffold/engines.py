@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -131,6 +130,8 @@ class CookiecutterEngine:
         finally:
             if produced_at is not None and not _inside(produced_at, request.dest):
                 # it did not exist before (overwrite_if_exists=False), so it is ours to remove
+                import shutil
+
                 shutil.rmtree(produced_at, ignore_errors=True)
         if not _inside(produced_at, request.dest) or produced_at == request.dest.resolve():
             raise Refused(

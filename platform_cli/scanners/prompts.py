@@ -61,6 +61,7 @@ _LOOKS_LIKE_PROMPT = re.compile(
 )
 _PY_SUFFIXES = frozenset({".py"})
 _SCRIPT_SUFFIXES = frozenset({".js", ".mjs", ".cjs", ".ts", ".tsx", ".jsx"})
+_SOURCE_ENDINGS = tuple(sorted(_PY_SUFFIXES | _SCRIPT_SUFFIXES))
 EXCLUDED_DIRS = frozenset({"tests", "test", "__tests__", "evals", "prompts", "node_modules", ".venv"})
 
 
@@ -327,6 +328,8 @@ def scan_script(text: str, path: str) -> tuple[list[InlinePrompt], list[PromptRe
 
 def is_scanned_source(path: str) -> bool:
     """Application source: Python/JS/TS outside tests, evals and the prompt registry itself."""
+    if not path.endswith(_SOURCE_ENDINGS):  # the usual answer, without building a path
+        return False
     pure = PurePosixPath(path)
     if pure.suffix not in _PY_SUFFIXES | _SCRIPT_SUFFIXES:
         return False
@@ -340,14 +343,12 @@ def is_scanned_source(path: str) -> bool:
     )
 
 
-_FileScan = tuple[
-    tuple[InlinePrompt, ...], tuple[PromptRef, ...], tuple[VendorCall, ...], dict[str, Any] | None
-]
+_Unparsable = dict[str, Any] | None
+_FileScan = tuple[tuple[InlinePrompt, ...], tuple[PromptRef, ...], tuple[VendorCall, ...], _Unparsable]
 # What one file's scan found, by (path, text): an org-wide scan meets the same template files in every repo,
 # and a scan is a pure function of the two (the findings are frozen; `unparsable` is copied on use).
 _file_scans: dict[tuple[str, str], _FileScan] = {}
-_MEMO_ENTRIES = 512
-_MEMO_MAX_CHARS = 256 * 1024
+_MEMO_ENTRIES, _MEMO_MAX_CHARS = 512, 256 * 1024
 
 
 def _scan_file(text: str, rel: str) -> _FileScan:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 
 from platform_cli.store import sql
@@ -90,6 +89,8 @@ class PromptQueries:
     # --- prompts ------------------------------------------------------------------------------------------
     def lock_prompt(self, name: str) -> str:
         """Create the prompt's row if needed and lock it until the transaction ends; return its salt."""
+        import secrets
+
         self._db.execute(sql.INSERT_PROMPT, (name, secrets.token_hex(8), utc_timestamp()))
         row = self._db.fetchone(sql.LOCK_PROMPT, (name,))
         assert row is not None  # inserted just above, and prompts rows are never deleted

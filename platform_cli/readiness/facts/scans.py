@@ -14,6 +14,7 @@ from platform_cli.scanners import secrets as secret_scanner
 
 PROMPTS_DIR = "prompts"
 PROMPT_SUFFIXES = (".yaml", ".yml")
+_PROMPTS_PREFIX = f"{PROMPTS_DIR}/"
 
 
 def _texts(ctx: RepoContext, fact: str) -> tuple[dict[str, str] | None, Fact | None]:
@@ -37,6 +38,8 @@ def prompt_files(files: list[str]) -> dict[str, str]:
     """Registered prompt name -> file: prompts/<name>.yaml (names may have sub-directories)."""
     found: dict[str, str] = {}
     for rel in files:
+        if not rel.startswith(_PROMPTS_PREFIX):  # repo-relative POSIX paths: most are not below prompts/
+            continue
         pure = PurePosixPath(rel)
         if pure.parts[:1] == (PROMPTS_DIR,) and pure.suffix in PROMPT_SUFFIXES and len(pure.parts) > 1:
             name = PurePosixPath(*pure.parts[1:]).with_suffix("").as_posix()
