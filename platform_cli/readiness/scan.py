@@ -113,10 +113,16 @@ def scan_repos(
             if progress is not None:
                 progress(done, total)
     else:
+        # The first repo is checked here: that imports what the checks need (and fills the per-process
+        # caches) once, before the workers are forked from this process, instead of once in every worker.
+        _init_worker(active, level, today)
+        results.append(_check_one(repos[0]))
+        if progress is not None:
+            progress(1, total)
         # Batches, not one task per repo: a task's round trip costs more than a small repo's check, and
         # a batch's results travel in one pickle, so the rules every finding names are sent once per batch.
         size = max(1, min(MAX_BATCH, total // (count * BATCHES_PER_WORKER)))
-        batches = [repos[start : start + size] for start in range(0, total, size)]
+        batches = [repos[start : start + size] for start in range(1, total, size)]
         with ProcessPoolExecutor(
             max_workers=count, initializer=_init_worker, initargs=(active, level, today)
         ) as pool:
