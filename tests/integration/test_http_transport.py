@@ -6,13 +6,16 @@ which answers an absolute-form request line as a forwarding proxy receives it.""
 from __future__ import annotations
 
 import contextlib
+import http.server
 import socket
+import ssl
 import subprocess
 import sys
 import threading
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from llm_server import OPENAI_PATH, running_llm_server
@@ -60,6 +63,25 @@ def test_a_proxy_variable_routes_the_providers_calls_per_origin_read_once(
         transport.close()
 
 
+def _read_request(conn: socket.socket) -> None:
+    """Read one whole request (head and Content-Length body): a server closing with unread bytes would
+    reset the connection before the client reads the answer."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = conn.recv(65536)
+        if not chunk:
+            return
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = next((int(line.split(b":", 1)[1]) for line in head.split(b"\r\n")
+                   if line.lower().startswith(b"content-length:")), 0)  # fmt: skip
+    while len(body) < length:
+        chunk = conn.recv(65536)
+        if not chunk:
+            return
+        body += chunk
+
+
 @pytest.fixture
 def endless_server() -> Iterator[str]:
     """Answers every request with a body of 64 KiB and no Content-Length (ends by closing)."""
@@ -73,7 +95,7 @@ def endless_server() -> Iterator[str]:
             except OSError:
                 return
             with conn:
-                conn.recv(65536)
+                _read_request(conn)
                 head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n"
                 with contextlib.suppress(OSError):  # the client may hang up at its bound
                     conn.sendall(head + b"[" + b"1," * 32768)
@@ -100,20 +122,58 @@ def test_an_answer_without_a_length_is_cut_off_at_the_bound(endless_server: str)
     transport.close()
 
 
-def test_the_ca_bundle_variables_choose_the_certificates(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+@pytest.fixture
+def tls_server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """An HTTPS server on 127.0.0.1 whose certificate a throwaway CA signed; (its URL, the CA's PEM file)."""
+    trustme = pytest.importorskip("trustme")
+    ca = trustme.CA()
+    cert = ca.issue_cert("127.0.0.1")
+    ca_file = tmp_path / "corporate-ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            data = b'{"ok": true}'
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    cert.configure_cert(context)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"https://127.0.0.1:{server.server_address[1]}", ca_file
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
+def test_tls_verifies_against_the_ca_bundle_variables(
+    tls_server: tuple[str, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    bundle = tmp_path / "corporate-ca.pem"
-    bundle.write_text("")
-    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(bundle))
-    transport = PolicyTransport()
-    opener, _ = transport._opener("https://api.example.test/v1/chat/completions")
-    assert opener.ca_certs == str(bundle)  # type: ignore[union-attr]
-    monkeypatch.delenv("REQUESTS_CA_BUNDLE")
-    monkeypatch.setenv("CURL_CA_BUNDLE", str(tmp_path))
-    opener, _ = PolicyTransport()._opener("https://api.example.test/v1/chat/completions")
-    assert opener.ca_cert_dir == str(tmp_path)  # type: ignore[union-attr]
-    transport.close()
+    url, ca_file = tls_server
+    monkeypatch.delenv("REQUESTS_CA_BUNDLE", raising=False)
+    monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
+    with pytest.raises(ssl.SSLCertVerificationError):  # certifi's bundle does not know the throwaway CA
+        PolicyTransport().post(url + "/v1/chat/completions", BODY, {}, TIMEOUT)
+    for variable in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
+        monkeypatch.setenv(variable, str(ca_file))
+        transport = PolicyTransport()
+        for _ in range(3):  # the second and third reuse the kept-alive TLS connection
+            assert transport.post(url + "/v1/chat/completions", BODY, {}, TIMEOUT).json() == {"ok": True}
+        transport.close()
+        monkeypatch.delenv(variable)
 
 
 @pytest.fixture
@@ -129,7 +189,7 @@ def gzip_bomb_server() -> Iterator[str]:
         with contextlib.suppress(OSError):
             conn, _ = listener.accept()
             with conn:
-                conn.recv(65536)
+                _read_request(conn)
                 head = f"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: {len(payload)}\r\n\r\n"
                 conn.sendall(head.encode() + payload)
                 done.wait(30)  # until the client is finished with it (closing early would reset it)
