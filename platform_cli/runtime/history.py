@@ -33,10 +33,9 @@ def conversation_history(
     Quarantined turns are left out, summarized answers masked. The history always starts with a user turn
     (a cut that would start it with an answer drops that answer).
     """
-    turns = store.live_turns(conversation_id, max_turns)
-    while turns and turns[0].role != "user":
-        turns = turns[1:]
-    return [{"role": turn.role, "content": turn.content} for turn in turns]
+    turns = store.live_messages(conversation_id, max_turns)
+    start = next((i for i, (role, _) in enumerate(turns) if role == "user"), len(turns))
+    return [{"role": role, "content": content} for role, content in turns[start:]]
 
 
 def save_exchange(store: Store, record: CallRecord, message: str) -> None:

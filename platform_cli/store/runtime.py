@@ -173,11 +173,13 @@ class RuntimeQueries:
             for turn in turns:
                 self._db.execute(sql.INSERT_TURN, turn.values())
 
-    def live_turns(self, conversation_id: str, limit: int) -> list[TurnRecord]:
-        """The last `limit` turns a rollback did not quarantine, oldest first, an answer it summarized
-        replaced by WITHDRAWN_ANSWER. Use runtime.conversation_history()."""
+    def live_messages(self, conversation_id: str, limit: int) -> list[tuple[str, str]]:
+        """(role, content) of the last `limit` turns a rollback did not quarantine, oldest first, an answer it
+        summarized replaced by WITHDRAWN_ANSWER. Use runtime.conversation_history()."""
         params = (WITHDRAWN_ANSWER, conversation_id, limit)
-        return [_turn(row) for row in self._db.fetchall(sql.SELECT_LIVE_TURNS, params)]
+        return [
+            (str(role), str(content)) for role, content in self._db.fetchall(sql.SELECT_LIVE_MESSAGES, params)
+        ]
 
     def all_turns(self, conversation_id: str) -> list[TurnRecord]:
         """Every turn, quarantined ones included (for audits and rollback plans)."""

@@ -139,13 +139,11 @@ _TURN_SELECT = f"SELECT id, {_TURN_COLUMNS}, {', '.join(TURN_STATE_COLUMNS)} FRO
 # rollback (by a process still on the old label within its TTL): quarantine leaves it out, summarize
 # replaces the answer by the placeholder passed as the first parameter.
 _ACTION = "COALESCE(t.history_action, r.history)"
-_LIVE_TURN_COLUMNS = ", ".join(
+_LIVE_CONTENT = (
     f"CASE WHEN t.role = 'assistant' AND {_ACTION} = 'summarize' THEN ? ELSE t.content END AS content"
-    if name == "content" else f"t.{name}"
-    for name in ("id", *TURN_COLUMNS, *TURN_STATE_COLUMNS)
-)  # fmt: skip
-SELECT_LIVE_TURNS = (
-    f"SELECT * FROM (SELECT {_LIVE_TURN_COLUMNS} FROM conversation_turns t"
+)
+SELECT_LIVE_MESSAGES = (  # only what a history sends: the role and the (possibly masked) content
+    f"SELECT role, content FROM (SELECT t.id, t.role, {_LIVE_CONTENT} FROM conversation_turns t"
     " LEFT JOIN prompt_revocations r ON r.prompt = t.prompt AND r.version = t.prompt_version"
     " AND r.lifted_at IS NULL"
     f" WHERE t.conversation_id = ? AND t.quarantined_at IS NULL AND COALESCE({_ACTION}, '') <> 'quarantine'"
