@@ -82,9 +82,10 @@ def _read_request(conn: socket.socket) -> None:
         body += chunk
 
 
-@pytest.fixture
-def endless_server() -> Iterator[str]:
-    """Answers every request with a body of 64 KiB and no Content-Length (ends by closing)."""
+@contextlib.contextmanager
+def _raw_server(answer: bytes, *, ends_by_closing: bool = False) -> Iterator[str]:
+    """A server that reads each request whole and sends `answer` as it is (head and body); then it closes
+    (`ends_by_closing`: a body with no length ends there) or waits until the client is done with it."""
     listener = socket.create_server(("127.0.0.1", 0))
     stop = threading.Event()
 
@@ -94,11 +95,14 @@ def endless_server() -> Iterator[str]:
                 conn, _ = listener.accept()
             except OSError:
                 return
-            with conn:
+            with conn, contextlib.suppress(OSError):  # the client may hang up at its bound
                 _read_request(conn)
-                head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n"
-                with contextlib.suppress(OSError):  # the client may hang up at its bound
-                    conn.sendall(head + b"[" + b"1," * 32768)
+                conn.sendall(answer)
+                if ends_by_closing:
+                    continue
+                conn.settimeout(30)
+                while conn.recv(65536):  # until the client closes
+                    pass
 
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
@@ -108,6 +112,14 @@ def endless_server() -> Iterator[str]:
         stop.set()
         listener.close()
         thread.join(5)
+
+
+@pytest.fixture
+def endless_server() -> Iterator[str]:
+    """Answers every request with a body of 64 KiB and no Content-Length (ends by closing)."""
+    head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n"
+    with _raw_server(head + b"[" + b"1," * 32768, ends_by_closing=True) as url:
+        yield url
 
 
 def test_an_answer_without_a_length_is_cut_off_at_the_bound(endless_server: str) -> None:
@@ -178,30 +190,13 @@ def test_tls_verifies_against_the_ca_bundle_variables(
 
 @pytest.fixture
 def gzip_bomb_server() -> Iterator[str]:
-    """Answers once with 200 MiB of zeros, gzip-compressed to ~200 KB, with an honest Content-Length."""
+    """Answers with 200 MiB of zeros, gzip-compressed to ~200 KB, with an honest Content-Length."""
     compressor = zlib.compressobj(9, zlib.DEFLATED, 31)  # wbits 31: the gzip container
     megabyte = b"0" * (1024 * 1024)
     payload = b"".join(compressor.compress(megabyte) for _ in range(200)) + compressor.flush()
-    listener = socket.create_server(("127.0.0.1", 0))
-    done = threading.Event()
-
-    def serve() -> None:
-        with contextlib.suppress(OSError):
-            conn, _ = listener.accept()
-            with conn:
-                _read_request(conn)
-                head = f"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: {len(payload)}\r\n\r\n"
-                conn.sendall(head.encode() + payload)
-                done.wait(30)  # until the client is finished with it (closing early would reset it)
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
-    finally:
-        done.set()
-        listener.close()
-        thread.join(5)
+    head = f"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: {len(payload)}\r\n\r\n"
+    with _raw_server(head.encode() + payload) as url:
+        yield url
 
 
 def test_a_compressed_answer_is_bounded_after_decompression(gzip_bomb_server: str) -> None:
