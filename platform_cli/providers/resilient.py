@@ -94,4 +94,5 @@ class Resilient:
                 continue
             if self.breaker is not None:
                 self.breaker.record_success()
-            return replace(completion, attempts=attempts)
+            # a new object only when it changes (the usual first-try answer is returned as it is)
+            return completion if completion.attempts == attempts else replace(completion, attempts=attempts)
