@@ -96,8 +96,13 @@ class UsageEvent:
 
     def values(self) -> tuple[object, ...]:
         """The INSERT_USAGE_EVENT parameters; booleans as INTEGER 0/1 on both engines."""
-        row = (getattr(self, name) for name in sql.USAGE_COLUMNS)  # not astuple(): it deep-copies
-        return tuple(int(v) if isinstance(v, bool) else v for v in row)
+        # one attrgetter, then only the boolean columns converted (the writer does this for every call)
+        row = list(_USAGE_VALUES(self))  # not astuple(): it deep-copies
+        for index in _USAGE_BOOLEANS_AT:
+            value = row[index]
+            if value is not None:
+                row[index] = int(value)
+        return tuple(row)
 
 
 # Rows are read back by column name (SELECT id, <columns>), never by position in the dataclass.
@@ -105,6 +110,8 @@ _TURN_READ = ("id", *sql.TURN_COLUMNS, *sql.TURN_STATE_COLUMNS)
 _USAGE_READ = ("id", *sql.USAGE_COLUMNS)
 # stored as INTEGER 0/1 (NULL for an optional one): read back as bool
 _BOOLEAN_FIELDS = tuple(f.name for f in fields(UsageEvent) if f.type in ("bool", "bool | None"))
+_USAGE_VALUES = operator.attrgetter(*sql.USAGE_COLUMNS)
+_USAGE_BOOLEANS_AT = tuple(sql.USAGE_COLUMNS.index(name) for name in _BOOLEAN_FIELDS)
 
 
 def _reader(shape: Callable[..., T], read: Sequence[str], fields_: Sequence[str]) -> Callable[[Row], T]:
