@@ -118,10 +118,11 @@ def _bare(url: str) -> tuple[float, float]:
     return time.perf_counter() - start, time.process_time() - cpu
 
 
-def _promptfoo(ctx: BenchContext, url: str) -> float | None:
+def _promptfoo(ctx: BenchContext, url: str) -> tuple[float | None, str]:
+    """promptfoo's wall time for the same cases, or None and why not."""
     exe = shutil.which("promptfoo")
     if exe is None:
-        return None
+        return None, "promptfoo not installed: side-by-side skipped"
     folder = ctx.fresh_dir("promptfoo")
     config: dict[str, Any] = {
         "prompts": ["Summarize: {{ticket}}"],
@@ -132,13 +133,23 @@ def _promptfoo(ctx: BenchContext, url: str) -> float | None:
                    "assert": [{"type": "icontains", "value": "summary"}]} for i in range(CASES)],
     }  # fmt: skip
     (folder / "promptfooconfig.json").write_text(json.dumps(config))
+    # no telemetry or update check: both wait on the network, which a loopback benchmark must not time
+    env = {**os.environ, "PROMPTFOO_DISABLE_TELEMETRY": "1", "PROMPTFOO_DISABLE_UPDATE": "1"}
+    before = _served(url)
     start = time.perf_counter()
-    subprocess.run(
+    done = subprocess.run(
         [exe, "eval", "-c", "promptfooconfig.json", "-j", str(CONCURRENCY), "--no-cache", "--no-progress-bar",
          "--no-write"],
-        cwd=folder, capture_output=True, check=False, timeout=600,
+        cwd=folder, capture_output=True, text=True, check=False, timeout=600, env=env,
     )  # fmt: skip
-    return time.perf_counter() - start
+    elapsed = time.perf_counter() - start
+    calls = _served(url) - before
+    if done.returncode != 0 or calls != CASES:  # a run that failed is not a time
+        said = [
+            text for text in done.stderr.splitlines() if text.strip() and not text.lstrip().startswith("at ")
+        ]
+        return None, f"promptfoo exited {done.returncode} after {calls}/{CASES} calls, not timed: {said[:4]}"
+    return elapsed, ""
 
 
 def run(ctx: BenchContext) -> list[Measurement]:
@@ -152,7 +163,7 @@ def run(ctx: BenchContext) -> list[Measurement]:
         ours = [_ours(repo) for _ in range(runs)]
         calls = _served(url) - before
         bare = [_bare(url) for _ in range(runs)]
-        promptfoo = _promptfoo(ctx, url)
+        promptfoo, skipped = _promptfoo(ctx, url)
     finally:
         server.kill()
         server.wait()
@@ -173,7 +184,6 @@ def run(ctx: BenchContext) -> list[Measurement]:
                                    f"platform eval run (median {format_seconds(median).strip()})", median, 1,
                                    f"promptfoo ratio to ideal {promptfoo / IDEAL_S:.2f}x"))  # fmt: skip
     else:
-        skipped = "promptfoo not installed: side-by-side skipped"
         results.append(Measurement(NAME, "ideal: 1000 / 32 x 50 ms", IDEAL_S, "platform eval run", median,
                                    runs, skipped))  # fmt: skip
     return results
