@@ -32,6 +32,7 @@ from platform_cli.providers import make_resilient
 from platform_cli.providers.base import FINISH_REFUSAL, FINISH_STOP, Completion, Usage
 from platform_cli.providers.fake import REFUSAL_TEXT
 from platform_cli.runtime import Feature
+from platform_cli.runtime.sampling import OnlineSampler
 from platform_cli.store import open_store
 
 FEATURE = "rollout-sim"
@@ -183,6 +184,10 @@ class Simulation:
         self._random = random.Random(seed)
         self.feature = Feature.load(root, state_url=state_url, cache_ttl_s=0)
         self.feature.providers = [make_resilient(PlantedProvider(plan), self.feature.manifest.providers[0])]
+        sampler = self.feature.sampler  # seeded too: which control answers get scored decides eval_score
+        if sampler is not None:
+            self.feature.sampler = OnlineSampler(sampler.sample_rate, sampler.canary_cap, sampler.max_queue,
+                                                 rng=random.Random(seed))  # fmt: skip
         self.served: dict[str, list[tuple[int, int]]] = {}  # user -> [(day, version)] in order
 
     def at(self, moment: dt.datetime) -> None:
