@@ -18,10 +18,12 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from platform_cli.store.cost import RollupRow
 from platform_cli.store.sql.cost import LATENCY_BUCKET_RATIO
+
+if TYPE_CHECKING:
+    from platform_cli.store.cost_records import RollupRow
 
 TRAFFIC_CLASSES = ("user", "eval", "offline")
 BILLED = ("user", "eval")  # offline answers came from the fake provider: priced for show, never billed

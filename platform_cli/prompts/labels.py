@@ -5,13 +5,16 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from platform_cli.errors import UserError
 from platform_cli.prompts.config import check_label
 from platform_cli.prompts.errors import UnknownLabel, UnknownPrompt, UnknownVersion
 from platform_cli.store import Store
 from platform_cli.store.engine import utc_timestamp
-from platform_cli.store.prompts import LabelMove
+
+if TYPE_CHECKING:
+    from platform_cli.store.prompts_records import LabelMove
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,8 @@ def promote(
     dry_run: bool = False,
 ) -> Promotion:
     """Point `label` at `version` of `name` and record the move; protected labels need a reason."""
+    from platform_cli.store.prompts_records import LabelMove
+
     check_move(label, reason, protected)
     with store.transaction():
         if not dry_run:

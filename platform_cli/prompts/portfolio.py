@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from platform_cli.errors import UserError
 from platform_cli.prompts.cohorts import ALL_SEGMENTS, Allocation, pinned_version, plan
@@ -12,7 +13,9 @@ from platform_cli.prompts.errors import UnknownPrompt
 from platform_cli.prompts.labels import unknown_label
 from platform_cli.store import Store
 from platform_cli.store.engine import utc_timestamp
-from platform_cli.store.prompts import AllocationRecord
+
+if TYPE_CHECKING:
+    from platform_cli.store.prompts_records import AllocationRecord
 
 
 @dataclass(frozen=True)

@@ -20,10 +20,10 @@ from platform_cli.errors import Refused, UserError
 from platform_cli.manifest import Manifest
 from platform_cli.manifest.model import ProviderSpec
 from platform_cli.store.engine import utc_timestamp
-from platform_cli.store.rollback import AuditEntry, OverrideRecord
 
 if TYPE_CHECKING:
     from platform_cli.store import Store
+    from platform_cli.store.rollback_records import OverrideRecord
 
 
 @dataclass(frozen=True)
@@ -129,6 +129,8 @@ def set_override(
 ) -> OverrideChange:
     """`pin` `model` for `provider`, `unpin` it, `disable` the provider, or `enable` it again (which
     restores the pin it had before it was disabled). Only a change writes a row and an audit entry."""
+    from platform_cli.store.rollback_records import AuditEntry, OverrideRecord
+
     if operation not in OPERATIONS:
         raise ValueError(f"unknown override operation {operation!r}")
     if not reason.strip():

@@ -33,11 +33,11 @@ from platform_cli.evals.suites import ScorerEntry, build_entry, scorer_entry
 from platform_cli.manifest import Manifest
 from platform_cli.manifest.model import OnlineScoring
 from platform_cli.store.engine import utc_timestamp
-from platform_cli.store.rollout import OnlineSample, SampleScore
 from platform_cli.yamlfile import render_path
 
 if TYPE_CHECKING:
     from platform_cli.store import Store
+    from platform_cli.store.rollout_records import OnlineSample, SampleScore
 
 BATCH = 500
 MANIFEST_SCORERS = "ai-feature.yaml"  # what a score records as its suite when the manifest lists scorers
@@ -265,6 +265,8 @@ def score_pending(
 def _score(
     sample: OnlineSample, plan: Plan, scorers: list[Configured], judge: _BudgetedJudge | None
 ) -> SampleScore | None:
+    from platform_cli.store.rollout_records import SampleScore
+
     now = utc_timestamp()
     if plan.prompt is not None and sample.prompt != plan.prompt:  # the suite judges one prompt only
         return SampleScore(sample.id, now, plan.name, plan.content_hash, None, None, "[]", None)

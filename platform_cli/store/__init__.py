@@ -16,6 +16,10 @@ Layout:
                     imported only when a postgresql:// URL is opened, by `store.open_engine`).
 - `urls.py`         URL parsing and password redaction; `errors.py` StoreError / StoreConflict.
 - `store.py`        `Store` (schema, transactions, query methods), `open_store` and `open_engine`.
+- `<part>.py`       one part's query methods, a mixin of `Store` (prompts, runtime, evals, cost, rollback,
+                    rollout); `<part>_records.py` its record classes and row readers, imported by the methods
+                    that build one (creating ~35 dataclasses was most of importing the store). `<part>.py`
+                    re-exports them lazily: `from platform_cli.store.runtime import UsageEvent` still works.
 - `connections.py`  `StoreLink`: the connection policy of long-running code (per-thread reuse, back-off).
 
 How to add a table (e.g. prompt labels):
@@ -36,8 +40,11 @@ How to add a table (e.g. prompt labels):
 3. Add typed query methods on `Store` (`def label(self, prompt: str, label: str) -> str | None`) that run
    `self._db.execute(sql.SELECT_LABEL, (prompt, label))` (the mixin imports its own module:
    `from platform_cli.store.sql import labels as sql`); wrap multi-statement writes in
-   `with self.transaction():`. When `store.py` grows past ~400 lines, move a domain's methods to a mixin
-   module (`store/labels.py`) and add it to `Store`'s bases.
+   `with self.transaction():`. A dataclass a query returns goes in `<part>_records.py`, imported inside
+   the methods that build one (and named in the mixin module's `__all__`, imported there only under
+   `if TYPE_CHECKING:`): every command that opens the store imports the mixin modules, but builds the
+   records of one or two parts at most. When `store.py` grows past ~400 lines, move a domain's methods to
+   a mixin module (`store/labels.py`) and add it to `Store`'s bases.
 4. Test on both engines with the `store_url` fixture (tests/conftest.py); integrity errors surface as
    `StoreConflict`, every other driver error as `StoreError` (never a raw driver exception).
 """

@@ -6,12 +6,27 @@ import datetime as dt
 import itertools
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
-from typing import NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from platform_cli.store.engine import Engine, Row, utc_timestamp
 from platform_cli.store.errors import StoreConflict
 from platform_cli.store.sql import cost as sql
+
+if TYPE_CHECKING:
+    from platform_cli.store.cost_records import CostlyRequest, PricedEvent, RollupRow, StoredPriceTable
+
+# The record classes are re-exported: importing them from here loads them on first use (see __getattr__).
+__all__ = [
+    "MIDNIGHT",
+    "MIN_CACHED_DAYS",
+    "REPRICE_BATCH",
+    "VERIFIED_S",
+    "CostQueries",
+    "CostlyRequest",
+    "PricedEvent",
+    "RollupRow",
+    "StoredPriceTable",
+]
 
 REPRICE_BATCH = 5_000
 MIN_CACHED_DAYS = 3  # fewer whole past days in a window: read the events directly
@@ -43,67 +58,6 @@ def _split_days(
     after = _next_day(days[-1])
     tail = (after, until) if after + MIDNIGHT < until else None  # nothing after midnight: no tail
     return head, days, tail
-
-
-class RollupRow(NamedTuple):
-    """One group of usage events: its dimension values, traffic class and latency bucket, and sums.
-    (A named tuple: a dashboard builds tens of thousands of them, and a tuple is the cheapest to make.)"""
-
-    keys: tuple[str, ...]
-    traffic: str  # user | eval | offline
-    latency_bucket: int
-    requests: int
-    input_tokens: int
-    output_tokens: int
-    cache_read_tokens: int
-    cache_write_tokens: int
-    reasoning_tokens: int
-    cost_usd: float  # of the priced events only
-    unpriced_requests: int
-    unpriced_tokens: int
-    cache_hits: int
-    refusals: int
-    fallbacks: int
-    errors: int
-    malformed: int
-    schema_checked: int
-    latency_ms_sum: float
-    max_cost_usd: float | None
-
-
-@dataclass(frozen=True)
-class PricedEvent:
-    """What repricing needs of one event."""
-
-    id: int
-    model: str | None
-    input_tokens: int
-    output_tokens: int
-    cache_read_tokens: int
-    cache_write_tokens: int
-    reasoning_tokens: int
-    price_version: str | None
-    provider_kind: str | None  # 'fake': the offline provider answered
-
-
-@dataclass(frozen=True)
-class CostlyRequest:
-    id: int
-    at: str
-    prompt: str
-    prompt_version: int | None
-    provider: str | None
-    model: str | None
-    cost_usd: float
-
-
-@dataclass(frozen=True)
-class StoredPriceTable:
-    version: str
-    as_of: str
-    source: str
-    recorded_at: str
-    models: str | None = None  # JSON text (LiteLLM format), only when asked for one table
 
 
 class CostQueries:
@@ -227,6 +181,8 @@ class CostQueries:
 
     @staticmethod
     def _rollup_rows(rows: Sequence[Row], width: int) -> list[RollupRow]:
+        from platform_cli.store import cost_records as records
+
         out = []
         measures = slice(width + 2, width + 2 + len(sql.ROLLUP_MEASURES))
         for row in rows:
@@ -234,7 +190,7 @@ class CostQueries:
             (requests, inp, outp, read, write, reasoning, cost, unpriced, unpriced_tokens, hits, refusals,
              fallbacks, errors, malformed, checked, latency_sum, most) = row[measures]  # fmt: skip
             out.append(
-                RollupRow(
+                records.RollupRow(
                     tuple(map(str, row[:width])), str(row[width]), int(row[width + 1] or 0), int(requests),
                     int(inp or 0), int(outp or 0), int(read or 0), int(write or 0), int(reasoning or 0),
                     float(cost or 0), int(unpriced or 0), int(unpriced_tokens or 0), int(hits or 0),
@@ -253,10 +209,13 @@ class CostQueries:
         self, feature: str, since: str, until: str, over_usd: float, limit: int = 20
     ) -> tuple[int, list[CostlyRequest]]:
         """How many billed requests in range cost more than `over_usd`, and the `limit` dearest of them."""
+        from platform_cli.store import cost_records as records
+
         row = self._db.fetchone(sql.COUNT_OVER_PER_REQUEST, (feature, since, until, over_usd))
         found = self._db.fetchall(sql.OVER_PER_REQUEST, (feature, since, until, over_usd, limit))
         return int(row[0]) if row else 0, [
-            CostlyRequest(int(i), str(at), str(p), v, prov, m, float(c)) for i, at, p, v, prov, m, c in found
+            records.CostlyRequest(int(i), str(at), str(p), v, prov, m, float(c))
+            for i, at, p, v, prov, m, c in found
         ]
 
     def features_with_usage(self) -> list[str]:
@@ -267,13 +226,15 @@ class CostQueries:
         self, feature: str, since: str, until: str, batch: int = REPRICE_BATCH
     ) -> Iterator[list[PricedEvent]]:
         """The events in range, in id order, `batch` at a time (keyset pagination: no long transaction)."""
+        from platform_cli.store import cost_records as records
+
         after = 0
         while True:
             rows = self._db.fetchall(sql.SELECT_TO_PRICE, (feature, since, until, after, batch))
             if not rows:
                 return
             yield [
-                PricedEvent(
+                records.PricedEvent(
                     int(r[0]), r[1], int(r[2]), int(r[3]), int(r[4]), int(r[5]), int(r[6]), r[7], r[8]
                 )
                 for r in rows
@@ -294,10 +255,25 @@ class CostQueries:
         self._db.execute(sql.INSERT_PRICE_TABLE, (version, as_of, source, recorded_at, models))
 
     def price_table(self, version: str) -> StoredPriceTable | None:
+        from platform_cli.store import cost_records as records
+
         row = self._db.fetchone(sql.SELECT_PRICE_TABLE, (version,))
-        return None if row is None else StoredPriceTable(*(str(v) for v in row))
+        return None if row is None else records.StoredPriceTable(*(str(v) for v in row))
 
     def price_tables(self) -> list[StoredPriceTable]:
+        from platform_cli.store import cost_records as records
+
         return [
-            StoredPriceTable(*(str(v) for v in row)) for row in self._db.fetchall(sql.SELECT_PRICE_TABLES)
+            records.StoredPriceTable(*(str(v) for v in row))
+            for row in self._db.fetchall(sql.SELECT_PRICE_TABLES)
         ]
+
+
+def __getattr__(name: str) -> Any:
+    """A record class named in __all__ loads with its first use (see cost_records); nothing else does
+    (the import system asks modules for attributes such as __path__)."""
+    if name in __all__:
+        from platform_cli.store import cost_records
+
+        return getattr(cost_records, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

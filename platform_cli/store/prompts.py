@@ -2,83 +2,22 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from platform_cli.store import sql
-from platform_cli.store.engine import Engine, Row, utc_timestamp
+from platform_cli.store.engine import Engine, utc_timestamp
 from platform_cli.store.sql import rollback as rollback_sql
 
-
-@dataclass(frozen=True)
-class PromptVersionRecord:
-    """One published, immutable version of a prompt. `content` is the canonical JSON snapshot."""
-
-    prompt: str
-    version: int
-    content_hash: str
-    content: str
-    author: str
-    created_at: str
-    message: str
-
-
-@dataclass(frozen=True)
-class LabelRecord:
-    """Where a label points now."""
-
-    prompt: str
-    label: str
-    version: int
-    moved_at: str
-    moved_by: str
-
-
-@dataclass(frozen=True)
-class LabelMove:
-    """One recorded move of a label: who moved it, when, from which version (None: new label), why."""
-
-    id: int
-    prompt: str
-    label: str
-    from_version: int | None
-    to_version: int
-    moved_at: str
-    moved_by: str
-    reason: str
-
-
-@dataclass(frozen=True)
-class AllocationRecord:
-    """One recorded traffic allocation of a prompt for a segment (`*`: every segment); JSON text."""
-
-    id: int
-    prompt: str
-    segment: str
-    allocation: str
-    changed_at: str
-    changed_by: str
-    reason: str
-
-
-def _version(row: Row) -> PromptVersionRecord:
-    return PromptVersionRecord(str(row[0]), int(row[1]), *(str(v) for v in row[2:7]))
-
-
-def _move(row: Row) -> LabelMove:
-    return LabelMove(
-        int(row[0]),
-        str(row[1]),
-        str(row[2]),
-        None if row[3] is None else int(row[3]),
-        int(row[4]),
-        str(row[5]),
-        str(row[6]),
-        str(row[7]),
+if TYPE_CHECKING:
+    from platform_cli.store.prompts_records import (
+        AllocationRecord,
+        LabelMove,
+        LabelRecord,
+        PromptVersionRecord,
     )
 
-
-def _allocation(row: Row) -> AllocationRecord:
-    return AllocationRecord(int(row[0]), *(str(v) for v in row[1:7]))
+# The record classes are re-exported: importing them from here loads them on first use (see __getattr__).
+__all__ = ["AllocationRecord", "LabelMove", "LabelRecord", "PromptQueries", "PromptVersionRecord"]
 
 
 class PromptQueries:
@@ -105,19 +44,27 @@ class PromptQueries:
 
     # --- versions -----------------------------------------------------------------------------------------
     def prompt_version(self, name: str, version: int) -> PromptVersionRecord | None:
+        from platform_cli.store import prompts_records as records
+
         row = self._db.fetchone(sql.SELECT_PROMPT_VERSION, (name, version))
-        return None if row is None else _version(row)
+        return None if row is None else records.read_version(row)
 
     def prompt_version_by_hash(self, name: str, content_hash: str) -> PromptVersionRecord | None:
+        from platform_cli.store import prompts_records as records
+
         row = self._db.fetchone(sql.SELECT_PROMPT_VERSION_BY_HASH, (name, content_hash))
-        return None if row is None else _version(row)
+        return None if row is None else records.read_version(row)
 
     def latest_prompt_version(self, name: str) -> PromptVersionRecord | None:
+        from platform_cli.store import prompts_records as records
+
         row = self._db.fetchone(sql.SELECT_LATEST_PROMPT_VERSION, (name,))
-        return None if row is None else _version(row)
+        return None if row is None else records.read_version(row)
 
     def prompt_versions(self, name: str) -> list[PromptVersionRecord]:
-        return [_version(row) for row in self._db.fetchall(sql.SELECT_PROMPT_VERSIONS, (name,))]
+        from platform_cli.store import prompts_records as records
+
+        return [records.read_version(row) for row in self._db.fetchall(sql.SELECT_PROMPT_VERSIONS, (name,))]
 
     def insert_prompt_version(self, record: PromptVersionRecord) -> None:
         """Insert a new version (the table refuses updates and deletes; a taken number is a conflict)."""
@@ -145,8 +92,10 @@ class PromptQueries:
         return None if row is None else (int(row[0]), str(row[1]))
 
     def prompt_labels(self, name: str) -> list[LabelRecord]:
+        from platform_cli.store import prompts_records as records
+
         rows = self._db.fetchall(sql.SELECT_LABELS, (name,))
-        return [LabelRecord(str(r[0]), str(r[1]), int(r[2]), str(r[3]), str(r[4])) for r in rows]
+        return [records.LabelRecord(str(r[0]), str(r[1]), int(r[2]), str(r[3]), str(r[4])) for r in rows]
 
     def move_prompt_label(self, move: LabelMove) -> None:
         """Point the label at `move.to_version` and record the move (call inside a transaction).
@@ -175,12 +124,16 @@ class PromptQueries:
 
     def prompt_label_moves(self, name: str) -> list[LabelMove]:
         """Every move of every label of `name`, oldest first."""
-        return [_move(row) for row in self._db.fetchall(sql.SELECT_LABEL_MOVES, (name,))]
+        from platform_cli.store import prompts_records as records
+
+        return [records.read_move(row) for row in self._db.fetchall(sql.SELECT_LABEL_MOVES, (name,))]
 
     def prompt_label_at(self, name: str, label: str, at: str) -> LabelMove | None:
         """The move that set where `label` pointed at time `at` (a store timestamp), or None."""
+        from platform_cli.store import prompts_records as records
+
         row = self._db.fetchone(sql.SELECT_LABEL_AT, (name, label, at))
-        return None if row is None else _move(row)
+        return None if row is None else records.read_move(row)
 
     # --- allocations --------------------------------------------------------------------------------------
     def record_prompt_allocation(
@@ -190,12 +143,26 @@ class PromptQueries:
 
     def prompt_allocation(self, name: str, segment: str, at: str | None = None) -> AllocationRecord | None:
         """The allocation in force for (`name`, `segment`) now, or at time `at`."""
+        from platform_cli.store import prompts_records as records
+
         if at is None:
             row = self._db.fetchone(sql.SELECT_CURRENT_ALLOCATION, (name, segment))
         else:
             row = self._db.fetchone(sql.SELECT_ALLOCATION_AT, (name, segment, at))
-        return None if row is None else _allocation(row)
+        return None if row is None else records.read_allocation(row)
 
     def prompt_allocations(self, name: str) -> list[AllocationRecord]:
         """Every allocation change of `name`, oldest first."""
-        return [_allocation(row) for row in self._db.fetchall(sql.SELECT_ALLOCATIONS, (name,))]
+        from platform_cli.store import prompts_records as records
+
+        return [records.read_allocation(row) for row in self._db.fetchall(sql.SELECT_ALLOCATIONS, (name,))]
+
+
+def __getattr__(name: str) -> Any:
+    """A record class named in __all__ loads with its first use (see prompts_records); nothing else does
+    (the import system asks modules for attributes such as __path__)."""
+    if name in __all__:
+        from platform_cli.store import prompts_records
+
+        return getattr(prompts_records, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
