@@ -105,8 +105,8 @@ class PolicyTransport:
                         conn.close()
                     else:
                         route.give_back(conn)
-                    headers = {name.lower(): value for name, value in response.getheaders()}
-                    return Reply(response.status, headers, content, url)
+                    answered = {name.lower(): value for name, value in response.getheaders()}
+                    return Reply(response.status, answered, content, url)
             except BaseException:
                 conn.close()
                 raise
