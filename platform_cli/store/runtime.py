@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +17,10 @@ if TYPE_CHECKING:
 __all__ = ["MAX_USAGE_ROWS", "CachedResponse", "RuntimeQueries", "TurnRecord", "UsageEvent"]
 
 MAX_USAGE_ROWS = 100_000
+
+
+# the UPSERT_CACHED_RESPONSE parameters of an entry, in one call (the writer does this for every cache miss)
+_CACHE_ROW = operator.attrgetter(*sql.CACHE_COLUMNS, "prompt", "prompt_version")
 
 
 class RuntimeQueries:
@@ -36,11 +41,7 @@ class RuntimeQueries:
     def put_cached_responses(self, entries: Sequence[CachedResponse]) -> None:
         """Insert or replace several entries (one statement per entry, in the caller's transaction)."""
         if entries:
-            rows = [
-                [*(getattr(entry, name) for name in sql.CACHE_COLUMNS), entry.prompt, entry.prompt_version]
-                for entry in entries
-            ]
-            self._db.executemany(sql.UPSERT_CACHED_RESPONSE, rows)
+            self._db.executemany(sql.UPSERT_CACHED_RESPONSE, [_CACHE_ROW(entry) for entry in entries])
 
     def purge_cached_responses(self, prompt: str, version: int) -> int:
         """Delete every cached answer produced with `prompt` v`version` (a rollback's cache purge)."""
