@@ -15,7 +15,13 @@ from platform_cli.readiness.check import check_repo
 from platform_cli.readiness.model import Finding, Report
 from platform_cli.scaffold import new_feature
 
-TODAY = dt.date.today()
+
+def _today() -> dt.date:
+    """The date check_repo uses by default, read when it is used: a module constant went stale when a run
+    straddled midnight (the eval run dated the new day, the check the old one)."""
+    return dt.date.today()
+
+
 EVAL_RULES = {"eval-suite-present", "eval-owned", "eval-baseline", "eval-fresh"}
 
 
@@ -44,16 +50,16 @@ def _finding(report: Report, rule: str) -> Finding:
 
 
 def test_a_fresh_repo_passes_the_bronze_eval_rules_and_silver_says_what_to_run(repo: Path) -> None:
-    report = check_repo(repo, today=TODAY)
+    report = check_repo(repo, today=_today())
     assert not _failed(report) & {"eval-suite-present", "eval-owned"}
     assert {"eval-baseline", "eval-fresh"} <= _failed(report)
     assert "platform eval run" in _finding(report, "eval-fresh").rule.remediation
 
 
 def test_a_prompt_without_a_suite_fails_only_eval_suite_present(repo: Path) -> None:
-    before = _failed(check_repo(repo, today=TODAY))
+    before = _failed(check_repo(repo, today=_today()))
     (repo / "evals/suites/chat.yaml").unlink()
-    report = check_repo(repo, today=TODAY)
+    report = check_repo(repo, today=_today())
     assert _failed(report) - before == {"eval-suite-present"}
     assert "prompt 'chat' has no eval suite" in " ".join(_finding(report, "eval-suite-present").messages)
 
@@ -63,16 +69,16 @@ def test_a_segment_with_too_few_cases_fails_eval_suite_present(repo: Path) -> No
     dataset.write_text(
         "\n".join(line for line in dataset.read_text().splitlines() if '"billing-1"' not in line)
     )
-    report = check_repo(repo, today=TODAY)
+    report = check_repo(repo, today=_today())
     messages = " ".join(_finding(report, "eval-suite-present").messages)
     assert "fewer than 5 cases in billing (4)" in messages
 
 
 def test_a_team_owner_fails_only_eval_owned(repo: Path) -> None:
-    before = _failed(check_repo(repo, today=TODAY))
+    before = _failed(check_repo(repo, today=_today()))
     suite = repo / "evals/suites/smoke.yaml"
     suite.write_text(suite.read_text().replace('owner: "jane.doe@example.com"', "owner: team-support-ai"))
-    report = check_repo(repo, today=TODAY)
+    report = check_repo(repo, today=_today())
     assert _failed(report) - before == {"eval-owned"}
     assert "a team or group" in " ".join(_finding(report, "eval-owned").messages)
 
@@ -85,7 +91,7 @@ def test_silver_eval_rules_follow_runs_baselines_and_the_declared_model(
     publish_prompts(repo, store_url)  # PostgreSQL: CI publishes v1 (SQLite: published on first use)
     for suite in ("smoke", "chat"):
         assert run([*base, "run", suite, "--format", "json"]) == 0  # production v1
-    report = check_repo(repo, today=TODAY)
+    report = check_repo(repo, today=_today())
     assert "eval-fresh" not in _failed(report)
     assert "has no baseline" in " ".join(_finding(report, "eval-baseline").messages)
     from platform_cli.store import open_store
@@ -94,14 +100,14 @@ def test_silver_eval_rules_follow_runs_baselines_and_the_declared_model(
         runs = {r.suite: r.run_id for r in store.eval_runs()}
     for suite in ("smoke", "chat"):
         assert run([*base, "baseline", "set", runs[suite]]) == 0
-    assert not _failed(check_repo(repo, today=TODAY)) & EVAL_RULES
+    assert not _failed(check_repo(repo, today=_today())) & EVAL_RULES
     # a pass goes stale
-    later = check_repo(repo, today=TODAY + dt.timedelta(days=8))
+    later = check_repo(repo, today=_today() + dt.timedelta(days=8))
     assert "last passed smoke 8 days ago (max 7)" in " ".join(_finding(later, "eval-fresh").messages)
     # a changed model in the manifest: the pass no longer counts until the suites pass on the new model
     manifest = repo / "ai-feature.yaml"
     manifest.write_text(manifest.read_text().replace("fake-chat-2025-01-01", "fake-chat-2025-06-01"))
-    report = check_repo(repo, today=TODAY)
+    report = check_repo(repo, today=_today())
     assert "eval-fresh" in _failed(report)
     assert "only on a model ai-feature.yaml no longer declares" in " ".join(
         _finding(report, "eval-fresh").messages

@@ -16,7 +16,12 @@ from platform_cli.scaffold import new_feature
 
 ANSWERS = {"name": "Support Summarizer", "eval_owner": "jane.doe@example.com"}
 OPENAI = {"primary_provider": "openai", "primary_model": "gpt-4o-2024-08-06"}
-TODAY = dt.date.today()
+
+
+def _today() -> dt.date:
+    """The date check_repo uses by default, read when it is used: a module constant went stale when a run
+    straddled midnight (the eval run dated the new day, the check the old one)."""
+    return dt.date.today()
 
 
 def _finding(report: Report) -> Finding:
@@ -46,7 +51,7 @@ def _rotate(root: Path) -> None:
 def test_fresh_offline_repo_passes(tmp_path: Path) -> None:
     dest = tmp_path / "support-summarizer"
     new_feature(dest, dict(ANSWERS))
-    finding = _finding(check_repo(dest, today=TODAY))
+    finding = _finding(check_repo(dest, today=_today()))
     assert (finding.status, finding.rule.level) == ("pass", "silver")
     assert finding.messages == ("no secrets declared, so none to rotate",)
 
@@ -54,7 +59,7 @@ def test_fresh_offline_repo_passes(tmp_path: Path) -> None:
 def test_fresh_env_file_repo_says_exactly_what_to_run_then_passes(
     openai_repo: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    report = check_repo(openai_repo, today=TODAY)
+    report = check_repo(openai_repo, today=_today())
     finding = _finding(report)
     assert finding.status == "fail"
     assert finding.messages == (
@@ -70,7 +75,7 @@ def test_fresh_env_file_repo_says_exactly_what_to_run_then_passes(
 
     _rotate(openai_repo)
     capsys.readouterr()
-    passed = _finding(check_repo(openai_repo, today=TODAY))
+    passed = _finding(check_repo(openai_repo, today=_today()))
     assert passed.status == "pass"
     assert passed.messages[0].startswith(
         "every declared secret is within its rotation period: OPENAI_API_KEY (0 of 90"
@@ -98,7 +103,7 @@ def test_an_unreachable_backend_is_unknown_with_the_reason(
     new_feature(dest, {**ANSWERS, **OPENAI, "secrets_backend": "vault"})
     monkeypatch.delenv("VAULT_ADDR", raising=False)
     monkeypatch.delenv("BAO_ADDR", raising=False)
-    finding = _finding(check_repo(dest, today=TODAY))
+    finding = _finding(check_repo(dest, today=_today()))
     assert finding.status == "unknown"
     assert finding.messages[0].startswith(
         "cannot check: OPENAI_API_KEY: secret OPENAI_API_KEY is in vault but VAULT_ADDR"
