@@ -14,8 +14,9 @@ execute.py (journal runner, resume), prompt.py (the command), audit.py (reading 
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from platform_cli.lazynames import lazy_names
 
 if TYPE_CHECKING:
     from platform_cli.rollback.execute import Outcome, begin, execute, resume, run
@@ -55,10 +56,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _WHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module 'platform_cli.rollback' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"platform_cli.rollback.{module}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_names(__name__, _WHERE, globals())

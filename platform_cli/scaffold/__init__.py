@@ -6,8 +6,9 @@ import submodules (drift, releases) that must not pay for the rendering machiner
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from platform_cli.lazynames import lazy_names
 
 if TYPE_CHECKING:
     from platform_cli.scaffold.catalog import TemplateInfo, list_templates, resolve_template
@@ -34,10 +35,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _WHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module 'platform_cli.scaffold' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"platform_cli.scaffold.{module}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_names(__name__, _WHERE, globals())

@@ -13,8 +13,9 @@ finish, journaled in the backend's own metadata, resumable after a crash at any 
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from platform_cli.lazynames import lazy_names
 
 if TYPE_CHECKING:
     from platform_cli.secrets.backend import BACKENDS, SecretBackend, open_backend
@@ -62,10 +63,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _WHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module 'platform_cli.secrets' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"platform_cli.secrets.{module}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_names(__name__, _WHERE, globals())

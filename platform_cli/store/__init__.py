@@ -51,9 +51,9 @@ How to add a table (e.g. prompt labels):
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from platform_cli.lazynames import lazy_names
 from platform_cli.store.errors import StoreConflict, StoreError
 from platform_cli.store.urls import redact_url
 
@@ -84,10 +84,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _WHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module 'platform_cli.store' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"platform_cli.store.{module}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_names(__name__, _WHERE, globals())
