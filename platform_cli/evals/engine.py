@@ -6,12 +6,16 @@ the case's own call, and a judge's (a scorer raising a rate-limited `CallError`)
 limiter. A case whose judge was rate-limited keeps its answer and the scores already given, so only the
 judge is asked again.
 Ctrl-C stops new calls, lets the calls in flight finish (a second Ctrl-C abandons them), records every
-finished result and raises `Interrupted`, so nothing that finished is lost.
+finished result and raises `Interrupted`, so nothing that finished is lost. While the loop runs in the main
+thread, the first Ctrl-C only sets a flag the loop reads between results: a KeyboardInterrupt raised in the
+middle of recording one (after it left the set in flight, before the sink had it) would lose that answer.
 """
 
 from __future__ import annotations
 
 import contextlib
+import signal
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -144,6 +148,7 @@ def execute(
     finished: SimpleQueue[Future[tuple[CaseResult, int]]] = SimpleQueue()
     pool = ThreadPoolExecutor(max_workers=limiter.ceiling, thread_name_prefix="eval-call")
     exhausted = False
+    ctrl_c = _CtrlC()
 
     def finish(future: Future[tuple[CaseResult, int]]) -> None:
         item = running.pop(future)
@@ -174,7 +179,10 @@ def execute(
             progress(tally)
 
     try:
+        ctrl_c.install()
         while True:
+            if ctrl_c.pressed:
+                raise KeyboardInterrupt
             pause = limiter.wait_s()
             while not pause and len(running) < limiter.limit:
                 if again:
@@ -202,11 +210,39 @@ def execute(
             except Empty:
                 pass
     except KeyboardInterrupt:
+        ctrl_c.restore()  # a second Ctrl-C now interrupts the drain
         _drain(running, finish)
         pool.shutdown(wait=False, cancel_futures=True)
         raise Interrupted(tally) from None
+    finally:
+        ctrl_c.restore()
     pool.shutdown(wait=True)
     return tally
+
+
+class _CtrlC:
+    """SIGINT as a flag while installed (main thread only, and only over Python's default handler: a
+    handler someone else installed is left alone, and so is a loop run from another thread)."""
+
+    def __init__(self) -> None:
+        self.pressed = False
+        self._installed = False
+
+    def install(self) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            return
+        if signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+            return
+        signal.signal(signal.SIGINT, self._press)
+        self._installed = True
+
+    def _press(self, signum: int, frame: object) -> None:
+        self.pressed = True
+
+    def restore(self) -> None:
+        if self._installed:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+            self._installed = False
 
 
 def _drain(

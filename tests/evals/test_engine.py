@@ -7,6 +7,7 @@ covered end to end by test_resume.py and test_rate_limits below against a real l
 from __future__ import annotations
 
 import itertools
+import signal
 import threading
 import time
 import tracemalloc
@@ -163,3 +164,30 @@ def test_a_judge_that_fails_records_the_case_as_an_error_and_a_rate_limited_one_
     assert by_case["c1"].passed and by_case["c1"].error is None and len(by_case["c1"].scores) == 2
     assert tally.retried == 2 and judged.count("c1") == 3
     assert sorted(asked) == ["c0", "c1", "c2"]  # the rate-limited judge was asked again, not the case
+
+
+def test_a_real_ctrl_c_in_the_main_thread_is_read_between_results_and_loses_none() -> None:
+    # The signal arrives while a result is being recorded (inside the sink): with Ctrl-C raised as an
+    # exception there, that answer would be lost between leaving the set in flight and reaching the sink.
+    called: list[str] = []
+
+    def slow(case: Case, repeat: int) -> Answer:
+        called.append(case.id)
+        time.sleep(0.005)
+        return Answer("ok")
+
+    class SignalledSink(Sink):
+        def add(self, result: CaseResult) -> None:
+            if len(self.results) == 15:
+                signal.raise_signal(signal.SIGINT)  # delivered right here, mid-record
+            super().add(result)
+
+    sink = SignalledSink()
+    before = signal.getsignal(signal.SIGINT)
+    with pytest.raises(Interrupted) as stopped:
+        execute(_cases(500), total=500, caller=slow, scorers=_scorers(), sink=sink,
+                limiter=AdaptiveLimiter(4), progress=None)  # fmt: skip
+    assert stopped.value.tally.done == len(sink.results) > 15
+    assert sorted(r.case_id for r in sink.results) == sorted(called)  # every answer asked for was kept
+    assert len(called) < 40
+    assert signal.getsignal(signal.SIGINT) is before  # Python's own handler is back
