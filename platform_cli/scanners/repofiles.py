@@ -9,6 +9,8 @@ import os
 import subprocess
 from pathlib import Path
 
+from platform_cli.scanners.gitindex import index_listing
+
 # Directories never worth reading when the repo is not a git repo (or git is unavailable).
 SKIP_DIRS = frozenset(
     {
@@ -35,7 +37,11 @@ def _is_git_repo(root: Path) -> bool:
 def _git_listing(root: Path) -> tuple[list[str], set[str]] | None:
     """One `git ls-files -t -co --exclude-standard`: (every listed file, the tracked ones), both limited
     to files that exist (ls-files still lists tracked files deleted from the work tree); None when git
-    cannot list them. `-t` tags untracked files `?`, tracked ones with their state (H, S, M, C, R, K)."""
+    cannot list them. `-t` tags untracked files `?`, tracked ones with their state (H, S, M, C, R, K).
+    A clean checkout's index gives the same answer without running git (`gitindex.index_listing`)."""
+    from_index = index_listing(root)
+    if from_index is not None:
+        return from_index
     try:
         proc = subprocess.run(
             ["git", "ls-files", "-z", "-t", "-co", "--exclude-standard"],
