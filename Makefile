@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DEMO := demo-feature
 PYTEST_ARGS ?=
 
-.PHONY: demo test test-deps lint bench fuzz clean backstage-test-backend
+.PHONY: demo test test-deps lint bench fuzz clean backstage-test-backend rules-index
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -66,6 +66,12 @@ lint: $(STAMP)
 	$(BIN)/ruff check platform_cli tests bench
 	$(BIN)/ruff format --check platform_cli tests bench
 	$(BIN)/mypy
+
+## make rules-index: validate the shipped rule pack (policies/readiness/) and write its index
+## (policies/readiness.index.json), which lets a machine with no user cache skip validating and parsing it;
+## run it after editing a shipped rule (a test fails while the index and the pack disagree)
+rules-index: $(STAMP)
+	$(BIN)/python -c "from platform_cli.readiness.rules import write_shipped_index as w; print(w())"
 
 ## make bench: benchmarks printed as ratios against a reference measured in the same run
 bench: $(STAMP)

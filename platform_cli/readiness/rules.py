@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-import hashlib
+import copy
 from collections.abc import Collection, Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from platform_cli.errors import InvalidFile, Problem, UserError
-from platform_cli.readiness.condition_regexes import regex_problems
-from platform_cli.readiness.evaluate import template_problem
+from platform_cli.readiness import rule_cache
 from platform_cli.readiness.model import Location, Rule
 from platform_cli.readiness.policy_dirs import POLICIES_ENV, configured_policy_dirs
 from platform_cli.resources import policies_dir
-from platform_cli.yamlfile import LoadedYaml, load_yaml
-from platform_cli.yamlschema import load_schema, schema_problems
+from platform_cli.yamlfile import display_name, load_yaml
+
+if TYPE_CHECKING:
+    from platform_cli.yamlfile import LoadedYaml
 
 WHAT = "readiness rules"
 
@@ -72,9 +73,12 @@ def load_rules(
         locations.extend(configured_policy_dirs())
     locations.extend(extra)
     files: list[Path] = []
+    seen: set[Path] = set()
     for location in locations:
         for path in rule_files(location):
-            if path.resolve() not in {f.resolve() for f in files}:
+            real = path.resolve()
+            if real not in seen:
+                seen.add(real)
                 files.append(path)
     return load_rule_files(files, known_facts=known_facts)
 
@@ -180,42 +184,36 @@ def _load_file_cached(path: str, mtime_ns: int, size: int) -> tuple[Rule, ...]:
     return tuple(load_rule_file(Path(path)))
 
 
-# Part of the validated-rules marker: bump it when load-time validation learns a new check, so a pack
-# remembered as valid by an older check is validated again (the package version alone may not change).
-_VALIDATION_REVISION = 2
-
-
-def _validated_marker(text: str) -> Path:
-    """A file in the user cache whose presence says this exact rule text already validated cleanly.
-
-    Validating a rule file (schema, meta-schema of the condition, message templates) costs far more than
-    using it; CI and pre-commit check the same unchanged pack on every run.
-    """
-    from platform_cli import __version__
-    from platform_cli.config import cache_dir
-
-    digest = hashlib.sha256(f"{__version__}\0{_VALIDATION_REVISION}\0{text}".encode()).hexdigest()
-    return cache_dir() / "validated-rules" / digest
-
-
-def _remember_valid(marker: Path) -> None:
-    try:
-        marker.parent.mkdir(parents=True, exist_ok=True)
-        marker.touch()
-    except OSError:
-        pass  # a read-only cache only costs speed
-
-
 def load_rule_file(path: Path) -> list[Rule]:
-    """The rules of one file (one rule, or a list under `rules:`), or InvalidFile with every problem."""
+    """The rules of one file (one rule, or a list under `rules:`), or InvalidFile with every problem.
+
+    A text that loaded clean before (the shipped index or the user cache, see rule_cache) is not parsed or
+    validated again.
+    """
     try:
         text: str | None = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         text = None  # load_yaml reads again and reports the located error
+    if text is not None:
+        known = rule_cache.recall(text)
+        if known is not None:
+            try:
+                shown = display_name(path)
+                return [_rule(shown, line, raw) for line, raw in known]
+            except (KeyError, TypeError, AttributeError):
+                pass  # not what this code remembers: load the file
+    rules, entry = _load_validated(path, text)
+    if text is not None:
+        rule_cache.remember(text, entry)
+    return rules
+
+
+def _load_validated(path: Path, text: str | None) -> tuple[list[Rule], rule_cache.Entry]:
+    """Parse and validate one rule file: its rules and what to remember of them."""
+    from platform_cli.yamlschema import load_schema, schema_problems
+
     loaded = load_yaml(path, what=WHAT, text=text)
-    marker = _validated_marker(text) if text is not None else None
-    known_good = marker is not None and marker.is_file()
-    problems = [] if known_good else schema_problems(loaded, load_schema("rule"))
+    problems = schema_problems(loaded, load_schema("rule"))
     if problems:
         raise InvalidFile(loaded.display, problems, WHAT)
     data = loaded.data
@@ -225,10 +223,10 @@ def load_rule_file(path: Path) -> list[Rule]:
     else:
         entries = [((), data)]
     rules: list[Rule] = []
+    remembered: rule_cache.Entry = []
     seen: dict[str, JsonPath] = {}
     for where, raw in entries:
-        if not known_good:
-            problems.extend(_rule_problems(loaded, where, raw))
+        problems.extend(_rule_problems(loaded, where, raw))
         if raw["id"] in seen:
             first = loaded.line_of((*seen[raw["id"]], "id"))
             problems.append(
@@ -239,16 +237,36 @@ def load_rule_file(path: Path) -> list[Rule]:
                 )
             )
         seen.setdefault(raw["id"], where)
-        rules.append(_rule(loaded, where, raw))
+        line = loaded.line_of((*where, "id"))
+        remembered.append((line, copy.deepcopy(raw)))
+        rules.append(_rule(loaded.display, line, raw))
     if problems:
         raise InvalidFile(loaded.display, problems, WHAT)
-    if marker is not None and not known_good:
-        _remember_valid(marker)
-    return rules
+    return rules, remembered
+
+
+def shipped_index_text() -> str:
+    """The index of the shipped pack (policies/readiness.index.json): every shipped file parsed and
+    validated now, with no remembered result. Raises InvalidFile when a shipped file is not valid."""
+    entries: dict[str, rule_cache.Entry] = {}
+    for path in rule_files(shipped_pack()):
+        text = path.read_text(encoding="utf-8")
+        entries[rule_cache.shipped_key(text)] = _load_validated(path, text)[1]
+    return rule_cache.index_text(entries)
+
+
+def write_shipped_index() -> Path:
+    """Write the shipped pack's index (`make rules-index`), returning its path."""
+    target = policies_dir() / rule_cache.INDEX_NAME
+    target.write_text(shipped_index_text(), encoding="utf-8")
+    return target
 
 
 def _rule_problems(loaded: LoadedYaml, where: JsonPath, raw: dict[str, Any]) -> list[Problem]:
     from jsonschema import Draft202012Validator
+
+    from platform_cli.readiness.condition_regexes import regex_problems
+    from platform_cli.readiness.evaluate import template_problem
 
     problems: list[Problem] = []
     condition = raw["condition"]
@@ -276,7 +294,7 @@ def _rule_problems(loaded: LoadedYaml, where: JsonPath, raw: dict[str, Any]) -> 
     return problems
 
 
-def _rule(loaded: LoadedYaml, where: JsonPath, raw: dict[str, Any]) -> Rule:
+def _rule(shown: str, line: int | None, raw: dict[str, Any]) -> Rule:
     examples = raw["examples"]
     return Rule(
         id=raw["id"],
@@ -291,7 +309,7 @@ def _rule(loaded: LoadedYaml, where: JsonPath, raw: dict[str, Any]) -> Rule:
         rationale=raw["rationale"].strip(),
         examples_pass=tuple(examples["pass"]),
         examples_fail=tuple(examples["fail"]),
-        source=Location(loaded.display, loaded.line_of((*where, "id"))),
+        source=Location(shown, line),
         tags=tuple(raw.get("tags", ())),
         docs=raw.get("docs"),
     )

@@ -235,22 +235,86 @@ def test_find_rule_suggests_close_ids(tmp_path: Path) -> None:
         find_rule(rules, "model-pined")
 
 
-def test_validated_rule_text_is_remembered_and_an_edit_is_validated_again(tmp_path: Path) -> None:
+def test_validated_rule_text_is_remembered_and_an_edit_is_validated_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from platform_cli.readiness import rule_cache
     from platform_cli.readiness import rules as rules_module
 
     source = next(iter(sorted((rules_module.shipped_pack()).glob("*.yaml"))))
     copy = tmp_path / source.name
-    copy.write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
-    marker = rules_module._validated_marker(copy.read_text(encoding="utf-8"))
-    assert not marker.exists()
-    assert rules_module.load_rule_file(copy)
-    assert marker.is_file()  # the next run skips schema and template validation for this exact text
+    # not the shipped text (that one the shipped index vouches for): a pack of the company's own
+    copy.write_text("# the company's copy\n" + source.read_text(encoding="utf-8"), encoding="utf-8")
+    entry = Path(rule_cache._user_entry(copy.read_text(encoding="utf-8")))
+    assert not entry.exists()
+    first = rules_module.load_rule_file(copy)
+    assert entry.is_file()  # the next run neither parses nor validates this exact text
+    calls: list[Path] = []
+    monkeypatch.setattr(rules_module, "_load_validated", lambda path, text: calls.append(path))
+    again = rules_module.load_rule_file(copy)
+    assert again == first and not calls  # same rules, same source lines, nothing loaded
+    monkeypatch.undo()
     broken = copy.read_text(encoding="utf-8").replace("level: bronze", "level: platinum", 1)
     broken = broken.replace("level: silver", "level: platinum", 1)
     copy.write_text(broken, encoding="utf-8")
     with pytest.raises(InvalidFile, match="platinum"):
         rules_module.load_rule_file(copy)
-    assert not rules_module._validated_marker(broken).exists()
+    assert not Path(rule_cache._user_entry(broken)).exists()
+
+
+def test_shipped_index_matches_the_shipped_pack() -> None:
+    """The index vouches for the shipped pack on machines with no user cache: it must be made from exactly
+    the shipped files, each validated now (`make rules-index` writes it after a shipped rule is edited)."""
+    from platform_cli.readiness import rule_cache
+    from platform_cli.readiness.rules import shipped_index_text
+    from platform_cli.resources import policies_dir
+
+    committed = (policies_dir() / rule_cache.INDEX_NAME).read_text(encoding="utf-8")
+    assert committed == shipped_index_text(), "the shipped rule index is stale: run `make rules-index`"
+
+
+def test_shipped_text_loads_from_the_index_anywhere_and_an_edit_is_validated(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from platform_cli.readiness import rule_cache
+    from platform_cli.readiness import rules as rules_module
+
+    shipped = sorted(rules_module.shipped_pack().glob("*.yaml"))[0]
+    expected = rules_module._load_validated(shipped, shipped.read_text(encoding="utf-8"))[0]
+    copy = tmp_path / "pack" / shipped.name
+    copy.parent.mkdir()
+    copy.write_text(shipped.read_text(encoding="utf-8"), encoding="utf-8")
+    calls: list[Path] = []
+    real = rules_module._load_validated
+    monkeypatch.setattr(
+        rules_module, "_load_validated", lambda path, text: calls.append(path) or real(path, text)
+    )
+    loaded = rules_module.load_rule_file(copy)
+    assert not calls  # known by its text: neither parsed nor validated, no user cache needed
+    assert [r.source.line if r.source else None for r in loaded] == [
+        r.source.line if r.source else None for r in expected
+    ]
+    assert [rules_module.rule_to_dict(r) | {"source": None} for r in loaded] == [
+        rules_module.rule_to_dict(r) | {"source": None} for r in expected
+    ]
+    assert all(r.source and r.source.file.endswith(str(Path("pack") / shipped.name)) for r in loaded)
+    # one changed character and the index no longer vouches for it
+    copy.write_text(copy.read_text(encoding="utf-8").replace("level: ", "level:  ", 1), encoding="utf-8")
+    rules_module.load_rule_file(copy)
+    assert calls == [copy]
+    assert rule_cache.shipped_key(copy.read_text(encoding="utf-8")) not in rule_cache._shipped_index()
+
+
+def test_a_malformed_remembered_entry_means_load_the_file(tmp_path: Path) -> None:
+    from platform_cli.readiness import rule_cache
+
+    path = write(tmp_path / "r.yaml", rule(level="platinum"))
+    entry = Path(rule_cache._user_entry(path.read_text(encoding="utf-8")))
+    entry.parent.mkdir(parents=True, exist_ok=True)
+    for bad in ("not json", "[]", '[[1, {"id": "x"}]]', '[["one", {}]]', "{}"):
+        entry.write_text(bad, encoding="utf-8")
+        with pytest.raises(InvalidFile, match="platinum"):  # loaded and validated: the problem is reported
+            load_rule_file(path)
 
 
 def test_pack_directory_without_rule_files_is_a_user_error(tmp_path: Path) -> None:
@@ -343,15 +407,17 @@ def test_bad_regex_as_a_pattern_properties_key_is_located(tmp_path: Path) -> Non
 
 def test_bad_regex_is_reported_even_when_an_older_validation_remembered_the_text(tmp_path: Path) -> None:
     import hashlib
+    import json
 
     from platform_cli import __version__
-    from platform_cli.readiness import rules as rules_module
+    from platform_cli.readiness import rule_cache
 
     path = write(tmp_path / "regex.yaml", rule(condition={"properties": {"a": {"pattern": "(["}}}))
-    # The marker an earlier validation (without the regex check) left for this exact text.
-    digest = hashlib.sha256(f"{__version__}\0{path.read_text()}".encode()).hexdigest()
-    old_marker = rules_module._validated_marker("").parent / digest
-    old_marker.parent.mkdir(parents=True, exist_ok=True)
-    old_marker.touch()
+    text = path.read_text()
+    # What an earlier loader (without the regex check, an older revision) remembered for this exact text.
+    old_key = f"{__version__}\0{rule_cache.REVISION - 1}\0{text}".encode()
+    old_entry = Path(rule_cache._user_entry(text)).parent / (hashlib.sha256(old_key).hexdigest() + ".json")
+    old_entry.parent.mkdir(parents=True, exist_ok=True)
+    old_entry.write_text(json.dumps([[1, yaml.safe_load(text)]]), encoding="utf-8")
     with pytest.raises(InvalidFile, match="not a valid regular expression"):
         load_rule_file(path)
