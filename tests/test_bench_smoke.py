@@ -76,3 +76,26 @@ def test_quick_benchmarks_still_run(tmp_path: Path, name: str) -> None:
     """Each benchmark's code keeps working (one run each); the numbers themselves are not asserted."""
     measurements = bench.BENCHMARKS[name](bench.BenchContext(tmp_path, runs=1))
     assert measurements and all(m.benchmark == name and math.isfinite(m.median_s) for m in measurements)
+
+
+def test_instruction_counts_refuse_clearly_without_valgrind(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bench import instructions
+
+    monkeypatch.setenv("PATH", "")  # no valgrind (nor anything else) to be found
+    with pytest.raises(SystemExit) as stopped:
+        instructions.main([])
+    assert stopped.value.code == 2
+    assert "valgrind is not on PATH" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as stopped:
+        instructions.main(["--kinds", "miss,typo"])
+    assert stopped.value.code == 2
+    assert "--kinds: choose from miss, hit, chat" in capsys.readouterr().err
+
+
+def test_instruction_counts_are_read_from_callgrinds_summary() -> None:
+    from bench import instructions
+
+    found = instructions._COLLECTED.search("==16266== Events    : Ir\n==16266== Collected : 1386029284\n")
+    assert found is not None and int(found.group(1)) == 1386029284
