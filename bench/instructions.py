@@ -7,7 +7,8 @@ writes flushed, cache hit, a chat turn, and the bare FakeProvider call they are 
 callgrind, in a tree of your choice (`--tree`, default this checkout), and prints instructions per call:
 each figure is (instructions of a run with N calls - instructions of the same run with none) / N, so
 start-up and imports cancel out. The writer thread's work (usage events, cache entries, samples) is counted:
-every run flushes before it ends. Hash randomisation is fixed so two runs of a tree agree closely.
+every run flushes before it ends. Hash randomisation is fixed, and every counted run finds the same user
+cache (a run outside valgrind fills it first), so two runs of a tree agree closely.
 
 Compare two commits by running it in each (e.g. a `git worktree add` of the older one):
     python -m bench.instructions --tree ../platform-before
@@ -88,12 +89,27 @@ def _generate(tree: Path, root: Path) -> Path:
     return Path(out.stdout.strip().splitlines()[-1])
 
 
-def _instructions(tree: Path, repo: Path, state: Path, kind: str, calls: int) -> int:
+def _env(tree: Path, cache: Path) -> dict[str, str]:
+    # A user cache of the run's own, filled by the warm-up: every counted run then finds the same one.
+    return {**os.environ, "PYTHONPATH": str(tree), "PYTHONHASHSEED": "0", "XDG_CACHE_HOME": str(cache)}
+
+
+def _warm_up(tree: Path, repo: Path, state: Path, cache: Path) -> None:
+    """One run outside valgrind, so remembered validations in the user cache are there for all counted runs
+    (the first run of a tree would otherwise count their filling)."""
+    state.unlink(missing_ok=True)
+    argv = [sys.executable, "-c", _CHILD, str(tree), str(repo), str(state), "miss", "0"]
+    subprocess.run(argv, env=_env(tree, cache), capture_output=True, check=True)
+
+
+def _instructions(tree: Path, repo: Path, state: Path, cache: Path, kind: str, calls: int) -> int:
     state.unlink(missing_ok=True)
     argv = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable, "-c", _CHILD]
-    env = {**os.environ, "PYTHONPATH": str(tree), "PYTHONHASHSEED": "0"}
     done = subprocess.run(
-        [*argv, str(tree), str(repo), str(state), kind, str(calls)], env=env, capture_output=True, text=True
+        [*argv, str(tree), str(repo), str(state), kind, str(calls)],
+        env=_env(tree, cache),
+        capture_output=True,
+        text=True,
     )
     found = _COLLECTED.search(done.stderr)
     if done.returncode != 0 or found is None:
@@ -118,10 +134,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     tree = args.tree.resolve()
     with tempfile.TemporaryDirectory(prefix="bench-instructions-") as tmp:
         repo = _generate(tree, Path(tmp))
-        state = Path(tmp) / "state.db"
-        base = _instructions(tree, repo, state, "miss", 0)  # start-up, imports and warm-up: cancelled out
+        state, cache = Path(tmp) / "state.db", Path(tmp) / "user-cache"
+        _warm_up(tree, repo, state, cache)
+        base = _instructions(tree, repo, state, cache, "miss", 0)  # start-up, imports, warm-up: cancelled out
         per_call = {
-            kind: (_instructions(tree, repo, state, kind, CALLS[kind]) - base) / CALLS[kind]
+            kind: (_instructions(tree, repo, state, cache, kind, CALLS[kind]) - base) / CALLS[kind]
             for kind in ("reference", *kinds)
         }
     reference = per_call["reference"]
