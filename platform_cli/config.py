@@ -9,17 +9,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from platform_cli.errors import UserError
+from platform_cli.usercache import cache_dir_text as cache_dir_text  # where it lived first
 
 
 def cache_dir() -> Path:
     """The per-user cache directory: $XDG_CACHE_HOME/platform-cli (default ~/.cache/platform-cli)."""
     return Path(cache_dir_text())
-
-
-def cache_dir_text() -> str:
-    """`cache_dir()` as text, worked out without building paths (asked once per rule and file in a scan)."""
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(base, "platform-cli")
 
 
 def config_path() -> Path:

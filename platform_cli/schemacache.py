@@ -18,36 +18,14 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from platform_cli.usercache import library_key as library_key  # where it lived first
+
 # Bump when validation itself changes in a way the version would not show (so old markers stop counting).
 REVISION = 1
 
 _schema_keys: dict[int, tuple[Mapping[str, Any], str]] = {}
 # What a validation result depends on besides schema and data: the validator library and this code.
 _VALIDATION_MODULES = ("jsonschema", "platform_cli.yamlschema", "platform_cli.schemacache")
-_libraries: dict[str, str] = {}
-
-
-def library_key(*names: str) -> str:
-    """Where each named module is installed and when it (and the directory holding it) last changed, found
-    without importing it: results that another install wrote (another jsonschema, another Jinja, a package
-    added beside them that enables a format check, an edited source file of this package in a development
-    checkout) never count."""
-    keys = []
-    for name in names:
-        if name not in _libraries:
-            from importlib.util import find_spec
-
-            spec = find_spec(name)
-            origin = spec.origin if spec is not None and spec.origin else ""
-            stamps = []
-            for where in (origin, os.path.dirname(os.path.dirname(origin))) if origin else ():
-                try:
-                    stamps.append(str(os.stat(where).st_mtime_ns))
-                except OSError:
-                    stamps.append("-")
-            _libraries[name] = f"{name}={origin}:{','.join(stamps)}"
-        keys.append(_libraries[name])
-    return ";".join(keys)
 
 
 def _schema_key(schema: Mapping[str, Any]) -> str:

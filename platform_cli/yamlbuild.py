@@ -10,11 +10,12 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
-from typing import Any
-
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from platform_cli.errors import Problem
+
+if TYPE_CHECKING:  # imported where nodes are built: the JSON loader and remembered loads need no PyYAML
+    import yaml
 
 MAX_DEPTH = 64  # far beyond any real manifest, prompt or schema; keeps every recursive consumer safe
 MAX_VALUES = 250_000  # values after alias expansion ("billion laughs")
@@ -67,6 +68,8 @@ class Builder:
     def _visit(
         self, node: yaml.Node, depth: int, where: tuple[str | int, ...], parent: yaml.Node | None = None
     ) -> tuple[Any, int, int]:
+        import yaml
+
         ident = id(node)
         done = self._done.get(ident)
         if done is not None:  # an alias: its height adds to where it is used (reported at the user)
@@ -126,6 +129,8 @@ class Builder:
     def _mapping(
         self, node: yaml.MappingNode, depth: int, where: tuple[str | int, ...]
     ) -> tuple[Any, int, int]:
+        import yaml
+
         if node.tag != MAP:
             self._wrong_tag(node, where)
         merged: list[tuple[yaml.Node, yaml.Node]] = []

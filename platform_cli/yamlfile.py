@@ -24,20 +24,30 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import yaml
-
+from platform_cli import yamlbuild, yamlmemo
 from platform_cli.errors import InvalidFile, Problem, UserError
-from platform_cli.yamlbuild import MAX_DEPTH, MAX_VALUES, MERGE, Builder, JsonPath, mark, render_path
+from platform_cli.yamlbuild import MAX_DEPTH, MAX_VALUES, MERGE, JsonPath, mark, render_path
+
+if TYPE_CHECKING:  # PyYAML is imported on first parse: a text remembered by yamlmemo needs none of it
+    import yaml
 
 MAX_FILE_BYTES = 4 * 1024 * 1024
 
-_BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_loader_class: Any = None
 
 
-class Loader(_BaseLoader):  # type: ignore[valid-type,misc]
-    """The safe loader, used only to parse and compose nodes; data is built by `_Builder` below."""
+def _loader(text: str) -> Any:
+    """The safe loader (libyaml's when available) over `text`, used only to parse and compose nodes; data is
+    built by yamlbuild.Builder."""
+    global _loader_class
+    if _loader_class is None:
+        import yaml
+
+        base: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        _loader_class = type("Loader", (base,), {"__doc__": "The safe loader, parsing and composing only."})
+    return _loader_class(text)
 
 
 @dataclass
@@ -50,18 +60,32 @@ class LoadedYaml:
     root: yaml.Node | None = field(default=None, repr=False, compare=False)
     # JSON text whose node tree (for positions) is composed on first use: most loads never ask for one.
     json_text: str | None = field(default=None, repr=False, compare=False)
+    # A YAML text whose data came from yamlmemo, and the built tree it kept (JSON, see yamlmemo.tree_json):
+    # positions read that tree, rebuilt on first use; node_tree() composes PyYAML's own from the text.
+    yaml_text: str | None = field(default=None, repr=False, compare=False)
+    kept_tree: str | None = field(default=None, repr=False, compare=False)
+    _light: Any = field(default=None, init=False, repr=False, compare=False)
 
-    def _tree(self) -> yaml.Node | None:
+    def node_tree(self) -> yaml.Node | None:
+        """PyYAML's node tree of the file, as built (composed now when the data was remembered)."""
+        if self.root is None and self.json_text is None and self.yaml_text is not None:
+            self.root = _compose(self.yaml_text)
+            if self.root is not None:
+                yamlbuild.Builder(self.display).build(self.root)  # flattens merge keys, as a parse does
+        tree: yaml.Node | None = self._tree()
+        return tree
+
+    def _tree(self) -> Any:
+        """The tree positions are read from: PyYAML's nodes, or yamlmemo's LightNodes (same attributes)."""
         if self.root is None and self.json_text is not None:
-            loader = Loader(self.json_text)
-            try:
-                self.root = loader.get_single_node()
-            except (yaml.YAMLError, UnicodeError):
-                self.root = None
-            finally:
-                loader.dispose()
+            self.root = _compose(self.json_text)
             self.json_text = None
-        return self.root
+        if self.root is None and self.kept_tree is not None:
+            self._light = yamlmemo.light_tree(self.kept_tree)
+            self.kept_tree = None
+            if self._light is None and self.yaml_text is not None:  # a damaged entry: compose after all
+                return self.node_tree()
+        return self.root if self.root is not None else self._light
 
     def position(self, json_path: JsonPath) -> tuple[int, int] | None:
         """1-based (line, column) where the VALUE at `json_path` starts, or None if there is no such value."""
@@ -94,7 +118,7 @@ class LoadedYaml:
         if found is None:
             return (1, 1) if not json_path else None
         key, value = found
-        empty = isinstance(value, yaml.ScalarNode) and value.value == "" and not value.style
+        empty = value.id == "scalar" and value.value == "" and not value.style
         if key is not None and (value.start_mark.line != key.start_mark.line or empty):
             return mark(key)
         return mark(value)
@@ -115,21 +139,37 @@ class LoadedYaml:
         return Problem(self.display, line, column, render_path(json_path), message, hint)
 
 
-def _find(root: yaml.Node | None, json_path: JsonPath) -> tuple[yaml.Node | None, yaml.Node] | None:
-    """(key node or None, value node) at `json_path`, following the same rules the builder used."""
+def _compose(text: str) -> yaml.Node | None:
+    """The node tree of `text` (None when it does not compose: the data came from a load that reported)."""
+    import yaml
+
+    loader = _loader(text)
+    try:
+        root: yaml.Node | None = loader.get_single_node()
+    except (yaml.YAMLError, UnicodeError):
+        root = None
+    finally:
+        loader.dispose()
+    return root
+
+
+def _find(root: Any, json_path: JsonPath) -> tuple[Any, Any] | None:
+    """(key node or None, value node) at `json_path`, following the same rules the builder used. Nodes are
+    PyYAML's or yamlmemo's LightNodes: both say what they are in `id` (scalar, sequence, mapping)."""
     if root is None:
         return None
-    key_node: yaml.Node | None = None
-    node: yaml.Node = root
+
+    key_node: Any = None
+    node: Any = root
     for step in json_path:
-        if isinstance(node, yaml.SequenceNode) and isinstance(step, int) and not isinstance(step, bool):
+        if node.id == "sequence" and isinstance(step, int) and not isinstance(step, bool):
             if not -len(node.value) <= step < len(node.value):
                 return None
             key_node, node = None, node.value[step]
-        elif isinstance(node, yaml.MappingNode):
+        elif node.id == "mapping":
             # After merge-key flattening later entries win, as they do in the built dict.
             for k, v in reversed(node.value):
-                if isinstance(k, yaml.ScalarNode) and k.tag != MERGE and k.value == str(step):
+                if k.id == "scalar" and k.tag != MERGE and k.value == str(step):
                     key_node, node = k, v
                     break
             else:
@@ -201,7 +241,13 @@ def load_yaml(
     parsed = _parsed.get(text)
     if parsed is not None:  # the same text parsed before in this process: the same tree, a fresh copy of data
         return LoadedYaml(path=path, display=shown, data=_copy(parsed[1]), root=parsed[0])
-    loader = Loader(text)
+    policy = _policy()
+    known, data, tree = yamlmemo.recall(text, policy)
+    if known:  # loaded clean by an earlier run: its data; its tree is rebuilt if a position is asked
+        return LoadedYaml(path=path, display=shown, data=data, yaml_text=text, kept_tree=tree)
+    import yaml
+
+    loader = _loader(text)
     try:
         root = loader.get_single_node()
     except yaml.MarkedYAMLError as error:
@@ -214,15 +260,22 @@ def load_yaml(
         loader.dispose()
     data = None
     if root is not None:
-        builder = Builder(shown)
+        builder = yamlbuild.Builder(shown)
         data = builder.build(root)
         if builder.problems:
             raise InvalidFile(shown, builder.problems, what)
+    yamlmemo.remember(text, policy, data, root)
     if len(text) <= _PARSED_MAX_CHARS:
         if len(_parsed) >= _PARSED_ENTRIES:
             _parsed.clear()
         _parsed[text] = (root, _copy(data))
     return LoadedYaml(path=path, display=shown, data=data, root=root)
+
+
+def _policy() -> str:
+    """The loading policy's limits as text (part of what a remembered load is keyed by: a test or a caller
+    that changes a limit never reads a load made under another)."""
+    return f"{MAX_FILE_BYTES},{yamlbuild.MAX_DEPTH},{yamlbuild.MAX_VALUES},{yamlbuild.MAX_NUMBER_CHARS}"
 
 
 # Texts that parsed clean in this process, with their node tree and data: an org-wide scan reads the same
@@ -296,7 +349,6 @@ __all__ = [
     "MAX_FILE_BYTES",
     "MAX_VALUES",
     "LoadedYaml",
-    "Loader",
     "display_name",
     "load_yaml",
     "located",

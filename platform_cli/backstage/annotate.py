@@ -38,7 +38,7 @@ def set_annotations(path: Path, values: Mapping[str, str], *, display: str = CAT
     """The text of `path` with `values` set under metadata.annotations (not written)."""
     entity = load_entity(path, display=display)
     text = path.read_text(encoding="utf-8-sig")
-    root = entity.loaded.root
+    root = entity.loaded.node_tree()
     metadata = _child(root, "metadata")
     if not isinstance(metadata, yaml.MappingNode):
         raise UserError(f"{display}: no metadata mapping to annotate (is it a Backstage entity?)")
