@@ -242,9 +242,19 @@ def load_yaml(
     if parsed is not None:  # the same text parsed before in this process: the same tree, a fresh copy of data
         return LoadedYaml(path=path, display=shown, data=_copy(parsed[1]), root=parsed[0])
     policy = _policy()
-    known, data, tree = yamlmemo.recall(text, policy)
-    if known:  # loaded clean by an earlier run: its data; its tree is rebuilt if a position is asked
-        return LoadedYaml(path=path, display=shown, data=data, yaml_text=text, kept_tree=tree)
+    kept = _recalled.get((text, policy))
+    if kept is None:
+        known, data, tree = yamlmemo.recall(text, policy)
+        if known:  # loaded clean by an earlier run: its data; its tree is rebuilt if a position is asked
+            kept = (data, tree)
+            if len(text) <= _PARSED_MAX_CHARS:
+                if len(_recalled) >= _PARSED_ENTRIES:
+                    _recalled.clear()
+                _recalled[(text, policy)] = (_copy(data), tree)
+    else:
+        kept = (_copy(kept[0]), kept[1])
+    if kept is not None:
+        return LoadedYaml(path=path, display=shown, data=kept[0], yaml_text=text, kept_tree=kept[1])
     import yaml
 
     loader = _loader(text)
@@ -282,6 +292,8 @@ def _policy() -> str:
 # template files (suites, prompts, rules) in every repo. Callers get their own copy of the data (they may
 # change it); the node tree is only read. A text with a problem is parsed again each time.
 _parsed: dict[str, tuple[yaml.Node | None, Any]] = {}
+# The same for texts whose load came from yamlmemo, by (text, policy): their data and kept tree.
+_recalled: dict[tuple[str, str], tuple[Any, str | None]] = {}
 _PARSED_ENTRIES = 256
 _PARSED_MAX_CHARS = 256 * 1024
 

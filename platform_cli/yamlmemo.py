@@ -152,6 +152,6 @@ def remember(text: str, policy: str, data: Any, root: Any) -> None:
         with open(temporary, "w", encoding="utf-8") as handle:
             handle.write(encoded)
         os.replace(temporary, path)
-    except OSError:
+    except (OSError, ValueError):  # ValueError: text UTF-8 cannot hold (a lone surrogate from an escape)
         with contextlib.suppress(OSError):
             os.unlink(temporary)

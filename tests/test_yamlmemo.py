@@ -68,6 +68,7 @@ def positions(loaded: LoadedYaml) -> dict[tuple[str | int, ...], Any]:
 def fresh_process() -> None:
     """What a new process starts with: nothing parsed in memory."""
     yamlfile._parsed.clear()
+    yamlfile._recalled.clear()
 
 
 @pytest.fixture(autouse=True)
@@ -145,6 +146,27 @@ def test_a_damaged_entry_only_means_parse(tmp_path: Path, damage: str) -> None:
     else:
         assert loaded.data == expected.data
         assert positions(loaded) == positions(expected)
+
+
+def test_data_the_cache_cannot_hold_is_not_kept() -> None:
+    """A lone surrogate (which libyaml's escapes refuse, but a pure-Python parse might build) cannot be
+    written as UTF-8: keeping it is skipped, never an error."""
+    yamlmemo.remember("odd: x\n", "policy", {"odd": "\ud800"}, None)
+    assert yamlmemo.recall("odd: x\n", "policy") == (False, None, None)
+
+
+def test_a_process_reads_a_remembered_text_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "doc.yaml"
+    path.write_text(DOCUMENT, encoding="utf-8")
+    load_yaml(path)
+    fresh_process()
+    reads: list[str] = []
+    real = yamlmemo.recall
+    monkeypatch.setattr(yamlmemo, "recall", lambda text, policy: reads.append(text) or real(text, policy))
+    first, second = load_yaml(path), load_yaml(path, display="other.yaml")
+    assert len(reads) == 1  # an org-wide scan meets the same template files in every repo
+    assert first.data == second.data and first.data is not second.data
+    assert second.problem(("service", "name"), "m").file == "other.yaml"
 
 
 def test_the_light_tree_keeps_shared_nodes_shared() -> None:

@@ -90,7 +90,7 @@ def remember(text: str, entry: Entry) -> None:
         with open(temporary, "w", encoding="utf-8") as handle:
             handle.write(json.dumps([[line, data] for line, data in entry], ensure_ascii=False))
         os.replace(temporary, path)
-    except OSError:
+    except (OSError, ValueError):  # ValueError: text UTF-8 cannot hold (a lone surrogate from an escape)
         pass
 
 
