@@ -108,3 +108,29 @@ def remember_valid(schema: Mapping[str, Any], data: Any) -> None:
     except OSError:
         return
     _saw(text)
+
+
+# Texts that validated clean in this process, by (schema, cache directory, text): a scan loads the same
+# template files (suites, prompts) in every repo, and the data a text builds is always the same, so its
+# canonical JSON, digest and marker need not be worked out again. Only for data validated right after it
+# was loaded from that text (yamlschema.load_validated), never for data a caller may have changed.
+_valid_texts: set[tuple[str, str, str]] = set()
+
+
+def _text_key(schema: Mapping[str, Any], text: str) -> tuple[str, str, str]:
+    from platform_cli.config import cache_dir_text
+
+    return (_schema_key(schema), cache_dir_text(), text)
+
+
+def known_valid_text(schema: Mapping[str, Any], text: str | None) -> bool:
+    """True when data loaded from exactly this text validated clean against `schema` in this process."""
+    return text is not None and _text_key(schema, text) in _valid_texts
+
+
+def remember_valid_text(schema: Mapping[str, Any], text: str | None) -> None:
+    if text is None:
+        return
+    if len(_valid_texts) >= _SEEN_MAX:
+        _valid_texts.clear()
+    _valid_texts.add(_text_key(schema, text))

@@ -13,9 +13,17 @@ _libraries: dict[str, str] = {}
 
 def cache_dir_text() -> str:
     """The per-user cache directory as text: $XDG_CACHE_HOME/platform-cli (default ~/.cache/platform-cli),
-    worked out without building paths (asked once per rule and file in a scan)."""
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(base, "platform-cli")
+    worked out without building paths (asked once per rule and file in a scan), and once per value of the
+    variables it depends on."""
+    key = (os.environ.get("XDG_CACHE_HOME"), os.environ.get("HOME"))
+    known = _cache_dirs.get(key)
+    if known is None:
+        base = key[0] or os.path.join(os.path.expanduser("~"), ".cache")
+        known = _cache_dirs[key] = os.path.join(base, "platform-cli")
+    return known
+
+
+_cache_dirs: dict[tuple[str | None, str | None], str] = {}
 
 
 def library_key(*names: str) -> str:

@@ -60,8 +60,9 @@ class LoadedYaml:
     root: yaml.Node | None = field(default=None, repr=False, compare=False)
     # JSON text whose node tree (for positions) is composed on first use: most loads never ask for one.
     json_text: str | None = field(default=None, repr=False, compare=False)
-    # A YAML text whose data came from yamlmemo, and the built tree it kept (JSON, see yamlmemo.tree_json):
-    # positions read that tree, rebuilt on first use; node_tree() composes PyYAML's own from the text.
+    # The YAML text `data` was built from (as loaded: callers may change `data`). When the data came from
+    # yamlmemo, with the built tree it kept (JSON, see yamlmemo.tree_json): positions read that tree,
+    # rebuilt on first use; node_tree() composes PyYAML's own from the text.
     yaml_text: str | None = field(default=None, repr=False, compare=False)
     kept_tree: str | None = field(default=None, repr=False, compare=False)
     _light: Any = field(default=None, init=False, repr=False, compare=False)
@@ -240,7 +241,7 @@ def load_yaml(
         raise InvalidFile(shown, [Problem(shown, 1, None, "", "too large", "split it")], what)
     parsed = _parsed.get(text)
     if parsed is not None:  # the same text parsed before in this process: the same tree, a fresh copy of data
-        return LoadedYaml(path=path, display=shown, data=_copy(parsed[1]), root=parsed[0])
+        return LoadedYaml(path=path, display=shown, data=_copy(parsed[1]), root=parsed[0], yaml_text=text)
     policy = _policy()
     kept = _recalled.get((text, policy))
     if kept is None:
@@ -279,7 +280,7 @@ def load_yaml(
         if len(_parsed) >= _PARSED_ENTRIES:
             _parsed.clear()
         _parsed[text] = (root, _copy(data))
-    return LoadedYaml(path=path, display=shown, data=data, root=root)
+    return LoadedYaml(path=path, display=shown, data=data, root=root, yaml_text=text)
 
 
 def _policy() -> str:

@@ -109,9 +109,12 @@ def load_validated(
 ) -> LoadedYaml:
     """Load `path` and validate it against the named shipped schema; raise InvalidFile with every problem."""
     loaded = load_yaml(path, display=display, what=what)
-    problems = schema_problems(loaded, load_schema(schema_name), hints=hints)
-    if problems:
-        raise InvalidFile(loaded.display, problems, what)
+    schema = load_schema(schema_name)
+    if not schemacache.known_valid_text(schema, loaded.yaml_text):  # validated here before: data unchanged
+        problems = schema_problems(loaded, schema, hints=hints)
+        if problems:
+            raise InvalidFile(loaded.display, problems, what)
+        schemacache.remember_valid_text(schema, loaded.yaml_text)
     return loaded
 
 
@@ -359,15 +362,8 @@ def _hint_from(schema: Any, hint: str) -> str:
 
 
 def _bounds_hint(schema: Mapping[str, Any]) -> str:
-    bounds = []
-    for kind, op in (
-        ("minimum", ">="),
-        ("exclusiveMinimum", ">"),
-        ("maximum", "<="),
-        ("exclusiveMaximum", "<"),
-    ):
-        if kind in schema:
-            bounds.append(f"{op} {schema[kind]}")
+    ops = (("minimum", ">="), ("exclusiveMinimum", ">"), ("maximum", "<="), ("exclusiveMaximum", "<"))
+    bounds = [f"{op} {schema[kind]}" for kind, op in ops if kind in schema]
     return _hint_from(schema, f"use a value {' and '.join(bounds)}" if bounds else "")
 
 

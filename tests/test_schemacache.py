@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from platform_cli import schemacache, yamlschema
+from platform_cli.errors import InvalidFile
 from platform_cli.yamlfile import load_yaml
 
 SCHEMA = {
@@ -74,3 +75,30 @@ def test_only_plain_json_is_keyed() -> None:
     assert schemacache.marker(SCHEMA, {1: "x"}) is None
     assert schemacache.marker(SCHEMA, {"x": float("inf")}) is None
     assert schemacache.marker(SCHEMA, {"x": [True, None, 1, 1.5, "s", {"y": []}]}) is not None
+
+
+def test_a_text_validated_clean_in_this_process_is_not_keyed_again_but_each_cache_gets_its_marker(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """load_validated remembers a clean text per process (a scan loads the same template files in every
+    repo); another text, or the same text under another cache directory, is still validated or keyed."""
+    monkeypatch.setattr(yamlschema, "load_schema", lambda name: SCHEMA)
+    path = tmp_path / "doc.yaml"
+    path.write_text("name: once\n")
+    yamlschema.load_validated(path, "doc", what="doc")
+    keyed: list[object] = []
+    real_known_valid = schemacache.known_valid
+    monkeypatch.setattr(
+        schemacache, "known_valid", lambda schema, data: keyed.append(data) or real_known_valid(schema, data)
+    )
+    assert yamlschema.load_validated(path, "doc", what="doc").data == {"name": "once"}
+    assert keyed == []  # neither canonical JSON nor a marker lookup: the text was seen clean
+    path.write_text("name: Twice\n")  # another text with a problem: validated, located, never remembered
+    for _ in range(2):
+        with pytest.raises(InvalidFile, match=r"doc\.yaml:1"):
+            yamlschema.load_validated(path, "doc", what="doc")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "other-cache"))
+    path.write_text("name: once\n")
+    yamlschema.load_validated(path, "doc", what="doc")
+    assert keyed[-1] == {"name": "once"}
+    assert list((tmp_path / "other-cache" / "platform-cli" / "validated").rglob("*"))  # its own marker

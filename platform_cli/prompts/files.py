@@ -262,11 +262,15 @@ def read_prompt(prompts_dir: Path, name: str) -> tuple[PromptFile, LoadedYaml]:
 def read_prompt_file(path: Path, name: str, *, display: str | None = None) -> tuple[PromptFile, LoadedYaml]:
     loaded = load_validated(path, SCHEMA_NAME, what=WHAT, display=display)
     checked = {"name": name, "data": loaded.data}
-    if not schemacache.known_valid(_SEMANTIC_CHECKS, checked):
-        problems = _semantic_problems(loaded, name)
-        if problems:
-            raise InvalidFile(loaded.display, problems, WHAT)
-        schemacache.remember_valid(_SEMANTIC_CHECKS, checked)
+    # the data comes from the text just loaded: a text seen clean under this name in this process is clean
+    seen = None if loaded.yaml_text is None else f"{name}\0{loaded.yaml_text}"
+    if not schemacache.known_valid_text(_SEMANTIC_CHECKS, seen):
+        if not schemacache.known_valid(_SEMANTIC_CHECKS, checked):
+            problems = _semantic_problems(loaded, name)
+            if problems:
+                raise InvalidFile(loaded.display, problems, WHAT)
+            schemacache.remember_valid(_SEMANTIC_CHECKS, checked)
+        schemacache.remember_valid_text(_SEMANTIC_CHECKS, seen)
     data: Mapping[str, Any] = loaded.data
     prompt = _build(name, data, path=path, version=None)
     return replace(prompt, description=str(data.get("description", "")), owner=data.get("owner")), loaded

@@ -42,13 +42,10 @@ def find_repos(dirs: Iterable[Path]) -> list[Path]:
         if not top.is_dir():
             raise UserError(f"{top}: not a directory (scan takes directories that contain feature repos)")
         for current, subdirs, files in os.walk(top):
-            here = Path(current)
             is_repo = MANIFEST_NAME in files
             if is_repo:
-                found.add(here.resolve())
-            subdirs[:] = sorted(
-                d for d in subdirs if d not in SKIP_DIRS and not (is_repo and d == ".platform")
-            )
+                found.add(Path(current).resolve())
+            subdirs[:] = [d for d in subdirs if d not in SKIP_DIRS and not (is_repo and d == ".platform")]
     return sorted(found)
 
 
@@ -124,7 +121,7 @@ def scan_repos(
         size = max(1, min(MAX_BATCH, total // (count * BATCHES_PER_WORKER)))
         batches = [repos[start : start + size] for start in range(1, total, size)]
         with ProcessPoolExecutor(
-            max_workers=count, initializer=_init_worker, initargs=(active, level, today)
+            max_workers=count, initializer=_start_worker, initargs=(active, level, today)
         ) as pool:
             futures = [pool.submit(_check_batch, batch) for batch in batches]
             for future in as_completed(futures):
@@ -138,6 +135,15 @@ def _init_worker(rules: tuple[Rule, ...], level: Level | None, today: dt.date | 
     global _worker_rules, _worker_options
     _worker_rules = rules
     _worker_options = (level, today)
+
+
+def _start_worker(rules: tuple[Rule, ...], level: Level | None, today: dt.date | None) -> None:
+    """A forked worker's start: what it inherited (modules, rules, memos) is moved out of the garbage
+    collector's way, so its collections only walk what its own checks allocate."""
+    import gc
+
+    gc.freeze()
+    _init_worker(rules, level, today)
 
 
 def _check_batch(repos: Sequence[Path]) -> list[ScanResult]:

@@ -108,10 +108,23 @@ def _entry(rule: Rule, value: Any) -> str | None:
     text = _value_text(value)
     if text is None:
         return None  # not plain JSON: evaluate every time
+    rule_key, cache = _rule_key(rule), cache_dir_text()
+    known = _entries.get((rule_key, cache, text))
+    if known is not None:
+        return known
     libraries = schemacache.library_key(*_EVALUATION_MODULES)
-    key = f"{__version__}\0{REVISION}\0{libraries}\0{_rule_key(rule)}\0{text}"
+    key = f"{__version__}\0{REVISION}\0{libraries}\0{rule_key}\0{text}"
     digest = hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
-    return os.path.join(cache_dir_text(), "verdicts", digest[:2], digest[2:])
+    entry = os.path.join(cache, "verdicts", digest[:2], digest[2:])
+    if len(_entries) >= _KNOWN_MAX:
+        _entries.clear()
+    _entries[(rule_key, cache, text)] = entry
+    return entry
+
+
+# Entry paths worked out in this process, by (rule key, cache directory, value text): a scan meets the
+# same rule on the same value in repo after repo (everything in them depends only on these three).
+_entries: dict[tuple[str, str, str], str] = {}
 
 
 def _key_path(rule: Rule, value: Any) -> Path | None:

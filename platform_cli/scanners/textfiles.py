@@ -8,6 +8,8 @@ symlink is not followed (its target may be outside the repository) and is only n
 
 from __future__ import annotations
 
+import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,15 +32,17 @@ class Skipped:
 def read_for_scan(path: Path, rel: str | None = None) -> tuple[str | None, Skipped | None]:
     """(text, None) for a file that can be scanned, else (None, why it was not)."""
     name = rel if rel is not None else str(path)
-    try:
-        if path.is_symlink():
+    try:  # one lstat, then the read: a scan reads every file of every repo
+        info = os.lstat(path)
+        if stat.S_ISLNK(info.st_mode):
             return None, Skipped(
                 name, "a symlink (not followed: its target may be outside the repository)", False
             )
-        size = path.stat().st_size
+        size = info.st_size
         if size > MAX_SCAN_BYTES:
             return None, Skipped(name, f"larger than {MAX_SCAN_BYTES // (1024 * 1024)} MB ({size} bytes)")
-        data = path.read_bytes()
+        with open(path, "rb") as handle:
+            data = handle.read()
     except FileNotFoundError:
         return None, Skipped(name, "listed by git but missing from the work tree", False)
     except OSError as error:

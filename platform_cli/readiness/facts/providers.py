@@ -41,6 +41,9 @@ class ProvidersCollector:
     name = "providers"
 
     def collect(self, ctx: RepoContext) -> Fact:
+        return _providers(ctx)
+
+    def _collect(self, ctx: RepoContext) -> Fact:
         manifest, missing = manifest_or_missing(ctx, self.name)
         if missing is not None:
             return missing
@@ -109,13 +112,23 @@ class ModelsCollector:
     name = "models"
 
     def collect(self, ctx: RepoContext) -> Fact:
-        providers = ProvidersCollector().collect(ctx)
+        providers = _providers(ctx)
         if providers.unknown is not None:
             return Fact.missing(self.name, providers.unknown, file=providers.file)
         unknown = providers.value["unknown_models"]
         if unknown:
             return Fact.missing(self.name, "; ".join(unknown), file=providers.file)
         return Fact(self.name, providers.value, file=providers.file, line=providers.line)
+
+
+def _providers(ctx: RepoContext) -> Fact:
+    """The `providers` fact, collected once per check: `models` is the same fact judged by other rules."""
+    known = ctx.extra.get("_providers")
+    if isinstance(known, Fact):
+        return known
+    fact = ProvidersCollector()._collect(ctx)
+    ctx.extra["_providers"] = fact
+    return fact
 
 
 def model_table(ctx: RepoContext) -> ModelTable:
