@@ -106,3 +106,32 @@ def test_dry_run_checks_everything_and_calls_nothing(
     assert code == 0 and plan["dry_run"] is True
     assert plan["datasets"] == {"evals/datasets/smoke.jsonl": 10}
     assert not (template_repo / ".platform").exists()  # no store, no run file
+
+
+def test_segment_counts_are_checks_counts_and_a_clean_content_is_parsed_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The readiness fact counts cases per segment of every repo's datasets; an org-wide scan meets the same
+    template datasets in each, so a content checked clean in this process is hashed, not parsed again."""
+    from platform_cli.evals import datasets
+
+    rows = ['{"id": "a", "input": {}, "segment": "billing"}', '{"id": "b", "input": {}}']
+    first, second = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    first.write_text("\n".join(rows) + "\n")
+    second.write_text("\n\n".join(rows) + "\r\n")  # other blank lines and line ends, the same rows
+    assert Dataset(first, "a.jsonl").segment_counts() == Dataset(first, "a.jsonl").check().per_segment
+    assert Dataset(first, "a.jsonl").segment_counts() == {"billing": 1, None: 1}
+    parsed: list[int] = []
+    real_parse = datasets.parse_row
+    monkeypatch.setattr(
+        datasets, "parse_row", lambda raw, shown, line: parsed.append(line) or real_parse(raw, shown, line)
+    )
+    assert Dataset(second, "b.jsonl").segment_counts() == {"billing": 1, None: 1}
+    assert parsed == []
+    first.write_text(rows[0] + "\n")  # another content is parsed; a bad one raises its problems every time
+    assert Dataset(first, "a.jsonl").segment_counts() == {"billing": 1}
+    assert parsed == [1]
+    first.write_text('{"id": "a"}\n')
+    for _ in range(2):
+        with pytest.raises(InvalidFile, match="input"):
+            Dataset(first, "a.jsonl").segment_counts()

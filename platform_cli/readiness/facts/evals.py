@@ -80,8 +80,8 @@ class EvalSuitesCollector:
             problem = ""
             try:
                 for path in suite.datasets:
-                    info = Dataset(path, path.relative_to(manifest.root).as_posix()).check()
-                    for segment, count in info.per_segment.items():
+                    per_segment = Dataset(path, path.relative_to(manifest.root).as_posix()).segment_counts()
+                    for segment, count in per_segment.items():
                         counts[segment] = counts.get(segment, 0) + count
             except (PlatformError, OSError, ValueError) as exc:
                 problem = str(exc).splitlines()[-1] if str(exc) else type(exc).__name__
