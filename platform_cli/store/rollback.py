@@ -85,9 +85,12 @@ class RollbackQueries:
         return None if row is None else records.read_rollback(row)
 
     def running_rollbacks(self) -> list[RollbackRecord]:
+        rows = self._db.fetchall(sql.SELECT_RUNNING_ROLLBACKS)
+        if not rows:  # the usual answer (a readiness check asks it): no record class to build
+            return []
         from platform_cli.store import rollback_records as records
 
-        return [records.read_rollback(row) for row in self._db.fetchall(sql.SELECT_RUNNING_ROLLBACKS)]
+        return [records.read_rollback(row) for row in rows]
 
     def last_rollback(self, prompt: str) -> RollbackRecord | None:
         from platform_cli.store import rollback_records as records
@@ -238,11 +241,12 @@ class RollbackQueries:
 
     def current_overrides(self, feature: str) -> list[OverrideRecord]:
         """The latest override row of each provider of `feature` (including `clear` rows)."""
+        rows = self._db.fetchall(sql.SELECT_CURRENT_OVERRIDES, (feature,))
+        if not rows:  # the usual answer (a readiness check asks it): no record class to build
+            return []
         from platform_cli.store import rollback_records as records
 
-        return [
-            records.read_override(row) for row in self._db.fetchall(sql.SELECT_CURRENT_OVERRIDES, (feature,))
-        ]
+        return [records.read_override(row) for row in rows]
 
     def override_history(self, feature: str, *, limit: int = 100) -> list[OverrideRecord]:
         """Newest first."""
@@ -273,15 +277,20 @@ class RollbackQueries:
 
     def drills(self, feature: str, *, limit: int = 20) -> list[DrillRecord]:
         """Newest first."""
+        rows = self._db.fetchall(sql.SELECT_DRILLS, (feature, limit))
+        if not rows:  # the readiness check of a repo that never drilled builds no rollback record class
+            return []
         from platform_cli.store import rollback_records as records
 
-        return [records.read_drill(row) for row in self._db.fetchall(sql.SELECT_DRILLS, (feature, limit))]
+        return [records.read_drill(row) for row in rows]
 
     def last_passed_drill(self, feature: str) -> DrillRecord | None:
+        row = self._db.fetchone(sql.SELECT_LAST_PASSED_DRILL, (feature,))
+        if row is None:
+            return None
         from platform_cli.store import rollback_records as records
 
-        row = self._db.fetchone(sql.SELECT_LAST_PASSED_DRILL, (feature,))
-        return None if row is None else records.read_drill(row)
+        return records.read_drill(row)
 
 
 def __getattr__(name: str) -> Any:

@@ -59,17 +59,20 @@ class RolloutQueries:
         return None if row is None else records.read_rollout(row)
 
     def active_rollout(self, prompt: str) -> RolloutRecord | None:
+        row = self._db.fetchone(sql.SELECT_ACTIVE_ROLLOUT, (prompt,))
+        if row is None:
+            return None
         from platform_cli.store import rollout_records as records
 
-        row = self._db.fetchone(sql.SELECT_ACTIVE_ROLLOUT, (prompt,))
-        return None if row is None else records.read_rollout(row)
+        return records.read_rollout(row)
 
     def active_rollouts(self, feature: str) -> list[RolloutRecord]:
+        rows = self._db.fetchall(sql.SELECT_ACTIVE_ROLLOUTS, (feature,))
+        if not rows:  # the readiness check of a repo with no rollout builds no rollout record class
+            return []
         from platform_cli.store import rollout_records as records
 
-        return [
-            records.read_rollout(row) for row in self._db.fetchall(sql.SELECT_ACTIVE_ROLLOUTS, (feature,))
-        ]
+        return [records.read_rollout(row) for row in rows]
 
     def rollouts(self, feature: str, prompt: str | None = None, limit: int = 50) -> list[RolloutRecord]:
         """Rollouts of `feature` (of one prompt), newest first."""
