@@ -252,12 +252,13 @@ def load_average() -> str:
 
 
 def quiet_env(**extra: str) -> dict[str, str]:
-    """This environment without the variables that would point a command at another repo or store."""
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in {"PLATFORM_STATE_URL", "PLATFORM_REPO", "PLATFORM_POLICIES", "PLATFORM_OFFLINE"}
-    }
+    """This environment without the variables that would point a command at another repo or store, and
+    with bytecode writing on, as on a person's machine (a CI image or sandbox that sets
+    PYTHONDONTWRITEBYTECODE would otherwise time what no installed copy pays: the package keeps its compiled
+    dataclass methods beside its bytecode, see platform_cli/dataclass_methods.py)."""
+    dropped = {"PLATFORM_STATE_URL", "PLATFORM_REPO", "PLATFORM_POLICIES", "PLATFORM_OFFLINE"}
+    dropped.add("PYTHONDONTWRITEBYTECODE")
+    env = {key: value for key, value in os.environ.items() if key not in dropped}
     env.update(extra)
     return env
 
