@@ -184,9 +184,12 @@ class Simulation:
         self._random = random.Random(seed)
         self.feature = Feature.load(root, state_url=state_url, cache_ttl_s=0)
         self.feature.providers = [make_resilient(PlantedProvider(plan), self.feature.manifest.providers[0])]
-        sampler = self.feature.sampler  # seeded too: which control answers get scored decides eval_score
+        # Seeded too: which control answers get scored decides eval_score. And never full: a sample is
+        # dropped when max_queue rows wait for the writer thread (a day's 900 usage events alone come close),
+        # so how far that thread lagged, i.e. the machine's load, would decide which samples the guards see.
+        sampler = self.feature.sampler
         if sampler is not None:
-            self.feature.sampler = OnlineSampler(sampler.sample_rate, sampler.canary_cap, sampler.max_queue,
+            self.feature.sampler = OnlineSampler(sampler.sample_rate, sampler.canary_cap, 10**9,
                                                  rng=random.Random(seed))  # fmt: skip
         self.served: dict[str, list[tuple[int, int]]] = {}  # user -> [(day, version)] in order
 
