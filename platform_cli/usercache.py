@@ -6,6 +6,7 @@ included, can use it without an import cycle through config, which itself loads 
 
 from __future__ import annotations
 
+import contextlib
 import os
 
 _libraries: dict[str, str] = {}
@@ -24,6 +25,24 @@ def cache_dir_text() -> str:
 
 
 _cache_dirs: dict[tuple[str | None, str | None], str] = {}
+
+
+def keep(path: str, text: str) -> bool:
+    """Write one cache entry, best effort: its directory private to the user, the text through a temporary
+    file renamed over the entry (concurrent commands and scan workers never read half a file), no fsync (a
+    lost entry only costs speed). A read-only cache, a full disk or text UTF-8 cannot hold (a lone surrogate
+    from an escape) writes nothing, leaves no temporary file and returns False."""
+    temporary = f"{path}.{os.getpid()}.tmp"
+    try:
+        os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+        with open(temporary, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(temporary, path)
+    except (OSError, ValueError):
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        return False
+    return True
 
 
 def library_key(*names: str) -> str:

@@ -17,7 +17,6 @@ means "parse".
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
@@ -145,13 +144,6 @@ def remember(text: str, policy: str, data: Any, root: Any) -> None:
             return
     except (TypeError, ValueError, RecursionError, AttributeError):
         return
-    path = _entry(text, policy)
-    temporary = f"{path}.{os.getpid()}.tmp"  # concurrent commands never read half a file
-    try:
-        os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
-        with open(temporary, "w", encoding="utf-8") as handle:
-            handle.write(encoded)
-        os.replace(temporary, path)
-    except (OSError, ValueError):  # ValueError: text UTF-8 cannot hold (a lone surrogate from an escape)
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
+    from platform_cli.usercache import keep
+
+    keep(_entry(text, policy), encoded)

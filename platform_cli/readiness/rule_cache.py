@@ -83,15 +83,9 @@ def remember(text: str, entry: Entry) -> None:
     costs speed; data JSON cannot hold exactly is not kept)."""
     if not storable(entry):
         return
-    path = _user_entry(text)
-    try:
-        os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
-        temporary = f"{path}.{os.getpid()}.tmp"  # concurrent checks (scan workers) never see half a file
-        with open(temporary, "w", encoding="utf-8") as handle:
-            handle.write(json.dumps([[line, data] for line, data in entry], ensure_ascii=False))
-        os.replace(temporary, path)
-    except (OSError, ValueError):  # ValueError: text UTF-8 cannot hold (a lone surrogate from an escape)
-        pass
+    from platform_cli.usercache import keep
+
+    keep(_user_entry(text), json.dumps([[line, data] for line, data in entry], ensure_ascii=False))
 
 
 def storable(entry: Entry) -> bool:

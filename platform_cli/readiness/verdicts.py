@@ -168,15 +168,10 @@ def remember(rule: Rule, value: Any, outcome: dict[str, Any]) -> None:
     entry = _entry(rule, value)
     if entry is None or not _well_formed(outcome):
         return
-    path = Path(entry)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")  # concurrent checks (scan workers)
-        temporary.write_text(json.dumps(outcome, ensure_ascii=False), encoding="utf-8")
-        temporary.replace(path)
-    except OSError:
-        return
-    _keep(entry, outcome)
+    from platform_cli.usercache import keep
+
+    if keep(entry, json.dumps(outcome, ensure_ascii=False)):
+        _keep(entry, outcome)
 
 
 def _well_formed(outcome: Any) -> bool:
