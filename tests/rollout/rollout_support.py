@@ -19,6 +19,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pytest
 import yaml
@@ -41,6 +42,7 @@ SEGMENTS = ("billing", "technical", "account")
 CANARY_MARK = " (v2: answer in the customer's words)"
 START = dt.datetime(2026, 3, 2, tzinfo=dt.timezone.utc)  # a Monday, in the past of the real clock
 ACTOR = "release@example.com"
+SALT = "5a175a175a175a17"  # the prompt's bucketing salt (see publish_v1_v2)
 PROMPT = {
     "name": "summarize",
     "description": "Summarize a ticket.",
@@ -125,8 +127,15 @@ def write_repo(root: Path, state_url: str, **rollout: Any) -> Path:
 
 
 def publish_v1_v2(state_url: str) -> None:
-    """v1 in production; v2 (the candidate, marked) published."""
+    """v1 in production; v2 (the candidate, marked) published, under a fixed bucketing salt.
+
+    The store gives a new prompt a random salt, and the salt decides which users fall in the canary: with a
+    random one, every run of a scenario drew its own canary cohort, so the guards saw other answers each
+    time and a scenario's outcome (a false breach on day 1, say) was a matter of chance. Fixed, every run
+    serves the same users the same versions and the same planted answers."""
     with open_store(state_url) as store:
+        with mock.patch("secrets.token_hex", lambda nbytes=None: SALT), store.transaction():
+            store.lock_prompt("summarize")  # creates the prompt's row, with this salt
         for marker in ("", CANARY_MARK):
             data = json.loads(json.dumps(PROMPT))
             data["messages"][0]["content"] += marker

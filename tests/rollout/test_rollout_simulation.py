@@ -138,7 +138,9 @@ def test_a_slow_cost_drift_under_the_allowance_every_day_is_flagged_by_the_trend
     start(sim, capsys)
     seen = run_until(sim, capsys, lambda out: out["outcome"] == "drift", days=14)
     last = seen[-1]
-    assert last["outcome"] == "drift" and last["exit_code"] == 1, [o["outcome"] for o in seen]
+    assert last["outcome"] == "drift" and last["exit_code"] == 1, [
+        (o["outcome"], [d["summary"] for d in o.get("decisions", [])]) for o in seen
+    ]
     assert all(o["outcome"] != "rolled_back" for o in seen)
     (decision,) = last["decisions"]
     cost = next(t for t in decision["trends"] if t["metric"] == "cost_per_request")
