@@ -166,6 +166,16 @@ def test_a_judge_that_fails_records_the_case_as_an_error_and_a_rate_limited_one_
     assert sorted(asked) == ["c0", "c1", "c2"]  # the rate-limited judge was asked again, not the case
 
 
+@pytest.fixture
+def python_sigint() -> Iterator[None]:
+    """Python's own SIGINT handler, whatever this process inherited: a shell starts background jobs with
+    SIGINT ignored (`pytest ... &`), and an ignored signal never reaches the run loop."""
+    inherited = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, inherited)
+
+
+@pytest.mark.usefixtures("python_sigint")
 def test_a_real_ctrl_c_in_the_main_thread_is_read_between_results_and_loses_none() -> None:
     # The signal arrives while a result is being recorded (inside the sink): with Ctrl-C raised as an
     # exception there, that answer would be lost between leaving the set in flight and reaching the sink.

@@ -35,6 +35,12 @@ def _env(store_url: str) -> dict[str, str]:
     return env
 
 
+def _sigint_default() -> None:
+    """In the child before exec: SIGINT back to its default (a background job inherits it ignored, and
+    Python then keeps it ignored instead of raising KeyboardInterrupt)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _case_of(body: object) -> str:
     messages = body.get("messages", []) if isinstance(body, dict) else []
     found = _CASE.search(" ".join(str(m.get("content", "")) for m in messages))
@@ -99,8 +105,10 @@ def test_ctrl_c_keeps_what_finished_exits_130_and_resume_finishes(tmp_path: Path
         write_suite(root, "resume", SUITE)
         write_dataset(root, "resume", ticket_rows(CASES))
         platform = [sys.executable, "-m", "platform_cli", "--repo", str(root), "eval", "run", "resume"]
+        # SIGINT as a terminal delivers it: not ignored, even when this test runs in a background job
         proc = subprocess.Popen([*platform, "-j", "4", "--no-cache"], env=_env(store_url),
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                preexec_fn=_sigint_default)  # fmt: skip
         deadline = time.monotonic() + 120
         while server.count(OPENAI_PATH) < CASES // 3 and time.monotonic() < deadline and proc.poll() is None:
             time.sleep(0.01)
