@@ -6,87 +6,23 @@ import json
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from platform_cli.readiness import verdicts
 from platform_cli.readiness.facts.base import Fact
+from platform_cli.readiness.messages import render_message
 from platform_cli.readiness.model import LEVELS, Finding, Level, Location, Rule, WaiverNote
 from platform_cli.yamlfile import render_path
 
-if TYPE_CHECKING:  # both are imported on first use: a check whose verdicts are remembered needs neither
-    import jinja2
-    from jinja2 import nodes
-    from jinja2.sandbox import SandboxedEnvironment
+if TYPE_CHECKING:  # imported on first use: a check whose verdicts are remembered needs none of it
     from jsonschema import Draft202012Validator
     from jsonschema.exceptions import ValidationError
 
 JsonPath = tuple[str | int, ...]
 
-# What a message template can read; anything else is reported when the rule file is loaded.
-TEMPLATE_VARIABLES = ("fact", "item", "error", "rule")
-
 # Which level a lifecycle stage must reach unless `--level` says otherwise.
 REQUIRED_LEVEL: dict[str, Level] = {"experimental": "bronze", "production": "silver", "deprecated": "bronze"}
-
-
-@cache
-def _env() -> SandboxedEnvironment:
-    """The sandbox messages render in (made on first use)."""
-    import jinja2
-    from jinja2.sandbox import SandboxedEnvironment
-
-    class _LiteUndefined(jinja2.ChainableUndefined):
-        """Missing values may be tested (`{% if item.owner %}`, `| default`) but never printed silently."""
-
-        __slots__ = ()
-
-        def __str__(self) -> str:
-            self._fail_with_undefined_error()
-            return ""  # pragma: no cover - the line above always raises
-
-    return SandboxedEnvironment(autoescape=False, undefined=_LiteUndefined, keep_trailing_newline=False)
-
-
-@lru_cache(maxsize=1024)
-def _parsed(text: str) -> nodes.Template:
-    """Parse once: loading a rule checks the syntax, rendering compiles the same tree."""
-    return _env().parse(text)
-
-
-def template_problem(text: str) -> str | None:
-    """Why `text` is not a usable message template (syntax, unknown variable), or None when it is fine."""
-    import jinja2
-    from jinja2 import meta, nodes
-
-    try:
-        ast = _parsed(text)
-    except jinja2.TemplateSyntaxError as error:
-        return f"template syntax error on its line {error.lineno}: {error.message}"
-    # Jinja's analysis is conservative about names set inside branches; anything stored anywhere is known.
-    stored = {n.name for n in ast.find_all(nodes.Name) if n.ctx in ("store", "param")}
-    known = stored | set(TEMPLATE_VARIABLES) | set(_env().globals)
-    unknown = sorted(meta.find_undeclared_variables(ast) - known)
-    if unknown:
-        available = ", ".join(TEMPLATE_VARIABLES)
-        return f"template uses unknown variable {', '.join(unknown)} (available: {available})"
-    return None
-
-
-@lru_cache(maxsize=1024)
-def _compiled(text: str) -> jinja2.Template:
-    return _env().from_string(_parsed(text))
-
-
-def render_message(text: str, context: dict[str, Any]) -> tuple[str, str | None]:
-    """(rendered message, template error or None). A broken template never raises: it says so instead."""
-    if "{" not in text:  # plain text: nothing to render, nothing to compile
-        return " ".join(text.split()), None
-    try:
-        return " ".join(_compiled(text).render(context).split()), None
-    except Exception as error:  # a rule author's mistake must not crash the check
-        problem = f"{type(error).__name__}: {error}"
-        return f"[message template error: {problem}] {' '.join(text.split())}", problem
 
 
 @lru_cache(maxsize=1024)

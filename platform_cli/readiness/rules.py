@@ -266,7 +266,7 @@ def _rule_problems(loaded: LoadedYaml, where: JsonPath, raw: dict[str, Any]) -> 
     from jsonschema import Draft202012Validator
 
     from platform_cli.readiness.condition_regexes import regex_problems
-    from platform_cli.readiness.evaluate import template_problem
+    from platform_cli.readiness.messages import template_problem
 
     problems: list[Problem] = []
     condition = raw["condition"]

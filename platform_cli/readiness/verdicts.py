@@ -36,6 +36,7 @@ _EVALUATION_MODULES = (
     "jsonschema",
     "jinja2",
     "platform_cli.readiness.evaluate",
+    "platform_cli.readiness.messages",
     "platform_cli.readiness.verdicts",
 )
 

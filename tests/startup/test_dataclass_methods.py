@@ -14,20 +14,19 @@ from typing import Any
 import pytest
 
 from platform_cli import dataclass_methods
+from platform_cli.keptcode import KeptCodes
 
 REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
-def codes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A fresh kept-codes file under tmp_path, with the module's state saved and restored."""
-    path = tmp_path / "dataclass_methods.codes"
-    monkeypatch.setattr(dataclass_methods, "codes_path", lambda: str(path))
-    monkeypatch.setattr(dataclass_methods, "_kept", {})
-    monkeypatch.setattr(dataclass_methods, "_new", {})
+def codes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> KeptCodes:
+    """Fresh kept codes in a file under tmp_path, and the stdlib's own compiling until a test installs."""
+    kept = KeptCodes(str(tmp_path / "dataclass_methods.py"))
+    monkeypatch.setattr(dataclass_methods, "KEPT", kept)
     monkeypatch.setattr(sys, "dont_write_bytecode", False)
     monkeypatch.delattr(dataclasses, "exec", raising=False)  # the stdlib's own compiling, whatever ran before
-    return path
+    return kept
 
 
 def make(kind: str) -> type:
@@ -70,17 +69,18 @@ def behaviour(cls: type) -> dict[str, Any]:
 
 
 def test_a_class_made_from_kept_code_behaves_as_a_compiled_one(
-    codes: Path, monkeypatch: pytest.MonkeyPatch
+    codes: KeptCodes, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     expected = behaviour(make("Plain"))  # before install: the stdlib compiles every method
     monkeypatch.setattr(dataclasses, "exec", dataclass_methods._exec, raising=False)
     compiled_now = behaviour(make("Plain"))
     assert compiled_now == expected
-    assert dataclass_methods._new  # the sources were compiled once and are waiting to be written
-    dataclass_methods._write()
-    assert codes.read_bytes().startswith(MAGIC_NUMBER)
+    assert codes.pending  # the sources were compiled once and are waiting to be written
+    codes.write()
+    assert Path(codes.path).read_bytes().startswith(MAGIC_NUMBER)
     # A new process: the file is read and nothing is compiled again.
-    monkeypatch.setattr(dataclass_methods, "_kept", dataclass_methods._read())
+    fresh = KeptCodes(codes.module_file)
+    monkeypatch.setattr(dataclass_methods, "KEPT", fresh)
     compiled: list[str] = []
     real_compile = compile
 
@@ -90,33 +90,7 @@ def test_a_class_made_from_kept_code_behaves_as_a_compiled_one(
 
     monkeypatch.setattr(dataclass_methods, "compile", counting, raising=False)
     assert behaviour(make("Plain")) == expected
-    assert compiled == []
-
-
-def test_a_damaged_or_foreign_file_only_means_compile(codes: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    expected = behaviour(make("Plain"))
-    monkeypatch.setattr(dataclasses, "exec", dataclass_methods._exec, raising=False)
-    for content in (b"", b"garbage", MAGIC_NUMBER + b"\x00\x01", b"\x00\x00\r\n" + b"{}", MAGIC_NUMBER):
-        codes.write_bytes(content)
-        assert dataclass_methods._read() == {}
-    import marshal
-
-    codes.write_bytes(MAGIC_NUMBER + marshal.dumps({"k": "not bytes", 1: b"x"}))
-    assert dataclass_methods._read() == {}
-    # a kept entry that does not unmarshal to code is compiled again
-    source_digest = "0" * 64
-    monkeypatch.setattr(dataclass_methods, "_kept", {source_digest: b"not marshal"})
-    assert behaviour(make("Plain")) == expected
-
-
-def test_nothing_is_written_when_bytecode_writing_is_off(
-    codes: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(dataclasses, "exec", dataclass_methods._exec, raising=False)
-    make("Plain")
-    monkeypatch.setattr(sys, "dont_write_bytecode", True)
-    dataclass_methods._write()
-    assert not codes.exists()
+    assert compiled == [] and fresh.pending == 0
 
 
 def test_the_cli_keeps_the_methods_of_its_dataclasses(tmp_path: Path) -> None:
@@ -127,7 +101,7 @@ def test_the_cli_keeps_the_methods_of_its_dataclasses(tmp_path: Path) -> None:
         "import builtins, sys, dataclasses\n"
         "from platform_cli.cli import main\n"
         "import platform_cli.dataclass_methods as m\n"
-        "print(dataclasses.exec is m._exec, len(m._kept), len(m._new))\n"
+        "print(dataclasses.exec is m._exec, len(m.KEPT.read()), m.KEPT.pending)\n"
     )
     first = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True)
     installed, kept, new = first.stdout.split()
