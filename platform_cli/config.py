@@ -37,8 +37,22 @@ class UserConfig:
 
 def load_config() -> UserConfig:
     """Read the user config; a missing file is an empty config, a broken one is a clear error."""
+    from platform_cli.onepass import memo
+
     path = config_path()
-    env_trusted = tuple(p for p in os.environ.get("PLATFORM_TRUSTED_TEMPLATES", "").split(os.pathsep) if p)
+    trusted_env = os.environ.get("PLATFORM_TRUSTED_TEMPLATES", "")
+    loads = memo("user-config")  # in a pass (a readiness check asks three times), read once
+    key = (os.fspath(path), trusted_env)
+    known: UserConfig | None = loads.get(key) if loads is not None else None
+    if known is None:
+        known = _load_config(path, trusted_env)
+        if loads is not None:
+            loads[key] = known
+    return known
+
+
+def _load_config(path: Path, trusted_env: str) -> UserConfig:
+    env_trusted = tuple(p for p in trusted_env.split(os.pathsep) if p)
     if not path.is_file():
         return UserConfig(trusted_templates=env_trusted)
     from platform_cli.yamlfile import load_yaml

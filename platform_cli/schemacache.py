@@ -37,19 +37,38 @@ def _schema_key(schema: Mapping[str, Any]) -> str:
     return cached[1]
 
 
+_SCALARS = frozenset({str, int, bool, type(None)})  # exactly these types: JSON scalars without a look
+
+
 def plain_json(value: Any, depth: int = 0) -> bool:
     """True when `value` is exactly JSON data (dict with str keys, list, str, int, float, bool, None):
-    only then does its canonical text stand for it (a tuple would dump like a list, yet validate apart)."""
+    only then does its canonical text stand for it (a tuple would dump like a list, yet validate apart).
+
+    Containers are walked with plain loops and the common scalars (exactly str, int, bool, None) are taken
+    without a call: every readiness check keys every fact value with this."""
+    kind = type(value)
+    if kind is dict:
+        if depth > 200:
+            return False
+        for key, item in value.items():
+            if type(key) is not str:
+                return False
+            if type(item) not in _SCALARS and not plain_json(item, depth + 1):
+                return False
+        return True
+    if kind is list:
+        if depth > 200:
+            return False
+        for item in value:
+            if type(item) in _SCALARS:
+                continue
+            if not plain_json(item, depth + 1):
+                return False
+        return True
     if value is None or isinstance(value, (str, bool, int)):
         return True
     if isinstance(value, float):
         return value == value and value not in (float("inf"), float("-inf"))
-    if depth > 200:
-        return False
-    if type(value) is list:
-        return all(plain_json(item, depth + 1) for item in value)
-    if type(value) is dict:
-        return all(type(k) is str and plain_json(v, depth + 1) for k, v in value.items())
     return False
 
 

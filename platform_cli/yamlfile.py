@@ -345,8 +345,10 @@ def _reader_problem(error: yaml.reader.ReaderError, text: str, shown: str) -> Pr
 
 def relative_display(path: Path, root: Path) -> str:
     """`path` relative to `root` when inside it (repo-relative names in messages), else display_name."""
+    from platform_cli.onepass import resolved
+
     try:
-        return os.fspath(path.resolve().relative_to(root.resolve()))
+        return os.fspath(resolved(path).relative_to(resolved(root)))
     except ValueError:
         return display_name(path)
 

@@ -22,7 +22,8 @@ PACKAGE = Path(platform_cli.__file__).resolve().parent
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("__init__", "errors", "fsutil", "resources", "repo", "config", "errorlog", "yamlbuild", "yamlfile",
      "yamlschema", "schemacache", "entrypoints", "jsonfile", "httpclient", "httptransport", "secretvalue",
-     "lazynames", "clock", "dataclass_methods", "keptcode", "jinjacode", "usercache", "yamlmemo"),
+     "lazynames", "clock", "dataclass_methods", "keptcode", "jinjacode", "usercache", "yamlmemo",
+     "onepass"),
     ("manifest", "store", "scanners", "models"),
     ("providers", "prompts", "cost"),
     ("secrets",),

@@ -77,6 +77,35 @@ def test_only_plain_json_is_keyed() -> None:
     assert schemacache.marker(SCHEMA, {"x": [True, None, 1, 1.5, "s", {"y": []}]}) is not None
 
 
+def test_plain_json_takes_exact_json_types_and_scalar_subclasses_only() -> None:
+    class Key(str):
+        pass
+
+    class Count(int):
+        pass
+
+    nested: list[object] = []
+    inner = nested
+    for _ in range(250):
+        inner.append([])
+        inner = inner[0]  # type: ignore[assignment]
+    assert schemacache.plain_json({"a": [None, True, 1, 1.5, "s", {"b": []}], "c": Key("x"), "d": Count(2)})
+    assert schemacache.plain_json([Key("x"), Count(1)])
+    for value in (
+        {"a": ("t",)},
+        [("t",)],
+        {Key("k"): 1},
+        {"a": float("nan")},
+        [float("-inf")],
+        {"a": {"b": [1, b"x"]}},
+        type("Sub", (dict,), {})(a=1),
+        [type("Sub", (list,), {})()],
+        nested,
+        {"a": nested},
+    ):
+        assert not schemacache.plain_json(value), value
+
+
 def test_a_text_validated_clean_in_this_process_is_not_keyed_again_but_each_cache_gets_its_marker(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

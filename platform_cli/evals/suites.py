@@ -147,6 +147,7 @@ def load_suite(
     output_schema: Callable[[str], Mapping[str, Any] | None] | None = None,
 ) -> Suite:
     """Load and check one suite file. `segments` / `eval_owners` come from the manifest (defaults)."""
+    from platform_cli.onepass import resolved
     from platform_cli.yamlschema import load_validated
 
     shown = relative_display(path, root)
@@ -165,8 +166,8 @@ def load_suite(
     datasets: list[Path] = []
     for index, name in enumerate(names):
         where: list[str | int] = [key] if key == "dataset" else [key, index]
-        target = (root / name).resolve()
-        if not target.is_relative_to(root.resolve()):
+        target = resolved(root / name)
+        if not target.is_relative_to(resolved(root)):
             problem(
                 where,
                 f"{name!r} is outside the repository",

@@ -124,7 +124,9 @@ class Manifest:
     def root(self) -> Path:
         """The feature repository root: the directory holding the manifest (resolved once: every fact and
         suite asks)."""
-        return self.path.resolve().parent
+        from platform_cli.onepass import resolved
+
+        return resolved(self.path).parent
 
     @property
     def display(self) -> str:

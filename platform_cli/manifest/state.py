@@ -108,5 +108,7 @@ def absolute_sqlite_url(url: str, root: Path) -> str:
     location, sep, query = rest.partition("?")
     if not location or location.startswith("/") or location == ":memory:":
         return url
-    absolute = Path(os.path.normpath(root.resolve() / location)).as_posix()
+    from platform_cli.onepass import resolved
+
+    absolute = Path(os.path.normpath(resolved(root) / location)).as_posix()
     return f"{prefix}{absolute}{sep}{query}"

@@ -83,8 +83,10 @@ def load_model_table(path: Path | None = None, *, extra: Sequence[Path] | None =
 
     Each file is read and validated once per version (mtime). Raises InvalidFile / UserError.
     """
-    base = (path or default_table_path()).resolve()
-    extras = tuple(p.resolve() for p in (extra_table_paths() if extra is None else extra))
+    from platform_cli.onepass import resolved
+
+    base = resolved(path or default_table_path())
+    extras = tuple(resolved(p) for p in (extra_table_paths() if extra is None else extra))
     return _merged(tuple((p, _mtime(p)) for p in (base, *extras)))
 
 

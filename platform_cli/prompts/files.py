@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import cache, cached_property
@@ -260,6 +261,22 @@ def read_prompt(prompts_dir: Path, name: str) -> tuple[PromptFile, LoadedYaml]:
 
 
 def read_prompt_file(path: Path, name: str, *, display: str | None = None) -> tuple[PromptFile, LoadedYaml]:
+    """Load and check one prompt file. Inside a pass (a readiness check: the eval suites look up their
+    prompt's output schema, the source scan lists the prompts that do not load) a file loaded clean under
+    the same name and display is loaded once."""
+    from platform_cli.onepass import memo
+
+    loads = memo("prompt-files")
+    key = (os.fspath(path), name, display)
+    known: tuple[PromptFile, LoadedYaml] | None = loads.get(key) if loads is not None else None
+    if known is None:
+        known = _read_prompt_file(path, name, display)
+        if loads is not None:
+            loads[key] = known
+    return known
+
+
+def _read_prompt_file(path: Path, name: str, display: str | None) -> tuple[PromptFile, LoadedYaml]:
     loaded = load_validated(path, SCHEMA_NAME, what=WHAT, display=display)
     checked = {"name": name, "data": loaded.data}
     # the data comes from the text just loaded: a text seen clean under this name in this process is clean

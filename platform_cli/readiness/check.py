@@ -7,6 +7,7 @@ from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from platform_cli.onepass import one_pass
 from platform_cli.readiness.evaluate import evaluate_rule, reached_level, required_level
 from platform_cli.readiness.facts.base import Fact, FactCollector, RepoContext
 from platform_cli.readiness.facts.registry import installed_collectors
@@ -28,15 +29,31 @@ def check_repo(
     today: dt.date | None = None,
     rules: Sequence[Rule] | None = None,
     collectors: Mapping[str, FactCollector] | None = None,
+    waiver_max_days: int | None = None,
 ) -> Report:
     """The readiness report of the repo at `root`.
 
     Raises InvalidFile (exit 2, with file:line) for a bad manifest, rule file or waivers.yaml; never for
     a collector's failure, which becomes an unknown fact and so a failed finding. `rules` and
     `collectors` default to the installed packs and collectors (`scan` passes pre-loaded rules).
+    `waiver_max_days` is max_days(extra_policy_dirs) when the caller read it already (a scan reads it
+    once for all its repos).
     """
+    with one_pass():  # the repo is read as one snapshot: each path is resolved once, each prompt loaded once
+        return _check_repo(root, level, extra_policy_dirs, today, rules, collectors, waiver_max_days)
+
+
+def _check_repo(
+    root: Path,
+    level: Level | None,
+    extra_policy_dirs: Sequence[Path],
+    today: dt.date | None,
+    rules: Sequence[Rule] | None,
+    collectors: Mapping[str, FactCollector] | None,
+    waiver_max_days: int | None,
+) -> Report:
     day = today or dt.date.today()
-    limit = max_days(extra_policy_dirs)
+    limit = max_days(extra_policy_dirs) if waiver_max_days is None else waiver_max_days
     ctx = RepoContext(root=root, extra={"today": day, "waiver_max_days": limit})
     manifest = ctx.manifest  # first: a bad manifest is bad input, reported with its file:line
     active = list(rules) if rules is not None else load_rules(extra_policy_dirs)

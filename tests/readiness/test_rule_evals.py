@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 from runtime_support import publish_prompts
@@ -113,3 +114,25 @@ def test_silver_eval_rules_follow_runs_baselines_and_the_declared_model(
         _finding(report, "eval-fresh").messages
     )
     assert run([*base, "gate"]) == 1
+
+
+def test_a_check_loads_each_prompt_file_once(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The suites look up their prompt's output schema and the source scan lists the prompts that do not
+    load: one load per file and check, none remembered past the check."""
+    from platform_cli.prompts import files
+
+    loads: list[str] = []
+    read = files._read_prompt_file
+
+    def counted(path: Path, name: str, display: str | None) -> Any:
+        loads.append(name)
+        return read(path, name, display)
+
+    monkeypatch.setattr(files, "_read_prompt_file", counted)
+    assert not _failed(check_repo(repo, today=_today())) & {"eval-suite-present", "eval-owned"}
+    assert sorted(loads) == ["chat", "summarize"]
+    check_repo(repo, today=_today())
+    assert sorted(loads) == ["chat", "chat", "summarize", "summarize"]
+    files.read_prompt_file(repo / "prompts" / "chat.yaml", "chat", display="prompts/chat.yaml")
+    files.read_prompt_file(repo / "prompts" / "chat.yaml", "chat", display="prompts/chat.yaml")
+    assert loads.count("chat") == 4  # outside a check every call loads

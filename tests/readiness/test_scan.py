@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ import yaml
 from platform_cli.errors import InvalidFile, UserError
 from platform_cli.readiness.model import Rule
 from platform_cli.readiness.rules import load_rule_files
-from platform_cli.readiness.scan import find_repos, scan
+from platform_cli.readiness.scan import SKIP_DIRS, ScanResult, find_repos, scan
 
 TODAY = dt.date(2025, 3, 1)
 
@@ -79,6 +80,38 @@ def test_find_repos_skips_tool_directories_and_a_repos_platform_dir(tmp_path: Pa
         "team-a/summarizer/services/nested",
         "team-b/classifier",
     ]
+
+
+def _walked_repos(tops: list[Path]) -> list[Path]:
+    """What find_repos answered when it walked with os.walk: the reference for the tree below."""
+    found: set[Path] = set()
+    for top in tops:
+        for current, subdirs, files in os.walk(top):
+            is_repo = "ai-feature.yaml" in files
+            if is_repo:
+                found.add(Path(current).resolve())
+            subdirs[:] = [d for d in subdirs if d not in SKIP_DIRS and not (is_repo and d == ".platform")]
+    return sorted(found)
+
+
+def test_find_repos_walks_as_os_walk_does_around_symlinks(tmp_path: Path) -> None:
+    org = tmp_path / "org"
+    make_repo(org / "a", "a")
+    make_repo(org / "a" / "sub" / "b", "b")
+    make_repo(org / "y" / ".platform" / "p", "p")  # not a repo's own .platform: searched
+    (org / "link").symlink_to(org / "a")  # a symlink to a directory is not entered
+    (org / "w").mkdir()
+    (org / "w" / "ai-feature.yaml").symlink_to(org / "missing.yaml")  # a broken link is a file entry
+    (org / "u").mkdir()
+    (org / "u" / "ai-feature.yaml").symlink_to(org / "a" / "ai-feature.yaml")
+    (org / "v" / "ai-feature.yaml").mkdir(parents=True)  # a directory of that name is not a manifest
+    (org / "t" / "deep").mkdir(parents=True)
+    (org / "t" / "deep" / "loop").symlink_to(org / "t")
+    for tops in ([org], [org / "link"], [org, org / "a" / "sub"], [org / "t"]):
+        assert find_repos(tops) == _walked_repos(tops), tops
+    assert [p.relative_to(org.resolve()).as_posix() for p in find_repos([org])] == [
+        "a", "a/sub/b", "u", "w", "y/.platform/p"
+    ]  # fmt: skip
 
 
 def test_find_repos_rejects_a_missing_directory_or_a_file(tmp_path: Path) -> None:
@@ -166,3 +199,56 @@ def test_a_parallel_scan_sends_repos_in_batches_and_reports_each_batch(
     ]  # fmt: skip
     assert calls[0] == (0, 5) and calls[-1] == (5, 5) and len(calls) == 4  # the start, then 3 batches
     assert sorted(done for done, _ in calls[1:]) in ([2, 4, 5], [1, 3, 5], [2, 3, 5])
+
+
+def test_a_scan_reads_the_waiver_limit_once_for_all_its_repos(
+    tmp_path: Path, rules: list[Rule], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import platform_cli.readiness.check as check_module
+    import platform_cli.readiness.scan as scan_module
+
+    reads: list[int] = []
+    monkeypatch.setattr(scan_module, "max_days", lambda: reads.append(30) or 30)
+    monkeypatch.setattr(check_module, "max_days", lambda *_: pytest.fail("read again for a repo"))
+    for name in ("one", "two", "three"):
+        make_repo(tmp_path / "org" / name, name)
+    results = scan([tmp_path / "org"], workers=1, rules=rules, today=TODAY)
+    assert [r.report.passed for r in results if r.report is not None] == [True, True, True]
+    assert reads == [30]
+
+
+def test_a_bad_platform_setting_is_still_each_repos_error(
+    tmp_path: Path, rules: list[Rule], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pack = tmp_path / "pack"
+    pack.mkdir()
+    (pack / "platform.yaml").write_text("waivers:\n  max_days: -1\n")
+    monkeypatch.setenv("PLATFORM_POLICIES", str(pack))
+    for name in ("one", "two"):
+        make_repo(tmp_path / "org" / name, name)
+    results = scan([tmp_path / "org"], workers=1, rules=rules, today=TODAY)
+    assert [r.report for r in results] == [None, None]
+    assert all(r.error and "platform.yaml" in r.error and "-1" in r.error for r in results), results
+
+
+def _collector_state(repos: list[Path]) -> list[ScanResult]:
+    import gc
+
+    return [ScanResult(path=str(repo), error=f"collector on: {gc.isenabled()}") for repo in repos]
+
+
+def test_the_workers_collect_garbage_while_the_parent_receives_results(
+    tmp_path: Path, rules: list[Rule], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gc
+
+    import platform_cli.readiness.scan as scan_module
+
+    monkeypatch.setattr(scan_module, "_check_batch", _collector_state)
+    for name in ("one", "two", "three"):
+        make_repo(tmp_path / "org" / name, name)
+    seen: list[bool] = []
+    on = gc.isenabled
+    results = scan([tmp_path / "org"], workers=2, rules=rules, progress=lambda *_: seen.append(on()))
+    assert [r.error for r in results if r.report is None] == ["collector on: True", "collector on: True"]
+    assert seen[0] and not seen[-1] and gc.isenabled()  # off while results arrive, back on after
