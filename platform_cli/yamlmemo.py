@@ -96,7 +96,26 @@ def tree_json(root: Any) -> str:
 
 
 def light_tree(text: str) -> LightNode | None:
-    """The tree `tree_json` wrote, as LightNodes; None when the text is not one."""
+    """The tree `tree_json` wrote, as LightNodes; None when the text is not one.
+
+    Built once per text in a process (an org-wide scan asks positions in the same suites and prompts in
+    every repo): the nodes are only ever read, so every load of that text shares them."""
+    known = _light_trees.get(text)
+    if known is None:
+        known = _build_light_tree(text)
+        if known is not None and len(text) <= _LIGHT_MAX_CHARS:
+            if len(_light_trees) >= _LIGHT_ENTRIES:
+                _light_trees.clear()
+            _light_trees[text] = known
+    return known
+
+
+_light_trees: dict[str, LightNode] = {}
+_LIGHT_ENTRIES = 256
+_LIGHT_MAX_CHARS = 1024 * 1024
+
+
+def _build_light_tree(text: str) -> LightNode | None:
     try:
         raw = json.loads(text)
         nodes = [LightNode(kind, tag, style, line, column) for kind, tag, style, line, column, _ in raw]

@@ -197,3 +197,12 @@ def test_a_warm_readiness_run_imports_no_yaml(tmp_path: Path) -> None:
         for _ in range(2)
     ]
     assert runs == ["16 True\n", "16 False\n"]
+
+
+def test_a_light_tree_is_built_once_per_text_and_a_damaged_one_never_kept() -> None:
+    text = yamlmemo.tree_json(yaml.compose("a: [1, 2]\nb: {c: d}\n"))
+    first = yamlmemo.light_tree(text)
+    assert first is not None and yamlmemo.light_tree(text) is first
+    damaged = '[["scalar","tag:yaml.org,2002:str",null,0,0]]'
+    assert yamlmemo.light_tree(damaged) is None
+    assert damaged not in yamlmemo._light_trees
