@@ -29,7 +29,7 @@ BATCHES_PER_WORKER = 16
 MAX_BATCH = 16
 
 _worker_rules: tuple[Rule, ...] = ()
-_worker_options: tuple[Level | None, dt.date | None, int | None] = (None, None, None)
+_worker_options: tuple[Level | None, dt.date | None, int | None, tuple[Path, ...]] = (None, None, None, ())
 
 
 def find_repos(dirs: Iterable[Path]) -> list[Path]:
@@ -130,14 +130,15 @@ def scan_repos(
 ) -> list[ScanResult]:
     """Check each of `repos` (feature repo roots), in parallel when there are several; see `scan`."""
     active = tuple(rules) if rules is not None else tuple(load_rules(extra_policy_dirs))
-    limit = _waiver_limit()
+    dirs = tuple(extra_policy_dirs)
+    limit = _waiver_limit(dirs)
     total = len(repos)
     if progress is not None:
         progress(0, total)
     count = max(1, min(workers or os.cpu_count() or 1, total))
     results: list[ScanResult] = []
     if count == 1:
-        _init_worker(active, level, today, limit)
+        _init_worker(active, level, today, limit, dirs)
         for done, repo in enumerate(repos, start=1):
             results.append(_check_one(repo))
             if progress is not None:
@@ -145,7 +146,7 @@ def scan_repos(
     else:
         # The first repo is checked here: that imports what the checks need (and fills the per-process
         # caches) once, before the workers are forked from this process, instead of once in every worker.
-        _init_worker(active, level, today, limit)
+        _init_worker(active, level, today, limit, dirs)
         results.append(_check_one(repos[0]))
         if progress is not None:
             progress(1, total)
@@ -154,7 +155,7 @@ def scan_repos(
         size = max(1, min(MAX_BATCH, total // (count * BATCHES_PER_WORKER)))
         batches = [repos[start : start + size] for start in range(1, total, size)]
         with ProcessPoolExecutor(
-            max_workers=count, initializer=_start_worker, initargs=(active, level, today, limit)
+            max_workers=count, initializer=_start_worker, initargs=(active, level, today, limit, dirs)
         ) as pool:
             futures = [pool.submit(_check_batch, batch) for batch in batches]
             # after the submits: the workers are forked by then and keep this process's collector setting
@@ -181,31 +182,39 @@ def _no_collections() -> Iterator[None]:
             gc.enable()
 
 
-def _waiver_limit() -> int | None:
+def _waiver_limit(extra_policy_dirs: tuple[Path, ...]) -> int | None:
     """The platform's waiver limit, read once for the whole scan (every repo's check reads the same
-    platform files), or None when it cannot be read: then each repo's check reads it again and reports
-    the problem as its own result, as it would without this."""
+    platform files, the given packs' included: they may lower it), or None when it cannot be read: then
+    each repo's check reads it again and reports the problem as its own result, as it would without this."""
     try:
-        return max_days()
+        return max_days(extra_policy_dirs)
     except PlatformError:
         return None
 
 
 def _init_worker(
-    rules: tuple[Rule, ...], level: Level | None, today: dt.date | None, limit: int | None
+    rules: tuple[Rule, ...],
+    level: Level | None,
+    today: dt.date | None,
+    limit: int | None,
+    extra_policy_dirs: tuple[Path, ...],
 ) -> None:
     global _worker_rules, _worker_options
     _worker_rules = rules
-    _worker_options = (level, today, limit)
+    _worker_options = (level, today, limit, extra_policy_dirs)
 
 
 def _start_worker(
-    rules: tuple[Rule, ...], level: Level | None, today: dt.date | None, limit: int | None
+    rules: tuple[Rule, ...],
+    level: Level | None,
+    today: dt.date | None,
+    limit: int | None,
+    extra_policy_dirs: tuple[Path, ...],
 ) -> None:
     """A forked worker's start: what it inherited (modules, rules, memos) is moved out of the garbage
     collector's way, so its collections only walk what its own checks allocate."""
     gc.freeze()
-    _init_worker(rules, level, today, limit)
+    _init_worker(rules, level, today, limit, extra_policy_dirs)
 
 
 def _check_batch(repos: Sequence[Path]) -> list[ScanResult]:
@@ -215,9 +224,11 @@ def _check_batch(repos: Sequence[Path]) -> list[ScanResult]:
 def _check_one(repo: Path) -> ScanResult:
     """Check one repo in a worker; every failure becomes text (exceptions do not cross processes well)."""
     path = repo_display(repo)
-    level, today, limit = _worker_options
+    level, today, limit, dirs = _worker_options
     try:
-        report = check_repo(repo, level=level, today=today, rules=_worker_rules, waiver_max_days=limit)
+        report = check_repo(
+            repo, level=level, today=today, rules=_worker_rules, waiver_max_days=limit, extra_policy_dirs=dirs
+        )
     except PlatformError as error:
         return ScanResult(path=path, error=str(error))
     except Exception as error:  # one broken repo must not abort an org-wide scan

@@ -208,7 +208,7 @@ def test_a_scan_reads_the_waiver_limit_once_for_all_its_repos(
     import platform_cli.readiness.scan as scan_module
 
     reads: list[int] = []
-    monkeypatch.setattr(scan_module, "max_days", lambda: reads.append(30) or 30)
+    monkeypatch.setattr(scan_module, "max_days", lambda dirs: reads.append(30) or 30)
     monkeypatch.setattr(check_module, "max_days", lambda *_: pytest.fail("read again for a repo"))
     for name in ("one", "two", "three"):
         make_repo(tmp_path / "org" / name, name)
@@ -229,6 +229,33 @@ def test_a_bad_platform_setting_is_still_each_repos_error(
     results = scan([tmp_path / "org"], workers=1, rules=rules, today=TODAY)
     assert [r.report for r in results] == [None, None]
     assert all(r.error and "platform.yaml" in r.error and "-1" in r.error for r in results), results
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_given_pack_lowers_the_waiver_limit_of_a_scan_as_of_a_check(
+    tmp_path: Path, rules: list[Rule], workers: int
+) -> None:
+    """`scan --policies DIR` reads DIR's platform.yaml (waivers.max_days), as `check --policies DIR` does."""
+    from platform_cli.readiness.check import check_repo
+
+    pack = tmp_path / "pack"
+    pack.mkdir()
+    (pack / "platform.yaml").write_text("waivers:\n  max_days: 10\n")
+    waiver = (
+        "waivers:\n  - rule: model-pinned\n    reason: vendor has no snapshot yet\n"
+        "    approver: jane.doe@example.com\n    expires: 2025-03-31\n"
+    )
+    for name in ("one", "two"):
+        (make_repo(tmp_path / "org" / name, name, model="m-latest") / "waivers.yaml").write_text(waiver)
+    with pytest.raises(InvalidFile) as checked:
+        check_repo(tmp_path / "org" / "one", rules=rules, today=TODAY, extra_policy_dirs=[pack])
+    assert "more than 10 days ahead" in str(checked.value)
+    results = scan([tmp_path / "org"], workers=workers, rules=rules, today=TODAY, extra_policy_dirs=[pack])
+    assert [r.report for r in results] == [None, None]
+    assert all(r.error and "more than 10 days ahead" in r.error for r in results), results
+    # without the pack the shipped limit (90 days) holds: the waiver applies
+    loose = scan([tmp_path / "org"], workers=workers, rules=rules, today=TODAY)
+    assert all(r.report is not None and r.report.passed for r in loose), loose
 
 
 def _collector_state(repos: list[Path]) -> list[ScanResult]:
