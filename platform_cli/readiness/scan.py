@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
 from pathlib import Path
+from typing import NamedTuple
 
 from platform_cli.errors import PlatformError, UserError
 from platform_cli.readiness.check import check_repo, repo_display
@@ -28,8 +29,18 @@ Progress = Callable[[int, int], None]
 BATCHES_PER_WORKER = 16
 MAX_BATCH = 16
 
-_worker_rules: tuple[Rule, ...] = ()
-_worker_options: tuple[Level | None, dt.date | None, int | None, tuple[Path, ...]] = (None, None, None, ())
+
+class _Job(NamedTuple):
+    """What every repo's check in a scan is given (set in this process, and in each worker at its start)."""
+
+    rules: tuple[Rule, ...]
+    level: Level | None
+    today: dt.date | None
+    waiver_max_days: int | None  # read once for the scan; None: each check reads it (and reports it)
+    extra_policy_dirs: tuple[Path, ...]
+
+
+_job = _Job((), None, None, None, ())
 
 
 def find_repos(dirs: Iterable[Path]) -> list[Path]:
@@ -131,14 +142,14 @@ def scan_repos(
     """Check each of `repos` (feature repo roots), in parallel when there are several; see `scan`."""
     active = tuple(rules) if rules is not None else tuple(load_rules(extra_policy_dirs))
     dirs = tuple(extra_policy_dirs)
-    limit = _waiver_limit(dirs)
+    job = _Job(active, level, today, _waiver_limit(dirs), dirs)
     total = len(repos)
     if progress is not None:
         progress(0, total)
     count = max(1, min(workers or os.cpu_count() or 1, total))
     results: list[ScanResult] = []
     if count == 1:
-        _init_worker(active, level, today, limit, dirs)
+        _set_job(job)
         for done, repo in enumerate(repos, start=1):
             results.append(_check_one(repo))
             if progress is not None:
@@ -146,7 +157,7 @@ def scan_repos(
     else:
         # The first repo is checked here: that imports what the checks need (and fills the per-process
         # caches) once, before the workers are forked from this process, instead of once in every worker.
-        _init_worker(active, level, today, limit, dirs)
+        _set_job(job)
         results.append(_check_one(repos[0]))
         if progress is not None:
             progress(1, total)
@@ -154,9 +165,7 @@ def scan_repos(
         # a batch's results travel in one pickle, so the rules every finding names are sent once per batch.
         size = max(1, min(MAX_BATCH, total // (count * BATCHES_PER_WORKER)))
         batches = [repos[start : start + size] for start in range(1, total, size)]
-        with ProcessPoolExecutor(
-            max_workers=count, initializer=_start_worker, initargs=(active, level, today, limit, dirs)
-        ) as pool:
+        with ProcessPoolExecutor(max_workers=count, initializer=_start_worker, initargs=(job,)) as pool:
             futures = [pool.submit(_check_batch, batch) for batch in batches]
             # after the submits: the workers are forked by then and keep this process's collector setting
             with _no_collections():
@@ -192,29 +201,16 @@ def _waiver_limit(extra_policy_dirs: tuple[Path, ...]) -> int | None:
         return None
 
 
-def _init_worker(
-    rules: tuple[Rule, ...],
-    level: Level | None,
-    today: dt.date | None,
-    limit: int | None,
-    extra_policy_dirs: tuple[Path, ...],
-) -> None:
-    global _worker_rules, _worker_options
-    _worker_rules = rules
-    _worker_options = (level, today, limit, extra_policy_dirs)
+def _set_job(job: _Job) -> None:
+    global _job
+    _job = job
 
 
-def _start_worker(
-    rules: tuple[Rule, ...],
-    level: Level | None,
-    today: dt.date | None,
-    limit: int | None,
-    extra_policy_dirs: tuple[Path, ...],
-) -> None:
+def _start_worker(job: _Job) -> None:
     """A forked worker's start: what it inherited (modules, rules, memos) is moved out of the garbage
     collector's way, so its collections only walk what its own checks allocate."""
     gc.freeze()
-    _init_worker(rules, level, today, limit, extra_policy_dirs)
+    _set_job(job)
 
 
 def _check_batch(repos: Sequence[Path]) -> list[ScanResult]:
@@ -224,10 +220,15 @@ def _check_batch(repos: Sequence[Path]) -> list[ScanResult]:
 def _check_one(repo: Path) -> ScanResult:
     """Check one repo in a worker; every failure becomes text (exceptions do not cross processes well)."""
     path = repo_display(repo)
-    level, today, limit, dirs = _worker_options
+    job = _job
     try:
         report = check_repo(
-            repo, level=level, today=today, rules=_worker_rules, waiver_max_days=limit, extra_policy_dirs=dirs
+            repo,
+            level=job.level,
+            today=job.today,
+            rules=job.rules,
+            waiver_max_days=job.waiver_max_days,
+            extra_policy_dirs=job.extra_policy_dirs,
         )
     except PlatformError as error:
         return ScanResult(path=path, error=str(error))
