@@ -37,18 +37,12 @@ class UserConfig:
 
 def load_config() -> UserConfig:
     """Read the user config; a missing file is an empty config, a broken one is a clear error."""
-    from platform_cli.onepass import memo
+    from platform_cli.onepass import once
 
     path = config_path()
     trusted_env = os.environ.get("PLATFORM_TRUSTED_TEMPLATES", "")
-    loads = memo("user-config")  # in a pass (a readiness check asks three times), read once
-    key = (os.fspath(path), trusted_env)
-    known: UserConfig | None = loads.get(key) if loads is not None else None
-    if known is None:
-        known = _load_config(path, trusted_env)
-        if loads is not None:
-            loads[key] = known
-    return known
+    # in a pass (a readiness check asks three times), read once
+    return once("user-config", (os.fspath(path), trusted_env), lambda: _load_config(path, trusted_env))
 
 
 def _load_config(path: Path, trusted_env: str) -> UserConfig:

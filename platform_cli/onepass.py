@@ -11,18 +11,19 @@ successful answers are remembered; a failure is worked out again, with its own m
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+T = TypeVar("T")
 _memos: ContextVar[dict[str, dict[Any, Any]] | None] = ContextVar("platform_cli_onepass", default=None)
 
 
 @contextmanager
 def one_pass() -> Iterator[None]:
-    """Remember resolved paths and `memo()` entries until the block ends (nested passes start afresh)."""
+    """Remember resolved paths and `once()` answers until the block ends (nested passes start afresh)."""
     token = _memos.set({})
     try:
         yield
@@ -30,29 +31,24 @@ def one_pass() -> Iterator[None]:
         _memos.reset(token)
 
 
-def memo(kind: str) -> dict[Any, Any] | None:
-    """The dictionary for `kind` in the current pass (callers key it on everything that decides the
-    answer besides the tree), or None outside a pass."""
+def once(kind: str, key: Hashable, make: Callable[[], T]) -> T:
+    """`make()`, worked out once per (kind, key) in the current pass; outside a pass, every time. The key
+    must hold everything that decides the answer besides the tree. A failure (an exception) is never
+    remembered: it is raised again, with its own message, each time."""
     memos = _memos.get()
     if memos is None:
-        return None
-    found = memos.get(kind)
-    if found is None:
-        found = memos[kind] = {}
+        return make()
+    known = memos.setdefault(kind, {})
+    if key in known:
+        found: T = known[key]
+        return found
+    found = known[key] = make()
     return found
 
 
 def resolved(path: Path) -> Path:
     """`path.resolve()`, worked out once per absolute path in a pass (a relative one depends on the
     current directory: asked each time)."""
-    memos = _memos.get()
-    if memos is None or not path.is_absolute():
+    if not path.is_absolute():
         return path.resolve()
-    known = memos.get("resolved")
-    if known is None:
-        known = memos["resolved"] = {}
-    key = os.fspath(path)
-    found: Path | None = known.get(key)
-    if found is None:
-        found = known[key] = path.resolve()
-    return found
+    return once("resolved", os.fspath(path), path.resolve)

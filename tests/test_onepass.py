@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from platform_cli.onepass import memo, one_pass, resolved
+from platform_cli.onepass import once, one_pass, resolved
 
 
 def test_outside_a_pass_every_call_asks_the_file_system(tmp_path: Path) -> None:
@@ -20,7 +20,8 @@ def test_outside_a_pass_every_call_asks_the_file_system(tmp_path: Path) -> None:
     link.unlink()
     link.symlink_to(tmp_path / "b")
     assert resolved(link) == (tmp_path / "b").resolve()
-    assert memo("anything") is None
+    made: list[int] = []
+    assert [once("anything", "k", lambda: made.append(1) or len(made)) for _ in range(2)] == [1, 2]
 
 
 def test_inside_a_pass_the_first_answer_stands_until_the_pass_ends(tmp_path: Path) -> None:
@@ -49,17 +50,30 @@ def test_a_relative_path_is_never_remembered(tmp_path: Path, monkeypatch: pytest
         assert resolved(Path("x")) == (tmp_path / "two" / "x").resolve()
 
 
-def test_memo_entries_belong_to_their_pass_and_thread() -> None:
-    seen: list[object] = []
+def test_answers_belong_to_their_pass_and_thread_and_failures_are_not_kept() -> None:
+    calls: list[str] = []
+
+    def make(answer: str) -> str:
+        calls.append(answer)
+        return answer
+
+    seen: list[str] = []
     with one_pass():
-        entries = memo("kind")
-        assert entries is not None
-        entries["key"] = "value"
-        assert memo("kind") == {"key": "value"}
-        assert memo("other") == {}
-        thread = threading.Thread(target=lambda: seen.append(memo("kind")))
+        assert once("kind", "key", lambda: make("first")) == "first"
+        assert once("kind", "key", lambda: make("second")) == "first"  # the first answer stands
+        assert once("other", "key", lambda: make("other")) == "other"  # kinds are apart
+        thread = threading.Thread(target=lambda: seen.append(once("kind", "key", lambda: make("thread"))))
         thread.start()
         thread.join()
-    assert seen == [None]
+
+        def broken() -> str:
+            calls.append("broken")
+            raise ValueError("no")
+
+        for _ in range(2):
+            with pytest.raises(ValueError):
+                once("kind", "bad", broken)
+    assert seen == ["thread"]  # another thread is outside this pass
+    assert calls == ["first", "other", "thread", "broken", "broken"]
     with one_pass():
-        assert memo("kind") == {}
+        assert once("kind", "key", lambda: make("new pass")) == "new pass"

@@ -264,16 +264,11 @@ def read_prompt_file(path: Path, name: str, *, display: str | None = None) -> tu
     """Load and check one prompt file. Inside a pass (a readiness check: the eval suites look up their
     prompt's output schema, the source scan lists the prompts that do not load) a file loaded clean under
     the same name and display is loaded once."""
-    from platform_cli.onepass import memo
+    from platform_cli.onepass import once
 
-    loads = memo("prompt-files")
-    key = (os.fspath(path), name, display)
-    known: tuple[PromptFile, LoadedYaml] | None = loads.get(key) if loads is not None else None
-    if known is None:
-        known = _read_prompt_file(path, name, display)
-        if loads is not None:
-            loads[key] = known
-    return known
+    return once(
+        "prompt-files", (os.fspath(path), name, display), lambda: _read_prompt_file(path, name, display)
+    )
 
 
 def _read_prompt_file(path: Path, name: str, display: str | None) -> tuple[PromptFile, LoadedYaml]:
