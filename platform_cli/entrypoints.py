@@ -6,8 +6,15 @@ pre-commit hook, spent on every run to learn, almost always, that no plugin is i
 in the directories of the import path, and installing or removing one (pip replaces a distribution's
 .dist-info directory even when it upgrades it) changes the modification time of the directory holding it.
 So "this group had no entry point" is remembered in the user cache under the import path and each of its
-entries' modification times; while none of them changes, the answer stands. Any other answer (plugins
-present, unknown state, unreadable cache) asks importlib.metadata, as before.
+entries' modification times; while none of them changes, the answer stands.
+
+With nothing remembered (a first run, a fresh CI machine), "no entry point" is still proved without
+importlib.metadata when it can be: it finds distributions only through the finders of sys.meta_path that
+offer `find_distributions`, and the standard one (PathFinder) reads `entry_points.txt` in the *.dist-info
+and *.egg-info directories of the import path's directories. When that is the only such finder, every entry
+of the path is a directory (or missing) and none of those files mentions the group's name, no distribution
+can declare an entry point in it. Anything else (a plugin's file mentions the group, a zip or egg on the
+path, another finder, an unreadable file) asks importlib.metadata, as before.
 """
 
 from __future__ import annotations
@@ -47,19 +54,63 @@ def known_empty(group: str) -> bool:
     return os.path.isfile(_marker(group))
 
 
+_MAX_ENTRY_POINTS_FILE = 1 << 20  # larger than any real entry_points.txt: not read here, importlib decides
+
+
+def declared_nowhere(group: str) -> bool:
+    """True when no distribution importlib.metadata could find declares anything in `group` (see the module
+    docstring); False when that cannot be shown this cheaply, which says nothing either way."""
+    from importlib.machinery import PathFinder
+
+    if any(getattr(f, "find_distributions", None) and f is not PathFinder for f in sys.meta_path):
+        return False
+    needle = group.encode("utf-8")
+    for entry in sys.path:
+        root = entry or "."
+        try:
+            children = os.listdir(root)
+        except OSError:
+            if os.path.exists(root) and not os.path.isdir(root):
+                return False  # a zip file: importlib reads its metadata inside
+            continue  # missing or unlistable: importlib finds nothing there either
+        egg = os.path.basename(root).lower().endswith(".egg")
+        for child in children:
+            low = child.lower()
+            if not (low.endswith((".dist-info", ".egg-info")) or (egg and low == "egg-info")):
+                continue
+            try:
+                with open(os.path.join(root, child, "entry_points.txt"), "rb") as handle:
+                    text = handle.read(_MAX_ENTRY_POINTS_FILE + 1)
+            except (FileNotFoundError, NotADirectoryError):
+                continue  # no entry points (or a one-file .egg-info, which importlib reads none from)
+            except OSError:
+                return False
+            if needle in text or len(text) > _MAX_ENTRY_POINTS_FILE:
+                return False
+    return True
+
+
 def entry_points_of(group: str) -> EntryPoints | tuple[()]:
-    """The installed entry points of `group` (importlib.metadata), or () when it is remembered empty."""
+    """The installed entry points of `group` (importlib.metadata), or () when it is remembered empty or
+    proved empty without it."""
     if known_empty(group):
+        return ()
+    if declared_nowhere(group):
+        _remember_empty(group)
         return ()
     from importlib.metadata import entry_points
 
     found = entry_points(group=group)
     if not found:
-        marker = _marker(group)
-        try:
-            os.makedirs(os.path.dirname(marker), mode=0o700, exist_ok=True)
-            with open(marker, "w", encoding="utf-8"):
-                pass  # an empty marker: concurrent writers cannot leave it half-written
-        except OSError:
-            pass  # a read-only cache only costs speed
+        _remember_empty(group)
     return found
+
+
+def _remember_empty(group: str) -> None:
+    marker = _marker(group)
+    try:
+        os.makedirs(os.path.dirname(marker), mode=0o700, exist_ok=True)
+        with open(marker, "w", encoding="utf-8"):
+            pass  # an empty marker: concurrent writers cannot leave it half-written
+    except OSError:
+        pass  # a read-only cache only costs speed
