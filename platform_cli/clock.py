@@ -33,6 +33,14 @@ def real_now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
+def utc_today() -> dt.date:
+    """Today's date in UTC on the real clock: the day the readiness gate judges ages and expiries on (eval
+    runs, drills, rotations, waivers, allowlist pragmas, model retirements). Every timestamp in the store is
+    UTC, so a local date would age an eval run started late in the UTC day by a day too many east of
+    Greenwich, and let a waiver outlive its date west of it."""
+    return real_now().date()
+
+
 @functools.lru_cache(maxsize=64)
 def parse(text: str, option: str = "--now") -> dt.datetime:
     """An ISO date or timestamp (no offset means UTC) as an aware UTC datetime; UserError otherwise."""

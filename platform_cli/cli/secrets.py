@@ -336,13 +336,12 @@ def scan_command(path: Path | None, history: bool, fmt: str) -> int:
       platform secrets scan
       platform secrets scan path/to/repo --history --format json
     """
-    import datetime as dt
-
+    from platform_cli.clock import utc_today
     from platform_cli.readiness.waivers import max_days
     from platform_cli.scanners.secrets import Allowlist
     from platform_cli.secrets.history import scan_file, scan_history, scan_worktree
 
-    allowlist = Allowlist(today=dt.date.today(), max_days=max_days())
+    allowlist = Allowlist(today=utc_today(), max_days=max_days())
     root = (path or Path.cwd()).resolve()
     if root.is_file():
         if history:

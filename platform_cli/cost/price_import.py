@@ -9,13 +9,13 @@ and stays unpriced.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from platform_cli.clock import utc_today
 from platform_cli.cost.prices import (
     ModelPrice,
     PriceTable,
@@ -96,7 +96,7 @@ def import_prices(
     merged = {**before, **chosen}
     table = PriceTable(
         merged,
-        as_of=as_of or dt.date.today().isoformat(),
+        as_of=as_of or utc_today().isoformat(),
         source=source or f"imported from {source_file.name} (LiteLLM format)",
     )
     added = sorted(m for m in chosen if m not in before)

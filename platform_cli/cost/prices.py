@@ -15,7 +15,6 @@ price change affects.
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import hashlib
 import json
@@ -287,4 +286,6 @@ def _renamed(price: ModelPrice, model: str) -> ModelPrice:
 
 
 def today() -> str:
-    return dt.date.today().isoformat()
+    from platform_cli.clock import utc_today
+
+    return utc_today().isoformat()

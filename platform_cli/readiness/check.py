@@ -7,6 +7,7 @@ from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from platform_cli.clock import utc_today
 from platform_cli.onepass import one_pass
 from platform_cli.readiness.evaluate import evaluate_rule, reached_level, required_level
 from platform_cli.readiness.facts.base import Fact, FactCollector, RepoContext
@@ -52,7 +53,7 @@ def _check_repo(
     collectors: Mapping[str, FactCollector] | None,
     waiver_max_days: int | None,
 ) -> Report:
-    day = today or dt.date.today()
+    day = today or utc_today()
     limit = max_days(extra_policy_dirs) if waiver_max_days is None else waiver_max_days
     ctx = RepoContext(root=root, extra={"today": day, "waiver_max_days": limit})
     manifest = ctx.manifest  # first: a bad manifest is bad input, reported with its file:line

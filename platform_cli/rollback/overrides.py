@@ -10,12 +10,12 @@ reports it as stale until it is cleared). Every change is a new row (history) an
 
 from __future__ import annotations
 
-import datetime as dt
 import itertools
 import json
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
+from platform_cli.clock import utc_today
 from platform_cli.errors import Refused, UserError
 from platform_cli.manifest import Manifest
 from platform_cli.manifest.model import ProviderSpec
@@ -93,7 +93,7 @@ def check_snapshot(spec: ProviderSpec, model: str) -> None:
     if verdict.status != "snapshot":
         raise UserError(f"--to {model}: {verdict.explain(table)}")
     retires = verdict.entry.retires if verdict.entry else None
-    if retires is not None and retires <= dt.date.today():
+    if retires is not None and retires <= utc_today():
         replacement = verdict.entry.replacement if verdict.entry else None
         hint = f"; its replacement is {replacement}" if replacement else ""
         raise UserError(f"--to {model}: the vendor retired it on {retires.isoformat()}{hint}")

@@ -14,7 +14,6 @@ served by the same vendor (a fallback must survive its primary's outage).
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import deque
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import ValidationError
 from jsonschema.protocols import Validator
 
+from platform_cli.clock import utc_today
 from platform_cli.models import ModelTable, judge, kind_names, load_model_table, suggest, vendor_of
 
 KEYWORDS = ("x-provider-kind", "x-models")
@@ -108,7 +108,7 @@ def _one_model(
     elif verdict.status in ("other-vendor", "alias"):
         fix = "" if verdict.status == "other-vendor" else f"; {suggest(table, kind, verdict.vendor)}"
         yield _error(key, verdict.explain(table) + fix)
-    elif verdict.entry is not None and verdict.entry.retires and verdict.entry.retires <= dt.date.today():
+    elif verdict.entry is not None and verdict.entry.retires and verdict.entry.retires <= utc_today():
         replacement = verdict.entry.replacement or suggest(table, kind, verdict.vendor)
         retired = verdict.entry.retires
         yield _error(key, f"'{model}' was retired on {retired}: requests to it fail; use {replacement}")

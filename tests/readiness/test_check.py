@@ -251,3 +251,39 @@ def test_rule_with_a_misspelled_fact_fails_as_unknown_with_a_suggestion(tmp_path
     assert "did you mean 'manifest'?" in message
     assert report.reached is None
     assert not report.passed
+
+
+@pytest.mark.parametrize(
+    "zone", ["Etc/GMT-14", "Etc/GMT+12"]
+)  # UTC+14 and UTC-12 (POSIX names flip the sign)
+def test_the_check_judges_on_the_utc_date_in_any_local_time_zone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, zone: str
+) -> None:
+    """Eval runs, drills and rotations are stamped in UTC; judged on a local date, a run would age a day too
+    many east of Greenwich (or too few west of it). At any hour one of these zones has another date than UTC,
+    so judging on the local date fails this test whatever the time."""
+    import time
+
+    seen: list[Any] = []
+
+    class Probe:
+        name = "probe"
+
+        def collect(self, ctx: RepoContext) -> Fact:
+            seen.append(ctx.extra["today"])
+            return Fact("probe", {})
+
+    path = tmp_path / "pack" / "rules.yaml"
+    path.parent.mkdir()
+    path.write_text(yaml.safe_dump({"rules": [rule_doc("probe-ok", "bronze", "probe", {})]}, sort_keys=False))
+    probe_rules = load_rule_files([path])
+    monkeypatch.setenv("TZ", zone)
+    time.tzset()
+    try:
+        before = dt.datetime.now(dt.timezone.utc).date()
+        check_repo(make_repo(tmp_path / "repo"), rules=probe_rules, collectors={"probe": Probe()})
+        after = dt.datetime.now(dt.timezone.utc).date()
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    assert seen and seen[0] in (before, after)

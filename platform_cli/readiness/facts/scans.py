@@ -49,12 +49,13 @@ def prompt_files(files: list[str]) -> dict[str, str]:
 
 def allowlist_for(ctx: RepoContext) -> secret_scanner.Allowlist:
     """How inline allowlist pragmas are judged in this check: its day and the platform's waiver limit."""
+    from platform_cli.clock import utc_today
     from platform_cli.readiness.waivers import max_days
 
     today = ctx.extra.get("today")
     limit = ctx.extra.get("waiver_max_days")
     return secret_scanner.Allowlist(
-        today=today if isinstance(today, dt.date) else dt.date.today(),
+        today=today if isinstance(today, dt.date) else utc_today(),
         max_days=limit if isinstance(limit, int) else max_days(),
     )
 

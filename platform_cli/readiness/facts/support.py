@@ -49,7 +49,7 @@ def first_line(manifest: Any, *paths: Sequence[str | int]) -> int | None:
 
 
 def today(ctx: RepoContext) -> dt.date:
-    """The check's date: ctx.extra["today"] (a date or YYYY-MM-DD) when tests inject one, else today."""
+    """The check's date: ctx.extra["today"] (a date or YYYY-MM-DD) when tests inject one, else UTC's today."""
     value = ctx.extra.get("today")
     if isinstance(value, dt.datetime):
         return value.date()
@@ -57,4 +57,6 @@ def today(ctx: RepoContext) -> dt.date:
         return value
     if isinstance(value, str):
         return dt.date.fromisoformat(value)
-    return dt.date.today()
+    from platform_cli.clock import utc_today
+
+    return utc_today()
