@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from platform_cli import yamlbuild, yamlmemo
+from platform_cli.boundedmemo import BoundedMemo
 from platform_cli.errors import InvalidFile, Problem, UserError
 from platform_cli.yamlbuild import MAX_DEPTH, MAX_VALUES, MERGE, JsonPath, mark, render_path
 
@@ -249,9 +250,7 @@ def load_yaml(
         if known:  # loaded clean by an earlier run: its data; its tree is rebuilt if a position is asked
             kept = (data, tree)
             if len(text) <= _PARSED_MAX_CHARS:
-                if len(_recalled) >= _PARSED_ENTRIES:
-                    _recalled.clear()
-                _recalled[(text, policy)] = (_copy(data), tree)
+                _recalled.keep((text, policy), (_copy(data), tree))
     else:
         kept = (_copy(kept[0]), kept[1])
     if kept is not None:
@@ -277,9 +276,7 @@ def load_yaml(
             raise InvalidFile(shown, builder.problems, what)
     yamlmemo.remember(text, policy, data, root)
     if len(text) <= _PARSED_MAX_CHARS:
-        if len(_parsed) >= _PARSED_ENTRIES:
-            _parsed.clear()
-        _parsed[text] = (root, _copy(data))
+        _parsed.keep(text, (root, _copy(data)))
     return LoadedYaml(path=path, display=shown, data=data, root=root, yaml_text=text)
 
 
@@ -292,10 +289,10 @@ def _policy() -> str:
 # Texts that parsed clean in this process, with their node tree and data: an org-wide scan reads the same
 # template files (suites, prompts, rules) in every repo. Callers get their own copy of the data (they may
 # change it); the node tree is only read. A text with a problem is parsed again each time.
-_parsed: dict[str, tuple[yaml.Node | None, Any]] = {}
-# The same for texts whose load came from yamlmemo, by (text, policy): their data and kept tree.
-_recalled: dict[tuple[str, str], tuple[Any, str | None]] = {}
 _PARSED_ENTRIES = 256
+_parsed: BoundedMemo[str, tuple[yaml.Node | None, Any]] = BoundedMemo(_PARSED_ENTRIES)
+# The same for texts whose load came from yamlmemo, by (text, policy): their data and kept tree.
+_recalled: BoundedMemo[tuple[str, str], tuple[Any, str | None]] = BoundedMemo(_PARSED_ENTRIES)
 _PARSED_MAX_CHARS = 256 * 1024
 
 

@@ -22,6 +22,8 @@ import json
 import os
 from typing import Any
 
+from platform_cli.boundedmemo import BoundedMemo
+
 # Bump when loading changes in a way the package version and the loading code's stamp would not show.
 REVISION = 1
 MAX_CHARS = 256 * 1024
@@ -104,14 +106,12 @@ def light_tree(text: str) -> LightNode | None:
     if known is None:
         known = _build_light_tree(text)
         if known is not None and len(text) <= _LIGHT_MAX_CHARS:
-            if len(_light_trees) >= _LIGHT_ENTRIES:
-                _light_trees.clear()
-            _light_trees[text] = known
+            _light_trees.keep(text, known)
     return known
 
 
-_light_trees: dict[str, LightNode] = {}
 _LIGHT_ENTRIES = 256
+_light_trees: BoundedMemo[str, LightNode] = BoundedMemo(_LIGHT_ENTRIES)
 _LIGHT_MAX_CHARS = 1024 * 1024
 
 

@@ -17,6 +17,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from platform_cli.boundedmemo import BoundedMemo
 from platform_cli.errors import InvalidFile, Problem, UserError
 from platform_cli.evals.model import Case
 from platform_cli.jsonfile import load_json
@@ -175,9 +176,7 @@ class Dataset:
             return dict(known)
         info = self.check()
         if info.sha256 == digest.hexdigest():  # not changed between the two reads
-            if len(_clean_counts) >= 256:
-                _clean_counts.clear()
-            _clean_counts[info.sha256] = dict(info.per_segment)
+            _clean_counts.keep(info.sha256, dict(info.per_segment))
         return info.per_segment
 
     def cases(self) -> Iterator[Case]:
@@ -190,7 +189,7 @@ class Dataset:
 
 
 # Cases per segment of datasets that checked clean in this process, by the hash `check()` computes.
-_clean_counts: dict[str, dict[str | None, int]] = {}
+_clean_counts: BoundedMemo[str, dict[str | None, int]] = BoundedMemo(256)
 
 
 class DatasetInfo:

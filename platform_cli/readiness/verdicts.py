@@ -24,6 +24,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from platform_cli.boundedmemo import BoundedMemo
 from platform_cli.readiness.model import Rule
 
 # Bump when evaluation changes in a way the package version would not show.
@@ -41,7 +42,7 @@ _EVALUATION_MODULES = (
 )
 
 
-_rule_keys: dict[int, tuple[Rule, str]] = {}
+_rule_keys: BoundedMemo[int, tuple[Rule, str]] = BoundedMemo(4096)
 
 
 def _rule_key(rule: Rule) -> str:
@@ -59,10 +60,7 @@ def _rule_key(rule: Rule) -> str:
         rule.fail_message,
     ]
     text = json.dumps(parts, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=repr)
-    if len(_rule_keys) > 4096:
-        _rule_keys.clear()
-    _rule_keys[id(rule)] = (rule, hashlib.sha256(text.encode()).hexdigest())
-    return _rule_keys[id(rule)][1]
+    return _rule_keys.keep(id(rule), (rule, hashlib.sha256(text.encode()).hexdigest()))[1]
 
 
 # While a check evaluates its rules (`fixed_values`), each fact value's canonical text, by value object.
@@ -117,15 +115,12 @@ def _entry(rule: Rule, value: Any) -> str | None:
     key = f"{__version__}\0{REVISION}\0{libraries}\0{rule_key}\0{text}"
     digest = hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
     entry = os.path.join(cache, "verdicts", digest[:2], digest[2:])
-    if len(_entries) >= _KNOWN_MAX:
-        _entries.clear()
-    _entries[(rule_key, cache, text)] = entry
-    return entry
+    return _entries.keep((rule_key, cache, text), entry)
 
 
 # Entry paths worked out in this process, by (rule key, cache directory, value text): a scan meets the
 # same rule on the same value in repo after repo (everything in them depends only on these three).
-_entries: dict[tuple[str, str, str], str] = {}
+_entries: BoundedMemo[tuple[str, str, str], str] = BoundedMemo(4096)
 
 
 def _key_path(rule: Rule, value: Any) -> Path | None:
@@ -135,14 +130,7 @@ def _key_path(rule: Rule, value: Any) -> Path | None:
 
 # Outcomes this process read or wrote, by entry path (another cache directory is another key): a scan
 # meets the same verdicts in repo after repo. Never changed once stored (readers only read them).
-_known: dict[str, dict[str, Any]] = {}
-_KNOWN_MAX = 4096
-
-
-def _keep(entry: str, outcome: dict[str, Any]) -> None:
-    if len(_known) >= _KNOWN_MAX:
-        _known.clear()
-    _known[entry] = outcome
+_known: BoundedMemo[str, dict[str, Any]] = BoundedMemo(4096)
 
 
 def recall(rule: Rule, value: Any) -> dict[str, Any] | None:
@@ -160,7 +148,7 @@ def recall(rule: Rule, value: Any) -> dict[str, Any] | None:
         return None
     if not _well_formed(outcome):
         return None
-    _keep(entry, outcome)
+    _known.keep(entry, outcome)
     return outcome  # type: ignore[no-any-return]
 
 
@@ -172,7 +160,7 @@ def remember(rule: Rule, value: Any, outcome: dict[str, Any]) -> None:
     from platform_cli.usercache import keep
 
     if keep(entry, json.dumps(outcome, ensure_ascii=False)):
-        _keep(entry, outcome)
+        _known.keep(entry, outcome)
 
 
 def _well_formed(outcome: Any) -> bool:
