@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from platform_cli.boundedmemo import BoundedMemo
 from platform_cli.usercache import library_key as library_key  # where it lived first
 
 # Bump when validation itself changes in a way the version would not show (so old markers stop counting).
@@ -92,14 +93,8 @@ def _marker_text(schema: Mapping[str, Any], data: Any) -> str | None:
 
 # Markers this process found or wrote (by full path, so another cache directory is another key): a scan
 # validates the same template files in every repo, and asking the file system each time costs a stat.
-_seen: set[str] = set()
 _SEEN_MAX = 4096
-
-
-def _saw(path: str) -> None:
-    if len(_seen) >= _SEEN_MAX:
-        _seen.clear()
-    _seen.add(path)
+_seen: BoundedMemo[str, bool] = BoundedMemo(_SEEN_MAX)
 
 
 def known_valid(schema: Mapping[str, Any], data: Any) -> bool:
@@ -110,7 +105,7 @@ def known_valid(schema: Mapping[str, Any], data: Any) -> bool:
     if path in _seen:
         return True
     if os.path.isfile(path):
-        _saw(path)
+        _seen.keep(path, True)
         return True
     return False
 
@@ -126,14 +121,14 @@ def remember_valid(schema: Mapping[str, Any], data: Any) -> None:
         path.touch()  # an empty marker: concurrent writers cannot leave it half-written
     except OSError:
         return
-    _saw(text)
+    _seen.keep(text, True)
 
 
 # Texts that validated clean in this process, by (schema, cache directory, text): a scan loads the same
 # template files (suites, prompts) in every repo, and the data a text builds is always the same, so its
 # canonical JSON, digest and marker need not be worked out again. Only for data validated right after it
 # was loaded from that text (yamlschema.load_validated), never for data a caller may have changed.
-_valid_texts: set[tuple[str, str, str]] = set()
+_valid_texts: BoundedMemo[tuple[str, str, str], bool] = BoundedMemo(_SEEN_MAX)
 
 
 def _text_key(schema: Mapping[str, Any], text: str) -> tuple[str, str, str]:
@@ -150,6 +145,4 @@ def known_valid_text(schema: Mapping[str, Any], text: str | None) -> bool:
 def remember_valid_text(schema: Mapping[str, Any], text: str | None) -> None:
     if text is None:
         return
-    if len(_valid_texts) >= _SEEN_MAX:
-        _valid_texts.clear()
-    _valid_texts.add(_text_key(schema, text))
+    _valid_texts.keep(_text_key(schema, text), True)
