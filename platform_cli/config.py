@@ -27,6 +27,8 @@ def config_path() -> Path:
 
 @dataclass(frozen=True)
 class UserConfig:
+    """The user's config file (trusted template sources, extra policy packs, Backstage, model tables)."""
+
     trusted_templates: tuple[str, ...] = ()
     policy_dirs: tuple[str, ...] = ()
     backstage_url: str | None = None

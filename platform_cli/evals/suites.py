@@ -42,6 +42,8 @@ _SHARED_KEYS = {"type", "id", "weight", "threshold", "value", "field", "negate"}
 
 @dataclass(frozen=True)
 class GateSettings:
+    """How a suite's run is compared with its baseline (`gate:` in the suite file)."""
+
     tolerance: float = 0.02
     confidence: float = 0.95
     resamples: int = 2000
@@ -60,6 +62,8 @@ class GateSettings:
 
 @dataclass(frozen=True)
 class ScorerEntry:
+    """One configured scorer of a suite, with where it is written (line, position in the list)."""
+
     config: ScorerConfig
     type: str
     negated: bool

@@ -27,6 +27,8 @@ _VERSION_LIKE = re.compile(r"^v?[0-9]+$")
 
 @dataclass(frozen=True)
 class RegistrySettings:
+    """What the prompt registry of one repo needs from its manifest: root, store, labels, providers."""
+
     root: Path
     state_url: str
     protected_labels: tuple[str, ...]

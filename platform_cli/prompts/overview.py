@@ -21,6 +21,8 @@ ProductionState = Literal["matches", "older", "ahead", "no-label", "unpublished"
 
 @dataclass(frozen=True)
 class PromptStatus:
+    """One prompt as `prompts list` shows it: its file against the registry's versions and labels."""
+
     name: str
     file: str | None  # repo-relative, e.g. prompts/summarize.yaml
     file_state: FileState

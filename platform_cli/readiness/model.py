@@ -60,6 +60,8 @@ class Finding:
 
 @dataclass(frozen=True)
 class Waiver:
+    """One entry of a repo's waivers.yaml: a rule's failure accepted until `expires`, by `approver`."""
+
     rule_id: str
     reason: str
     approver: str

@@ -47,6 +47,8 @@ _PATH = ["spec", "rollout", "online_scoring"]
 
 @dataclass
 class ScoringResult:
+    """What one pass of online scoring did: which scorers ran, how many answers were scored, judge spend."""
+
     configured: bool
     suite: str | None = None
     scorers: list[str] = field(default_factory=list)

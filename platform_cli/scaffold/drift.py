@@ -31,6 +31,8 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class TemplateStatus:
+    """Where a generated repo stands against its template: version used, latest, releases behind."""
+
     repo: Path
     engine: str
     template: str
