@@ -81,14 +81,13 @@ def marker(schema: Mapping[str, Any], data: Any) -> Path | None:
 
 def _marker_text(schema: Mapping[str, Any], data: Any) -> str | None:
     from platform_cli import __version__
-    from platform_cli.config import cache_dir_text
+    from platform_cli.usercache import entry_path
 
     if not plain_json(data):
         return None
     text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    key = f"{__version__}\0{REVISION}\0{library_key(*_VALIDATION_MODULES)}\0{_schema_key(schema)}\0{text}"
-    digest = hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
-    return os.path.join(cache_dir_text(), "validated", digest[:2], digest[2:])
+    libraries = library_key(*_VALIDATION_MODULES)
+    return entry_path("validated", __version__, str(REVISION), libraries, _schema_key(schema), text)
 
 
 # Markers this process found or wrote (by full path, so another cache directory is another key): a scan

@@ -7,6 +7,7 @@ included, can use it without an import cycle through config, which itself loads 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 
 _libraries: dict[str, str] = {}
@@ -25,6 +26,15 @@ def cache_dir_text() -> str:
 
 
 _cache_dirs: dict[tuple[str | None, str | None], str] = {}
+
+
+def entry_path(kind: str, *parts: str, suffix: str = "") -> str:
+    """Where a result keyed by `parts` is kept: `<cache>/<kind>/<ab>/<cdef...><suffix>`, named by the sha256
+    of the parts joined by NUL. The parts must name everything the result depends on (the package version,
+    a revision, the stamps of the code and libraries that made it, the input itself)."""
+    key = "\0".join(parts).encode("utf-8", "surrogatepass")
+    digest = hashlib.sha256(key).hexdigest()
+    return os.path.join(cache_dir_text(), kind, digest[:2], digest[2:] + suffix)
 
 
 def keep(path: str, text: str) -> bool:

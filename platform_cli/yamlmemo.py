@@ -17,9 +17,7 @@ means "parse".
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
 from typing import Any
 
 from platform_cli.boundedmemo import BoundedMemo
@@ -35,12 +33,10 @@ _LOADING_MODULES = ("yaml", "platform_cli.yamlbuild", "platform_cli.yamlfile", "
 
 def _entry(text: str, policy: str) -> str:
     from platform_cli import __version__
-    from platform_cli.usercache import cache_dir_text, library_key
+    from platform_cli.usercache import entry_path, library_key
 
     libraries = library_key(*_LOADING_MODULES)
-    key = f"{__version__}\0{REVISION}\0{libraries}\0{policy}\0{text}".encode("utf-8", "surrogatepass")
-    digest = hashlib.sha256(key).hexdigest()
-    return os.path.join(cache_dir_text(), "yaml", digest[:2], digest[2:] + ".json")
+    return entry_path("yaml", __version__, str(REVISION), libraries, policy, text, suffix=".json")
 
 
 class LightMark:

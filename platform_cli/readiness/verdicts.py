@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -101,8 +100,8 @@ def _value_text(value: Any) -> str | None:
 
 def _entry(rule: Rule, value: Any) -> str | None:
     """Where the outcome of `rule` on `value` is remembered (a path, as text), or None."""
-    from platform_cli import __version__, schemacache
-    from platform_cli.config import cache_dir_text
+    from platform_cli import __version__
+    from platform_cli.usercache import cache_dir_text, entry_path, library_key
 
     text = _value_text(value)
     if text is None:
@@ -111,10 +110,8 @@ def _entry(rule: Rule, value: Any) -> str | None:
     known = _entries.get((rule_key, cache, text))
     if known is not None:
         return known
-    libraries = schemacache.library_key(*_EVALUATION_MODULES)
-    key = f"{__version__}\0{REVISION}\0{libraries}\0{rule_key}\0{text}"
-    digest = hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
-    entry = os.path.join(cache, "verdicts", digest[:2], digest[2:])
+    libraries = library_key(*_EVALUATION_MODULES)
+    entry = entry_path("verdicts", __version__, str(REVISION), libraries, rule_key, text)
     return _entries.keep((rule_key, cache, text), entry)
 
 
