@@ -20,7 +20,7 @@ import hashlib
 import json
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -208,20 +208,89 @@ def _int(value: Any) -> int | None:
 
 def read_json(path: Path, what: str) -> tuple[Any, str]:
     """Parse a JSON file (bounded in size); a syntax error is reported at its line and column, exit 2."""
+    text = _read_text(path, what)
+    return load_json(path, text=text, what=what).data, text
+
+
+def _read_text(path: Path, what: str) -> str:
     try:
         size = path.stat().st_size
     except OSError as error:
         raise UserError(f"{path}: cannot read the {what}: {error.strerror}") from None
     if size > MAX_FILE_BYTES:
         raise UserError(f"{path}: {size} bytes is too large for a {what} (at most {MAX_FILE_BYTES})")
+    return path.read_text(encoding="utf-8", errors="replace")
 
-    text = path.read_text(encoding="utf-8", errors="replace")
-    return load_json(path, text=text, what=what).data, text
+
+# Remembered tables: what a clean load of a text depends on besides the text (this code's and the JSON
+# loader's stamps), and the order of a ModelPrice's fields in a remembered row.
+_MEMO_MODULES = ("platform_cli.cost.prices", "platform_cli.jsonfile", "platform_cli.yamlbuild")
+_MEMO_REVISION = 1
+_ROW_FIELDS = tuple(f.name for f in fields(ModelPrice))
+
+
+def _memo_entry(text: str) -> str:
+    from platform_cli import __version__
+    from platform_cli.usercache import entry_path, library_key
+
+    libraries = library_key(*_MEMO_MODULES)
+    return entry_path("prices", __version__, str(_MEMO_REVISION), libraries, text, suffix=".json")
+
+
+def _recall(text: str, display: str) -> PriceTable | None:
+    """The table `text` loaded as before, or None (never loaded clean, or the entry is unusable)."""
+    try:
+        with open(_memo_entry(text), encoding="utf-8") as handle:
+            kept = json.loads(handle.read())
+        rows, as_of, source, version = kept["models"], kept["as_of"], kept["source"], kept["version"]
+        if not (isinstance(as_of, str) and isinstance(source, str) and isinstance(version, str)):
+            return None
+        if not isinstance(rows, list) or not all(
+            isinstance(row, list) and len(row) == len(_ROW_FIELDS) and isinstance(row[0], str) for row in rows
+        ):
+            return None
+        prices = {row[0]: ModelPrice(*row) for row in rows}
+    except (OSError, ValueError, TypeError, KeyError):
+        return None
+    if len(prices) != len(rows):
+        return None
+    table = PriceTable(prices, as_of, source, (display,))
+    table.__dict__["version"] = version  # what the cached property would compute from these prices
+    return table
+
+
+def _remember(text: str, table: PriceTable) -> None:
+    """Keep a clean load of `text` (best effort: a read-only cache only costs speed)."""
+    from platform_cli.usercache import keep
+
+    rows = [[getattr(price, name) for name in _ROW_FIELDS] for price in table.prices.values()]
+    document = {"as_of": table.as_of, "source": table.source, "version": table.version, "models": rows}
+    try:
+        encoded = json.dumps(document, ensure_ascii=False, allow_nan=False)
+    except ValueError:
+        return
+    keep(_memo_entry(text), encoded)
 
 
 def load_table_file(path: Path, *, what: str = "price table") -> PriceTable:
-    """A table file as written by `document()` (as_of, source, models in LiteLLM's format)."""
-    data, text = read_json(path, what)
+    """A table file as written by `document()` (as_of, source, models in LiteLLM's format).
+
+    A text that loaded clean before (under this code) is not parsed, checked and hashed again: its prices,
+    metadata and version are remembered in the user cache. Every readiness check reads the shipped table
+    (its budget fact names the unpriced models and the table's version), and loading it cost about 30M
+    instructions, a twentieth of a check. A text with a problem is never remembered."""
+    text = _read_text(path, what)
+    display = str(path)
+    remembered = _recall(text, display)
+    if remembered is not None:
+        return remembered
+    table = _load_table_text(path, text, what)
+    _remember(text, table)
+    return table
+
+
+def _load_table_text(path: Path, text: str, what: str) -> PriceTable:
+    data = load_json(path, text=text, what=what).data
     display = str(path)
     if not isinstance(data, dict) or not isinstance(data.get("models"), dict):
         raise InvalidFile(
