@@ -93,21 +93,23 @@ def declared_nowhere(group: str) -> bool:
 def entry_points_of(group: str) -> EntryPoints | tuple[()]:
     """The installed entry points of `group` (importlib.metadata), or () when it is remembered empty or
     proved empty without it."""
-    if known_empty(group):
+    # keyed by the import path as it was before looking: a plugin installed meanwhile moves a directory's
+    # modification time on, so the next run does not read this answer
+    marker = _marker(group)
+    if os.path.isfile(marker):
         return ()
     if declared_nowhere(group):
-        _remember_empty(group)
+        _remember_empty(marker)
         return ()
     from importlib.metadata import entry_points
 
     found = entry_points(group=group)
     if not found:
-        _remember_empty(group)
+        _remember_empty(marker)
     return found
 
 
-def _remember_empty(group: str) -> None:
-    marker = _marker(group)
+def _remember_empty(marker: str) -> None:
     try:
         os.makedirs(os.path.dirname(marker), mode=0o700, exist_ok=True)
         with open(marker, "w", encoding="utf-8"):

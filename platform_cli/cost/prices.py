@@ -227,6 +227,14 @@ def _read_text(path: Path, what: str) -> str:
 _MEMO_MODULES = ("platform_cli.cost.prices", "platform_cli.jsonfile", "platform_cli.yamlbuild")
 _MEMO_REVISION = 1
 _ROW_FIELDS = tuple(f.name for f in fields(ModelPrice))
+# What each field of a remembered row must hold (type, None allowed): an entry is data read back from a
+# cache that may have been damaged or restored from elsewhere, so every value is checked as the full load
+# would have made it; anything else means a full load.
+_ROW_KINDS: tuple[tuple[type, bool], ...] = (
+    (str, False), (float, False), (float, False), (float, True), (float, True), (float, True),
+    (str, True), (str, True), (int, True), (int, True), (str, True),
+)  # fmt: skip
+assert len(_ROW_KINDS) == len(_ROW_FIELDS)
 
 
 def _memo_entry(text: str) -> str:
@@ -241,22 +249,50 @@ def _recall(text: str, display: str) -> PriceTable | None:
     """The table `text` loaded as before, or None (never loaded clean, or the entry is unusable)."""
     try:
         with open(_memo_entry(text), encoding="utf-8") as handle:
-            kept = json.loads(handle.read())
+            raw = handle.read(MAX_FILE_BYTES + 1)
+        if len(raw) > MAX_FILE_BYTES:
+            return None
+        kept = json.loads(raw)
         rows, as_of, source, version = kept["models"], kept["as_of"], kept["source"], kept["version"]
-        if not (isinstance(as_of, str) and isinstance(source, str) and isinstance(version, str)):
-            return None
-        if not isinstance(rows, list) or not all(
-            isinstance(row, list) and len(row) == len(_ROW_FIELDS) and isinstance(row[0], str) for row in rows
-        ):
-            return None
-        prices = {row[0]: ModelPrice(*row) for row in rows}
-    except (OSError, ValueError, TypeError, KeyError):
+    except (OSError, ValueError, TypeError, KeyError, RecursionError):
         return None
+    if not (type(as_of) is str and type(source) is str and _is_version(version)):
+        return None
+    if type(rows) is not list or not all(_row_ok(row) for row in rows):
+        return None
+    prices = {row[0]: ModelPrice(*row) for row in rows}
     if len(prices) != len(rows):
         return None
     table = PriceTable(prices, as_of, source, (display,))
     table.__dict__["version"] = version  # what the cached property would compute from these prices
     return table
+
+
+def _is_version(value: Any) -> bool:
+    """`p-` and 12 lowercase hex digits, as `PriceTable.version` writes it."""
+    return (
+        type(value) is str
+        and len(value) == 14
+        and value[:2] == "p-"
+        and not value[2:].strip("0123456789abcdef")
+    )
+
+
+def _row_ok(row: Any) -> bool:
+    if type(row) is not list or len(row) != len(_ROW_KINDS):
+        return False
+    for value, (kind, optional) in zip(row, _ROW_KINDS, strict=True):
+        if value is None:
+            if not optional:
+                return False
+        elif type(value) is not kind or not _sane(value):
+            return False
+    return True
+
+
+def _sane(value: object) -> bool:
+    """A price is finite and not negative (what `_number` lets through); other values need nothing more."""
+    return not isinstance(value, float) or (math.isfinite(value) and value >= 0)
 
 
 def _remember(text: str, table: PriceTable) -> None:

@@ -5,6 +5,7 @@ problem is always loaded in full."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -58,18 +59,48 @@ def test_a_table_with_a_problem_is_never_remembered(tmp_path: Path) -> None:
     assert not Path(prices._memo_entry(path.read_text(encoding="utf-8"))).exists()
 
 
+def _entry_with(**changes: object) -> str:
+    """The shipped table's remembered entry with some of its parts replaced (a damaged or foreign entry)."""
+    path = prices.bundled_path()
+    entry = Path(prices._memo_entry(path.read_text(encoding="utf-8")))
+    kept = json.loads(entry.read_text(encoding="utf-8"))
+    first_row = kept["models"][0]
+    for key, value in changes.items():
+        if key.startswith("row_"):
+            first_row[int(key[4:])] = value
+        else:
+            kept[key] = value
+    return json.dumps(kept)
+
+
 @pytest.mark.parametrize(
     "damage",
-    ["not json", "[]", '{"models": {}}', '{"as_of": "", "source": "", "version": "v", "models": [["m", 1]]}',
-     '{"as_of": "", "source": "", "version": "v", "models": "abcdefghijk"}'],
-)  # fmt: skip
-def test_a_damaged_entry_only_means_a_full_load(damage: str) -> None:
+    [
+        lambda: "not json",
+        lambda: "[]",
+        lambda: '{"models": {}}',
+        lambda: '{"as_of": "", "source": "", "version": "p-0123456789ab", "models": [["m", 1]]}',
+        lambda: '{"as_of": "", "source": "", "version": "p-0123456789ab", "models": "abcdefghijk"}',
+        lambda: "[" * 100_000 + "]" * 100_000,  # too deep for the JSON parser
+        lambda: _entry_with(version="p-bogus"),  # not a version the table could have
+        lambda: _entry_with(as_of=7),
+        lambda: _entry_with(row_1="abc"),  # a price that is not a number
+        lambda: _entry_with(row_2=-1.0),  # a negative price
+        lambda: _entry_with(row_1=True),  # a bool is not a price
+        lambda: _entry_with(row_3=7),  # an int where the full load makes a float
+        lambda: _entry_with(row_8=1.5),  # a token count that is not an int
+        lambda: _entry_with(row_0=None),  # no model name
+    ],
+)
+def test_a_damaged_entry_only_means_a_full_load(damage: Callable[[], str]) -> None:
     path = prices.bundled_path()
     full = prices.load_table_file(path)
     entry = Path(prices._memo_entry(path.read_text(encoding="utf-8")))
     assert entry.is_file()
-    entry.write_text(damage, encoding="utf-8")
-    _same(prices.load_table_file(path), full)
+    entry.write_text(damage(), encoding="utf-8")
+    recalled = prices.load_table_file(path)
+    _same(recalled, full)
+    assert all(type(p.input_cost_per_token) is float for p in recalled.prices.values())
     assert json.loads(entry.read_text(encoding="utf-8"))["version"] == full.version  # written again
 
 

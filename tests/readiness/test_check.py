@@ -277,13 +277,13 @@ def test_the_check_judges_on_the_utc_date_in_any_local_time_zone(
     path.parent.mkdir()
     path.write_text(yaml.safe_dump({"rules": [rule_doc("probe-ok", "bronze", "probe", {})]}, sort_keys=False))
     probe_rules = load_rule_files([path])
-    monkeypatch.setenv("TZ", zone)
-    time.tzset()
     try:
-        before = dt.datetime.now(dt.timezone.utc).date()
-        check_repo(make_repo(tmp_path / "repo"), rules=probe_rules, collectors={"probe": Probe()})
-        after = dt.datetime.now(dt.timezone.utc).date()
+        with monkeypatch.context() as zoned:
+            zoned.setenv("TZ", zone)
+            time.tzset()
+            before = dt.datetime.now(dt.timezone.utc).date()
+            check_repo(make_repo(tmp_path / "repo"), rules=probe_rules, collectors={"probe": Probe()})
+            after = dt.datetime.now(dt.timezone.utc).date()
     finally:
-        monkeypatch.undo()
-        time.tzset()
+        time.tzset()  # the zone the context restored
     assert seen and seen[0] in (before, after)

@@ -12,6 +12,7 @@ import pytest
 from runtime_support import publish_prompts
 
 from platform_cli.cli.main import run
+from platform_cli.clock import utc_today
 from platform_cli.readiness.check import check_repo
 from platform_cli.readiness.model import Finding, Report
 from platform_cli.scaffold import new_feature
@@ -20,7 +21,7 @@ from platform_cli.scaffold import new_feature
 def _today() -> dt.date:
     """The date check_repo uses by default, read when it is used: a module constant went stale when a run
     straddled midnight (the eval run dated the new day, the check the old one)."""
-    return dt.date.today()
+    return utc_today()
 
 
 EVAL_RULES = {"eval-suite-present", "eval-owned", "eval-baseline", "eval-fresh"}

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from platform_cli.cli.main import run
+from platform_cli.clock import utc_today
 from platform_cli.readiness.check import check_repo
 from platform_cli.readiness.model import Finding, Report
 from platform_cli.scaffold import new_feature
@@ -21,7 +22,7 @@ OPENAI = {"primary_provider": "openai", "primary_model": "gpt-4o-2024-08-06"}
 def _today() -> dt.date:
     """The date check_repo uses by default, read when it is used: a module constant went stale when a run
     straddled midnight (the eval run dated the new day, the check the old one)."""
-    return dt.date.today()
+    return utc_today()
 
 
 def _finding(report: Report) -> Finding:
