@@ -227,14 +227,13 @@ def _read_text(path: Path, what: str) -> str:
 _MEMO_MODULES = ("platform_cli.cost.prices", "platform_cli.jsonfile", "platform_cli.yamlbuild")
 _MEMO_REVISION = 1
 _ROW_FIELDS = tuple(f.name for f in fields(ModelPrice))
-# What each field of a remembered row must hold (type, None allowed): an entry is data read back from a
-# cache that may have been damaged or restored from elsewhere, so every value is checked as the full load
-# would have made it; anything else means a full load.
+# What each field of a remembered row must hold (type, None allowed), in _ROW_FIELDS' order (a test holds
+# the two together): an entry is data read back from a cache that may have been damaged or restored from
+# elsewhere, so every value is checked as the full load would have made it; anything else means a full load.
 _ROW_KINDS: tuple[tuple[type, bool], ...] = (
     (str, False), (float, False), (float, False), (float, True), (float, True), (float, True),
     (str, True), (str, True), (int, True), (int, True), (str, True),
 )  # fmt: skip
-assert len(_ROW_KINDS) == len(_ROW_FIELDS)
 
 
 def _memo_entry(text: str) -> str:

@@ -5,6 +5,7 @@ problem is always loaded in full."""
 from __future__ import annotations
 
 import json
+import typing
 from collections.abc import Callable
 from pathlib import Path
 
@@ -21,6 +22,13 @@ def _refuse(*args: object, **kwargs: object) -> None:
 def _same(a: prices.PriceTable, b: prices.PriceTable) -> None:
     assert list(a.prices.items()) == list(b.prices.items())
     assert (a.as_of, a.source, a.layers, a.version) == (b.as_of, b.source, b.layers, b.version)
+
+
+def test_the_row_check_names_every_field_of_a_price_with_its_type() -> None:
+    hints = typing.get_type_hints(prices.ModelPrice)
+    assert len(prices._ROW_KINDS) == len(prices._ROW_FIELDS)
+    for name, (kind, optional) in zip(prices._ROW_FIELDS, prices._ROW_KINDS, strict=True):
+        assert hints[name] == (kind | None if optional else kind), name
 
 
 def test_the_shipped_table_is_loaded_in_full_once_then_recalled(monkeypatch: pytest.MonkeyPatch) -> None:
