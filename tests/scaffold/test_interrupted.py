@@ -8,9 +8,13 @@ import signal
 import subprocess
 import sys
 import time
+import weakref
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
+from platform_cli.errors import ExitCode
 
 ARGS = ["--defaults", "--data", "name=Sig Term", "--data", "eval_owner=jane.doe@example.com"]
 
@@ -87,3 +91,53 @@ def test_a_live_runs_folder_is_left_alone(tmp_path: Path) -> None:
         sleeper.kill()
         sleeper.wait()
     assert workdirs.sweep([tmp_path]) == [theirs]
+
+
+def _signal_inside_a_weakref_callback(signum: int) -> Callable[..., int]:
+    """A command that receives `signum` while Python runs a weakref callback (as when SIGTERM lands in an
+    import's module-lock callback), where an exception cannot propagate, then goes on working."""
+
+    def command(**kwargs: object) -> int:
+        class Thing:
+            pass
+
+        def callback(_ref: object) -> None:
+            os.kill(os.getpid(), signum)
+            for _ in range(100_000):  # the handler runs here, inside the callback
+                pass
+
+        thing = Thing()
+        ref = weakref.ref(thing, callback)
+        del thing  # the callback runs now
+        assert ref() is None
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:  # the command goes on working: the signal must still stop it
+            pass
+        return 0
+
+    return command
+
+
+@pytest.mark.parametrize(
+    ("signum", "code", "said"),
+    [
+        (signal.SIGTERM, ExitCode.TERMINATED, "terminated (SIGTERM)"),
+        (signal.SIGINT, ExitCode.INTERRUPTED, "interrupted"),
+    ],
+)
+def test_a_signal_that_lands_in_a_callback_still_stops_the_command(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], signum: int, code: int, said: str
+) -> None:
+    """Python prints "Exception ignored" for what a weakref callback raises and runs on; the CLI sends the
+    signal again so that it lands where it can stop the command (this once let a scaffold finish after
+    SIGTERM, exit 0)."""
+    from platform_cli.cli import main
+
+    previous_int = signal.signal(signal.SIGINT, signal.default_int_handler)  # a background job ignores it
+    try:
+        monkeypatch.setattr(main.cli, "main", _signal_inside_a_weakref_callback(signum))
+        assert main.run([]) == code
+    finally:
+        signal.signal(signal.SIGINT, previous_int)
+    err = capsys.readouterr().err
+    assert said in err and "Exception ignored" not in err
