@@ -3,7 +3,6 @@ and prompt references) and `prompts` (the prompt files present)."""
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -49,14 +48,12 @@ def prompt_files(files: list[str]) -> dict[str, str]:
 
 def allowlist_for(ctx: RepoContext) -> secret_scanner.Allowlist:
     """How inline allowlist pragmas are judged in this check: its day and the platform's waiver limit."""
-    from platform_cli.clock import utc_today
+    from platform_cli.readiness.facts.support import today
     from platform_cli.readiness.waivers import max_days
 
-    today = ctx.extra.get("today")
     limit = ctx.extra.get("waiver_max_days")
     return secret_scanner.Allowlist(
-        today=today if isinstance(today, dt.date) else utc_today(),
-        max_days=limit if isinstance(limit, int) else max_days(),
+        today=today(ctx), max_days=limit if isinstance(limit, int) else max_days()
     )
 
 
