@@ -23,7 +23,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("__init__", "errors", "fsutil", "resources", "repo", "config", "errorlog", "yamlbuild", "yamlfile",
      "yamlschema", "schemacache", "entrypoints", "jsonfile", "httpclient", "httptransport", "secretvalue",
      "lazynames", "clock", "dataclass_methods", "keptcode", "jinjacode", "usercache", "yamlmemo",
-     "onepass", "boundedmemo"),
+     "onepass", "boundedmemo", "interrupts"),
     ("manifest", "store", "scanners", "models"),
     ("providers", "prompts", "cost"),
     ("secrets",),

@@ -8,20 +8,16 @@ table below names each top-level command's module and the summary `platform --he
 
 from __future__ import annotations
 
-import functools
 import os
-import signal
 import sys
-import threading
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import click
 
 from platform_cli import __version__
 from platform_cli.errors import ExitCode, PlatformError, Terminated
+from platform_cli.interrupts import command_signals
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -171,59 +167,11 @@ def main(argv: list[str] | None = None) -> None:
     sys.exit(run(args))
 
 
-def _raise_terminated(signum: int, frame: object) -> None:
-    raise Terminated()
-
-
-def _redeliver(previous: Callable[[Any], object], unraisable: Any) -> None:
-    """sys.unraisablehook while a command runs. A signal handler runs wherever the main thread is, and when
-    that is a weakref or garbage-collection callback or a __del__ (an import's module-lock callback, say),
-    Python cannot propagate what it raises: it prints "Exception ignored" and the command runs on, as if
-    SIGTERM or Ctrl-C had never come. The exception is raised again instead, a moment later from a SIGALRM
-    timer, where it can propagate (raised from here, it would be ignored the same way)."""
-    kind = unraisable.exc_type
-    if kind is None or not issubclass(kind, (Terminated, KeyboardInterrupt)):
-        previous(unraisable)
-        return
-    if not _lost:  # first time in this command: keep whatever SIGALRM did before
-        _alarm_before[:] = [signal.signal(signal.SIGALRM, _raise_lost)]
-    _lost[:] = [kind]
-    signal.setitimer(signal.ITIMER_REAL, 0.002)
-
-
-# The exception a callback swallowed, until it is raised again; the SIGALRM handler it replaced.
-_lost: list[type[BaseException]] = []
-_alarm_before: list[Any] = []
-
-
-def _raise_lost(signum: int, frame: object) -> None:
-    if _lost:
-        raise _lost[-1]()
-
-
-def _stop_redelivery() -> None:
-    """At the end of a command: nothing swallowed is raised later, and SIGALRM is as it was."""
-    if _lost:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, _alarm_before[0] if _alarm_before[0] is not None else signal.SIG_DFL)
-        _lost.clear()
-
-
 def run(args: list[str]) -> int:
-    """One command inside the error boundary; SIGTERM becomes `Terminated` while it runs (and is raised
-    again when it landed where Python cannot propagate it: `_redeliver`)."""
-    in_main = threading.current_thread() is threading.main_thread()
-    if not in_main:
+    """One command inside the error boundary; SIGTERM becomes `Terminated` while it runs, and neither it nor
+    Ctrl-C is lost (platform_cli/interrupts.py)."""
+    with command_signals():
         return _run(args)
-    previous = signal.signal(signal.SIGTERM, _raise_terminated)
-    previous_hook = sys.unraisablehook
-    sys.unraisablehook = functools.partial(_redeliver, previous_hook)
-    try:
-        return _run(args)
-    finally:
-        sys.unraisablehook = previous_hook
-        _stop_redelivery()
-        signal.signal(signal.SIGTERM, previous or signal.SIG_DFL)
 
 
 def _run(args: list[str]) -> int:
