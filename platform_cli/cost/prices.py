@@ -319,14 +319,13 @@ def load_table_file(path: Path, *, what: str = "price table") -> PriceTable:
     remembered = _recall(text, display)
     if remembered is not None:
         return remembered
-    table = _load_table_text(path, text, what)
+    table = _load_table_text(path, text, what, display)
     _remember(text, table)
     return table
 
 
-def _load_table_text(path: Path, text: str, what: str) -> PriceTable:
+def _load_table_text(path: Path, text: str, what: str, display: str) -> PriceTable:
     data = load_json(path, text=text, what=what).data
-    display = str(path)
     if not isinstance(data, dict) or not isinstance(data.get("models"), dict):
         raise InvalidFile(
             display,
